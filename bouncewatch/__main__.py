@@ -1,0 +1,3 @@
+from bouncewatch.cli import main
+
+main()

@@ -1,0 +1,178 @@
+"""Shared, immutable data shapes passed between the layers.
+
+source → RawMessage → parse → ParseResult(RecipientResult(RecipientReport, Classification)…)
+→ store.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# --- vocabulary (contract: see README "Vocabulary") -------------------------------------------
+
+BounceType = Literal["hard", "soft", "block", "complaint", "none", "undetermined"]
+Kind = Literal["dsn", "bounce", "complaint", "auto_reply", "not_bounce"]
+EventType = Literal["bounce", "delayed", "delivered", "complaint", "auto_reply"]
+AddressState = Literal["active", "soft_bouncing", "suspended", "invalid", "complained"]
+
+BOUNCE_TYPES: tuple[str, ...] = ("hard", "soft", "block", "complaint", "none", "undetermined")
+KINDS: tuple[str, ...] = ("dsn", "bounce", "complaint", "auto_reply", "not_bounce")
+ADDRESS_STATES: tuple[str, ...] = ("active", "soft_bouncing", "suspended", "invalid", "complained")
+
+#: reason -> default bounce type (contract).  Order is the documentation order.
+REASONS: dict[str, str] = {
+    "user_unknown": "hard",
+    "mailbox_disabled": "hard",
+    "domain_not_found": "hard",
+    "address_invalid": "hard",
+    "has_moved": "hard",
+    "not_accept": "hard",
+    "mailbox_full": "soft",
+    "message_too_large": "soft",
+    "rate_limited": "soft",
+    "greylisted": "soft",
+    "network_error": "soft",
+    "expired": "soft",
+    "system_error": "soft",
+    "blocked": "block",
+    "spam_content": "block",
+    "policy": "block",
+    "auth_failure": "block",
+    "virus": "block",
+    "relay_denied": "block",
+    "complaint": "complaint",
+    "auto_reply": "none",
+    "delayed": "none",
+    "delivered": "none",
+    "unknown": "undetermined",
+}
+
+
+# --- what a source hands over -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """One message as read from a source, before any parsing."""
+
+    data: bytes
+    source: str  #: mailbox name ("imap:bounces/INBOX") or file path
+    uidvalidity: int | None = None
+    uid: int | None = None
+    received_at: str | None = None  #: ISO 8601 UTC (IMAP INTERNALDATE, file mtime)
+
+
+# --- what a decoder extracts (no judgement) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientReport:
+    """Raw per-recipient fields, as a decoder found them.  Decoders never classify."""
+
+    address: str
+    action: str | None = None  #: failed | delayed | delivered | relayed | expanded
+    status: str | None = None  #: RFC 3463 "X.Y.Z"
+    smtp_code: int | None = None  #: RFC 5321 reply code, e.g. 550
+    diagnostic: str | None = None
+    remote_mta: str | None = None
+    original_recipient: str | None = None
+    last_attempt_date: str | None = None
+    will_retry_until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    bounce_type: str  #: one of BOUNCE_TYPES
+    reason: str  #: one of REASONS
+    rule: str  #: which rule decided, e.g. "text:user_unknown:no-such-user" or "status:5.1.1"
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientResult:
+    report: RecipientReport
+    classification: Classification
+
+    def to_json(self) -> dict[str, Any]:
+        r, c = self.report, self.classification
+        return {
+            "address": r.address,
+            "action": r.action,
+            "status": r.status,
+            "smtp_code": r.smtp_code,
+            "bounce_type": c.bounce_type,
+            "reason": c.reason,
+            "rule": c.rule,
+            "diagnostic": r.diagnostic,
+            "remote_mta": r.remote_mta,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """Everything parse learned about one message."""
+
+    kind: str  #: one of KINDS
+    detector: str  #: which decoder produced the recipients ("rfc3464", "exim", "none", …)
+    recipients: tuple[RecipientResult, ...] = ()
+    message_id: str | None = None  #: the bounce's own Message-ID
+    subject: str | None = None
+    date: str | None = None  #: the bounce's Date, ISO 8601 UTC, if parseable
+    reporting_mta: str | None = None
+    arrival_date: str | None = None
+    original_message_id: str | None = None
+    original_to: tuple[str, ...] = ()
+    list_source: str | None = None
+    feedback_type: str | None = None  #: ARF Feedback-Type
+    error: str | None = None  #: set when the message could not be (fully) parsed
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self, file: str | None = None) -> dict[str, Any]:
+        """The `parse --json` line (contract)."""
+        out: dict[str, Any] = {}
+        if file is not None:
+            out["file"] = file
+        out["kind"] = self.kind
+        out["detector"] = self.detector
+        out["recipients"] = [r.to_json() for r in self.recipients]
+        if self.original_message_id is not None:
+            out["original_message_id"] = self.original_message_id
+        if self.list_source is not None:
+            out["list_source"] = self.list_source
+        if self.feedback_type is not None:
+            out["feedback_type"] = self.feedback_type
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+# --- options ------------------------------------------------------------------------------------
+
+DEFAULT_VERP = r"bounces\+(?P<local>[^=@]+)=(?P<domain>[^@]+)@"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    list_source_headers: tuple[str, ...] = ("X-Campaign", "List-Id")
+    verp: re.Pattern[str] | None = field(default_factory=lambda: re.compile(DEFAULT_VERP, re.I))
+    #: bytes of a message that are parsed at most; the rest is ignored (and noted in `error`)
+    max_bytes: int = 10 * 1024 * 1024
+
+
+DEFAULT_PARSE_OPTIONS = ParseOptions()
+
+
+def event_type_for(kind: str, action: str | None) -> str | None:
+    """Map a parse kind + DSN action to a store event type (None: record nothing)."""
+    if kind == "complaint":
+        return "complaint"
+    if kind == "auto_reply":
+        return "auto_reply"
+    if kind not in ("dsn", "bounce"):
+        return None
+    if action == "delayed":
+        return "delayed"
+    if action in ("delivered", "relayed", "expanded"):
+        return "delivered"
+    return "bounce"
