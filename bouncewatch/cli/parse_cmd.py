@@ -7,4 +7,3 @@ import click
 def parse() -> None:
     """Not built yet."""
     raise click.ClickException("not built yet")
-

@@ -13,4 +13,3 @@ def report() -> None:
 def sent() -> None:
     """Not built yet."""
     raise click.ClickException("not built yet")
-

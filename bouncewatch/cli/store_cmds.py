@@ -31,4 +31,3 @@ def reset() -> None:
 def status() -> None:
     """Not built yet."""
     raise click.ClickException("not built yet")
-

@@ -1,0 +1,34 @@
+"""What every detector is: the protocol, and the shape of what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any, Protocol, runtime_checkable
+
+from bouncewatch.model import RecipientReport
+
+
+@dataclass(slots=True)
+class Detection:
+    """A detector's finding: raw per-recipient fields, not yet classified."""
+
+    kind: str  #: dsn | bounce | complaint | auto_reply
+    recipients: list[RecipientReport] = field(default_factory=list)
+    reporting_mta: str | None = None
+    arrival_date: str | None = None
+    feedback_type: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """One format.  `detect` returns None when the message is not of its format.
+
+    Detectors are pure and must be cheap to reject: look at headers (From, Subject,
+    Content-Type, X-Failed-Recipients, …) before scanning bodies.  They never classify.
+    """
+
+    name: str
+
+    def detect(self, msg: Message) -> Detection | None: ...
