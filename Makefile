@@ -31,7 +31,7 @@ system-deps:
 	fi
 
 demo: $(STAMP)
-	$(BIN)/python -m bouncewatch parse demo/*.eml
+	bash tools/demo.sh
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
