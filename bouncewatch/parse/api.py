@@ -1,10 +1,135 @@
-"""PLACEHOLDER (owned by the parser work): parse_message(data, options) -> ParseResult."""
+"""parse_message: bytes in, ParseResult out.  Pure, and never raises on bad input."""
 
 from __future__ import annotations
 
-from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions, ParseResult
+import re
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+
+from bouncewatch.classify import classify
+from bouncewatch.model import (
+    DEFAULT_PARSE_OPTIONS,
+    ParseOptions,
+    ParseResult,
+    RecipientReport,
+    RecipientResult,
+)
+from bouncewatch.parse import registry, verp
+from bouncewatch.parse.mime import (
+    addresses,
+    header,
+    human_text,
+    iso_date,
+    looks_like_bounce,
+    original_headers,
+)
+from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
+
+_parser = BytesParser(policy=compat32)
+_LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
 
 def parse_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> ParseResult:
     """Parse one raw message.  Never raises on bad input: errors go into ParseResult.error."""
-    raise NotImplementedError
+    try:
+        return _parse(bytes(data), options)
+    except Exception as exc:
+        return ParseResult(kind="not_bounce", detector="none", error=f"{type(exc).__name__}: {exc}")
+
+
+def _parse(data: bytes, options: ParseOptions) -> ParseResult:
+    errors: list[str] = []
+    if len(data) > options.max_bytes:
+        errors.append(
+            f"Truncated: message is {len(data)} bytes, parsed the first {options.max_bytes}"
+        )
+        data = data[: options.max_bytes]
+    msg = _parser.parsebytes(data)
+    name, found, detector_errors = registry.detect(msg)
+    errors.extend(detector_errors)
+
+    reports = list(found.recipients) if found is not None else []
+    kind = found.kind if found is not None else "not_bounce"
+    if not reports and kind in ("dsn", "bounce", "not_bounce", "complaint"):
+        address = verp.recipient(msg, options.verp)
+        if address and (found is not None or looks_like_bounce(msg)):
+            reports = [_verp_report(msg, address, kind)]
+            name = f"{name}+verp" if found is not None else "verp"
+            if found is None:
+                kind = "bounce"
+    if found is not None and not reports and kind != "auto_reply":
+        errors.append(f"NoRecipients: {name} recognised a {kind} but found no recipient")
+
+    reporting_mta = found.reporting_mta if found is not None else None
+    results = tuple(
+        RecipientResult(r, _classify(r, kind=kind, reporting_mta=reporting_mta)) for r in reports
+    )
+    original = original_headers(msg) if kind != "not_bounce" else None
+    return ParseResult(
+        kind=kind,
+        detector=name if kind != "not_bounce" else "none",
+        recipients=results,
+        message_id=header(msg, "Message-ID"),
+        subject=header(msg, "Subject"),
+        date=iso_date(str(msg.get("Date", "")) or None),
+        reporting_mta=reporting_mta,
+        arrival_date=found.arrival_date if found is not None else None,
+        original_message_id=header(original, "Message-ID") if original is not None else None,
+        original_to=tuple(addresses(original, "To")) if original is not None else (),
+        list_source=_list_source(original, msg, options) if kind != "not_bounce" else None,
+        feedback_type=found.feedback_type if found is not None else None,
+        error="; ".join(errors) or None,
+        extra=dict(found.extra) if found is not None else {},
+    )
+
+
+def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
+    """A recipient known only from the return path: status and diagnostic from the text."""
+    if kind == "complaint":
+        return RecipientReport(address=address)
+    codes = find_code_lines(human_text(msg))
+    if codes:
+        code, status, phrase = codes[0]
+        return RecipientReport(
+            address, "failed" if status[0] == "5" else "delayed", status, code, phrase
+        )
+    text = squash(human_text(msg)[:2000])
+    status = extract_status(text)
+    action = "delayed" if status and status[0] == "4" else "failed"
+    return RecipientReport(address, action, status, extract_reply_code(text), None)
+
+
+def _list_source(original: Message | None, msg: Message, options: ParseOptions) -> str | None:
+    for source in (original, msg):
+        if source is None:
+            continue
+        for name in options.list_source_headers:
+            value = header(source, name)
+            if value:
+                if name.lower() == "list-id":
+                    m = _LIST_ID_RE.search(value)
+                    if m:
+                        return m.group(1).strip()
+                return value
+    return None
+
+
+__all__ = ["parse_message"]
+
+
+def _classify(r, *, kind, reporting_mta):  # TEMPORARY-DEV-FALLBACK: remove before final
+    from bouncewatch.model import Classification
+
+    try:
+        return classify(r, kind=kind, reporting_mta=reporting_mta)
+    except NotImplementedError:
+        if kind == "auto_reply":
+            return Classification("none", "auto_reply", "dev")
+        if kind == "complaint":
+            return Classification("complaint", "complaint", "dev")
+        if r.action == "delayed":
+            return Classification("none", "delayed", "dev")
+        if r.action in ("delivered", "relayed", "expanded"):
+            return Classification("none", "delivered", "dev")
+        return Classification("undetermined", "unknown", "dev")

@@ -41,3 +41,43 @@ def squash(text: str | None) -> str | None:
         return None
     out = _WS_RE.sub(" ", text).strip()
     return out or None
+
+
+_SCRIPT_STYLE_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
+_BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|/table|p|div|tr|li|hr)\b[^>]*>", re.I)
+_TAG_RE = re.compile(r"<[^>]*>")
+_BLANKS_RE = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
+def strip_html(html: str) -> str:
+    """Readable text out of HTML: scripts/styles dropped, block tags become line breaks."""
+    from html import unescape
+
+    text = _SCRIPT_STYLE_RE.sub(" ", html)
+    text = _BLOCK_TAG_RE.sub("\n", text)
+    text = unescape(_TAG_RE.sub(" ", text))
+    lines = (_BLANKS_RE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+#: "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found…" — a reply code, a status
+#: and the text after them on the same line (up to a quote or tag that ends the sentence).
+_CODE_LINE_RE = re.compile(
+    r"(?<![\d.])([245]\d\d)[ \-]+([245]\.\d{1,3}\.\d{1,3})(?![\d.])([^\n'\"<>]*)"
+)
+
+
+def find_code_lines(text: str) -> list[tuple[int, str, str]]:
+    """Every "<reply code> <status> <text>" phrase in free text: (smtp_code, status, whole phrase)."""
+    out = []
+    for m in _CODE_LINE_RE.finditer(text):
+        phrase = squash(m.group(0)) or ""
+        out.append(
+            (int(m.group(1)), extract_status(m.group(2)) or m.group(2), phrase.rstrip(" .;,"))
+        )
+    return out
+
+
+def is_generic_status(status: str | None) -> bool:
+    """True for a missing status or one that says only its class ("5.0.0", "4.0.0")."""
+    return status is None or status.endswith(".0.0")

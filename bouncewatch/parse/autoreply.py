@@ -1,0 +1,85 @@
+"""Auto-replies (RFC 3834 and the vendor habits before it): out-of-office, vacation,
+"thanks for your message".  They are recorded but are never bounces."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.mime import decode_words, first_address, looks_like_bounce
+
+_SUBJECT_RE = re.compile(
+    r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
+    r"automated response|vacation|on leave|away from (?:the|my) (?:office|desk)|"
+    r"abwesenheit|automatische antwort|nicht im büro|urlaub|"
+    r"réponse automatique|reponse automatique|absence|absent du bureau|"
+    r"respuesta automática|respuesta automatica|fuera de la oficina|ausente|"
+    r"automatisch antwoord|afwezig|niet aanwezig|buiten kantoor|"
+    r"risposta automatica|fuori sede|fuori ufficio|"
+    r"resposta automática|ausência|fora do escritório|"
+    r"autosvar|automatisk svar|frånvaro|poissa|automaattinen vastaus|"
+    r"odpowiedź automatyczna|automatická odpověď|"
+    r"自動応答|自動返信|不在|自动回复|自動回覆|자동 응답|автоответ|автоматический ответ",
+    re.I,
+)
+_PRECEDENCE_LOW = frozenset({"bulk", "junk", "list"})
+_AUTO_FLAG_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation")
+
+
+class AutoReply:
+    """Out-of-office and other automatic replies; the replier's From is the recipient."""
+
+    name = "autoreply"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if msg.get_content_type() == "multipart/report" or looks_like_bounce(msg):
+            return None
+        if not self._is_auto_reply(msg):
+            return None
+        address = first_address(msg, "From") or first_address(msg, "Reply-To")
+        subject = decode_words(str(msg.get("Subject", "")))
+        reports = [RecipientReport(address=address, diagnostic=subject)] if address else []
+        return Detection(kind="auto_reply", recipients=reports)
+
+    @staticmethod
+    def _is_auto_reply(msg: Message) -> bool:
+        auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+        if auto and not auto.startswith("no"):
+            return True
+        for name in _AUTO_FLAG_HEADERS:
+            value = msg.get(name)
+            if value is not None and str(value).strip().lower() not in ("no", "false", "0"):
+                return True
+        precedence = str(msg.get("Precedence", "")).strip().lower()
+        if precedence == "auto_reply":
+            return True
+        subject = msg.get("Subject")
+        if subject is None:
+            return False
+        subject_hit = bool(_SUBJECT_RE.search(decode_words(str(subject)) or ""))
+        if not subject_hit:
+            return False
+        return (
+            precedence in _PRECEDENCE_LOW
+            or msg.get("X-MS-Exchange-Inbox-Rules-Loop") is not None
+            or str(msg.get("X-Auto-Response-Suppress", "")).strip().lower() == "all"
+            or (
+                msg.get("List-Id") is None
+                and msg.get("List-Unsubscribe") is None
+                and _starts_with_marker(decode_words(str(subject)) or "")
+            )
+        )
+
+
+_PREFIX_RE = re.compile(
+    r"^\s*(?:automatic reply|auto[- ]?reply|autoreply|out of office|abwesenheitsnotiz|"
+    r"automatische antwort|réponse automatique|respuesta automática|automatisch antwoord|"
+    r"risposta automatica|自動応答|自動返信|自动回复)",
+    re.I,
+)
+
+
+def _starts_with_marker(subject: str) -> bool:
+    return bool(_PREFIX_RE.match(subject))

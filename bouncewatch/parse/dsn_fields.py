@@ -1,0 +1,135 @@
+"""The fields of an RFC 3464 / RFC 6533 delivery-status body, read tolerantly.
+
+Real status parts are often damaged: folded lines, no blank line between recipient groups,
+`rfc822;` prefixes in odd cases, `<angle>` addresses, encoded words, xtext.  This module turns
+the text into one dict of per-message fields and a list of per-recipient dicts (lower-case
+field names -> unfolded values), and cleans the typed values.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bouncewatch.parse.mime import decode_words
+
+#: fields that belong to the per-message group (RFC 3464 §2.2, plus common extensions)
+PER_MESSAGE = frozenset(
+    {
+        "reporting-mta",
+        "dsn-gateway",
+        "received-from-mta",
+        "arrival-date",
+        "original-envelope-id",
+        "x-postfix-queue-id",
+        "x-postfix-sender",
+        "x-original-message-id",
+    }
+)
+#: a field that opens a recipient group when the current group already has it
+_STARTS_RECIPIENT = ("original-recipient", "final-recipient")
+_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+
+
+def parse_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """(per-message fields, per-recipient groups) out of a delivery-status text."""
+    message: dict[str, str] = {}
+    groups: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last: tuple[dict[str, str], str] | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            groups.append(current)
+        current = {}
+
+    for line in text.splitlines():
+        if not line.strip():
+            close()
+            last = None
+            continue
+        if line[0] in " \t":
+            if last is not None:
+                target, name = last
+                target[name] = f"{target[name]} {line.strip()}"
+            continue
+        m = _FIELD_RE.match(line)
+        if m is None:
+            last = None
+            continue
+        name, value = m.group(1).lower(), m.group(2).strip()
+        if name in PER_MESSAGE and not current:
+            message.setdefault(name, value)
+            last = (message, name) if message.get(name) == value else None
+            continue
+        if name in PER_MESSAGE:  # a second DSN block inside the same part: new group
+            close()
+            message.setdefault(name, value)
+            last = None
+            continue
+        if _opens_group(name, current):
+            close()
+        if name in current:  # repeated free field: keep the first
+            last = None
+            continue
+        current[name] = value
+        last = (current, name)
+    close()
+    return message, [g for g in groups if _is_recipient(g)]
+
+
+def _opens_group(name: str, current: dict[str, str]) -> bool:
+    if name in current:
+        return name in _STARTS_RECIPIENT or name in ("action", "status")
+    return name == "original-recipient" and "final-recipient" in current
+
+
+def _is_recipient(group: dict[str, str]) -> bool:
+    return any(k in group for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
+
+
+_TYPE_PREFIX_RE = re.compile(
+    r"^\s*(?:rfc822|utf-8|x-[a-z0-9-]+|unknown|dns|smtp|x400|x500)\s*;\s*", re.I
+)
+_ANY_PREFIX_RE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9.+-]*\s*;\s*")
+_ADDR_IN_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_UTF8_XTEXT_RE = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+_XTEXT_RE = re.compile(r"\+([0-9A-F]{2})")
+
+
+def strip_type(value: str | None) -> str | None:
+    """Drop an address/diagnostic type prefix: "rfc822; a@b" -> "a@b", "smtp; 550 …"."""
+    if value is None:
+        return None
+    value = decode_words(value) or ""
+    stripped = _TYPE_PREFIX_RE.sub("", value, count=1)
+    if stripped == value:
+        stripped = _ANY_PREFIX_RE.sub("", value, count=1) if ";" in value[:24] else value
+    return stripped.strip() or None
+
+
+def clean_address(value: str | None, *, xtext: bool = False) -> str | None:
+    """A recipient address out of a Final-/Original-Recipient value."""
+    addr = strip_type(value)
+    if not addr:
+        return None
+    m = _ADDR_IN_RE.search(addr)
+    if m:
+        addr = m.group(1)
+    addr = addr.strip().strip("<>\"'").strip()
+    if " " in addr:  # "Name user@example.org" or trailing comments
+        words = [w.strip("<>()\"',;") for w in addr.split()]
+        addr = next((w for w in words if "@" in w), words[0])
+    addr = _UTF8_XTEXT_RE.sub(lambda m: chr(int(m.group(1), 16)), addr)
+    if xtext:
+        addr = _XTEXT_RE.sub(lambda m: chr(int(m.group(1), 16)), addr)
+    return addr.rstrip(".;,") or None
+
+
+def clean_host(value: str | None) -> str | None:
+    """A host out of Reporting-MTA / Remote-MTA ("dns; mx.example.org [192.0.2.1]")."""
+    host = strip_type(value)
+    if not host:
+        return None
+    host = host.split()[0].strip("[]()<>").rstrip(".")
+    return host.lower() or None

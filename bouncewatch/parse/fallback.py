@@ -1,0 +1,65 @@
+"""Last resort for bounce-looking messages no decoder knows: GNU Mailman's flufl.bounce
+heuristics give the addresses; the status and diagnostic near each address come from the text."""
+
+from __future__ import annotations
+
+import logging
+import re
+from email.message import Message
+
+from flufl.bounce import all_failures
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.mime import human_text, looks_like_bounce
+from bouncewatch.parse.text import extract_reply_code, extract_status, squash
+
+log = logging.getLogger("bouncewatch.parse.fallback")
+# flufl.bounce logs every detector it tries at INFO and tracebacks at ERROR; we catch and
+# report its failures ourselves, one line each.
+logging.getLogger("flufl.bounce").propagate = False
+logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
+
+_WINDOW = 400
+_DIAG_LINE_RE = re.compile(r"[^\n]*\b[245]\d\d\b[^\n]*|[^\n]*\b[245]\.\d{1,3}\.\d{1,3}\b[^\n]*")
+
+
+class FluflFallback:
+    """flufl.bounce's heuristic detectors, addresses only, on messages that look like bounces."""
+
+    name = "flufl"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if not looks_like_bounce(msg):
+            return None
+        temporary, permanent = all_failures(msg)
+        if not temporary and not permanent:
+            return None
+        text = human_text(msg)
+        reports = []
+        for action, found in (("failed", permanent), ("delayed", temporary - permanent)):
+            for raw in sorted(found):
+                address = _to_str(raw)
+                if address and "@" in address:
+                    reports.append(_near(address, action, text))
+        return Detection(kind="bounce", recipients=reports) if reports else None
+
+
+def _to_str(raw: bytes | str) -> str:
+    value = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return value.strip().strip("<>").strip()
+
+
+def _near(address: str, action: str, text: str) -> RecipientReport:
+    """Status, reply code and diagnostic line found just after the address in the text."""
+    pos = text.lower().find(address.lower())
+    window = text[pos : pos + _WINDOW] if pos >= 0 else ""
+    m = _DIAG_LINE_RE.search(window)
+    diagnostic = squash(m.group(0)) if m else None
+    return RecipientReport(
+        address=address,
+        action=action,
+        status=extract_status(diagnostic),
+        smtp_code=extract_reply_code(diagnostic),
+        diagnostic=diagnostic,
+    )

@@ -1,0 +1,283 @@
+"""MIME helpers shared by the decoders: one walk of the part tree, decoded text, headers.
+
+The message is parsed once with the stdlib compat32 parser; these helpers read that tree
+without re-parsing it.  Raw 8-bit header bytes come through compat32 as surrogate escapes;
+`unescape` turns them back into UTF-8 text.
+"""
+
+from __future__ import annotations
+
+import binascii
+import quopri
+import re
+from datetime import UTC
+from email.header import decode_header
+from email.message import Message
+from email.parser import HeaderParser
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+from weakref import WeakKeyDictionary
+
+from bouncewatch.parse.text import squash, strip_html
+
+#: parts below this depth are not looked at (a 60-deep nest of multiparts is an attack, not mail)
+MAX_DEPTH = 40
+
+_parts_cache: WeakKeyDictionary[Message, list[Message]] = WeakKeyDictionary()
+
+#: container types whose payload the stdlib parses into blocks/messages we must not descend into
+_STATUS_TYPES = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/feedback-report",
+        "message/disposition-notification",
+        "message/global-disposition-notification",
+    }
+)
+ORIGINAL_TYPES = frozenset({"message/rfc822", "message/global"})
+ORIGINAL_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-headers"})
+
+
+def parts(msg: Message) -> list[Message]:
+    """Every part of `msg` (itself first), depth-first, without entering status blocks or
+    attached original messages.  Computed once per message and cached."""
+    cached = _parts_cache.get(msg)
+    if cached is not None:
+        return cached
+    out: list[Message] = []
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        out.append(part)
+        if depth >= MAX_DEPTH or not part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if ctype in _STATUS_TYPES or ctype in ORIGINAL_TYPES or ctype.startswith("message/"):
+            continue
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+    _parts_cache[msg] = out
+    return out
+
+
+def unescape(text: str) -> str:
+    """compat32 keeps raw 8-bit bytes as surrogate escapes; read them as UTF-8 (or Latin-1)."""
+    try:
+        text.encode("ascii")
+        return text
+    except UnicodeEncodeError:
+        pass
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def header(msg: Message, name: str) -> str | None:
+    """A header's value: encoded words decoded, 8-bit read as UTF-8, white space squashed."""
+    value = msg.get(name)
+    if value is None:
+        return None
+    return decode_words(str(value))
+
+
+def decode_words(value: str) -> str | None:
+    """Decode RFC 2047 encoded words (tolerating unknown charsets) and squash white space."""
+    value = unescape(value)
+    if "=?" not in value:
+        return squash(value)
+    try:
+        chunks = decode_header(value)
+    except Exception:  # malformed encoded words: keep the raw text
+        return squash(value)
+    out = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(_decode_bytes(chunk, charset))
+        else:
+            out.append(chunk)
+    return squash(" ".join(out) if len(out) > 1 and _needs_space(chunks) else "".join(out))
+
+
+def _needs_space(chunks: list[tuple[bytes | str, str | None]]) -> bool:
+    # decode_header drops the white space between an encoded word and plain text
+    return any(charset is None for _, charset in chunks)
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    for cs in (charset or "utf-8", "utf-8"):
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
+
+
+def payload_bytes(part: Message) -> bytes:
+    """The decoded body of a leaf part (base64 / quoted-printable undone; damage tolerated)."""
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return b""
+    raw = payload.encode("ascii", "surrogateescape")
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    return decode_transfer(raw, cte)
+
+
+def decode_transfer(raw: bytes, cte: str) -> bytes:
+    if cte == "base64":
+        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
+        cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
+        try:
+            return binascii.a2b_base64(cleaned)
+        except (binascii.Error, ValueError):
+            return raw
+    if cte == "quoted-printable":
+        return quopri.decodestring(raw)
+    return raw
+
+
+def part_text(part: Message) -> str:
+    """A leaf part's body as text, decoded with its charset (unknown charsets read as UTF-8)."""
+    return _decode_bytes(payload_bytes(part), part.get_content_charset())
+
+
+def readable_text(part: Message) -> str:
+    """Text of a text/plain or text/html part (HTML stripped to readable lines)."""
+    text = part_text(part)
+    if part.get_content_subtype() == "html":
+        return strip_html(text)
+    return text
+
+
+def container_text(part: Message) -> str:
+    """The text of a message/* status part (delivery-status, feedback-report…), rebuilt from
+    the blocks the stdlib parsed it into; base64/qp encoded status parts are decoded."""
+    payload = part.get_payload()
+    if isinstance(payload, str):
+        text = payload
+    else:
+        chunks = []
+        for block in payload if isinstance(payload, list) else [payload]:
+            if not isinstance(block, Message):
+                continue
+            lines = [f"{k}: {v}" for k, v in block.items()]
+            body = block.get_payload()
+            if isinstance(body, str) and body:
+                if lines:
+                    lines.append("")
+                lines.append(body)
+            chunks.append("\n".join(lines))
+        text = "\n\n".join(chunks)
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if cte in ("base64", "quoted-printable"):
+        raw = decode_transfer(text.encode("ascii", "surrogateescape"), cte)
+        return _decode_bytes(raw, part.get_content_charset() or "utf-8")
+    return unescape(text)
+
+
+def original_headers(msg: Message) -> Message | None:
+    """The headers of the message a report returns (message/rfc822, message/global,
+    text/rfc822-headers or message/global-headers part), or None."""
+    for part in parts(msg):
+        ctype = part.get_content_type()
+        if ctype in ORIGINAL_TYPES or ctype == "message/global-headers":
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                inner = payload[0]
+                cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+                if cte in ("base64", "quoted-printable") and not inner.keys():
+                    return _headers_from_text(container_text(part))
+                return inner
+        elif ctype == "text/rfc822-headers":
+            return _headers_from_text(part_text(part))
+    return None
+
+
+def _headers_from_text(text: str) -> Message:
+    return HeaderParser(policy=compat32).parsestr(text.lstrip("\r\n"), headersonly=True)
+
+
+def addresses(msg: Message, name: str) -> list[str]:
+    """The bare addresses in every occurrence of header `name`."""
+    values = msg.get_all(name)
+    if not values:
+        return []
+    out = []
+    for _, addr in getaddresses([unescape(str(v)) for v in values]):
+        addr = addr.strip().strip("<>").strip()
+        if "@" in addr:
+            out.append(addr)
+    return out
+
+
+def first_address(msg: Message, name: str) -> str | None:
+    found = addresses(msg, name)
+    return found[0] if found else None
+
+
+def iso_date(value: str | None) -> str | None:
+    """An RFC 5322 date as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or None if unparseable."""
+    if not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError):
+        return None
+
+
+def human_text(msg: Message, limit: int = 200_000) -> str:
+    """The human-readable explanation in a bounce: the first text/plain part, else the first
+    text/html part stripped of markup; both when both exist (Exchange puts the details in HTML)."""
+    plain = html = None
+    for part in parts(msg):
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
+            html = part
+        if plain is not None and html is not None:
+            break
+    chunks = [readable_text(p)[:limit] for p in (plain, html) if p is not None]
+    return "\n".join(chunks)
+
+
+_BOUNCE_FROM_RE = re.compile(
+    r"mailer-daemon|postmaster|mail delivery|mail administrator|mail system|"
+    r"mailer daemon|delivery subsystem|\bmmdf\b|\bsmtp\b|\bmdaemon\b|microsoftexchange",
+    re.I,
+)
+_BOUNCE_SUBJECT_RE = re.compile(
+    r"undeliver|undelivered|delivery (?:status|failure|failed|has failed|notification)|"
+    r"returned mail|mail delivery|failure notice|returned to sender|non[- ]?delivery|"
+    r"could not be delivered|delivery problem|rejected|not delivered|nicht zustellbar|"
+    r"unzustellbar|non remis|no entregado|non recapitabile|onbestelbaar|warning: could not|"
+    r"delayed mail|delivery delayed|message status|mail failure|bounce",
+    re.I,
+)
+
+
+def looks_like_bounce(msg: Message) -> bool:
+    """Cheap header test: does this message look like a delivery failure at all?"""
+    if msg.get_content_type() == "multipart/report" or msg.get("X-Failed-Recipients"):
+        return True
+    rp = msg.get("Return-Path")
+    if rp is not None and str(rp).strip() in ("<>", ""):
+        return True
+    sender = str(msg.get("From", ""))
+    if _BOUNCE_FROM_RE.search(sender):
+        return True
+    subject = msg.get("Subject")
+    return bool(subject and _BOUNCE_SUBJECT_RE.search(decode_words(str(subject)) or ""))

@@ -1,0 +1,201 @@
+"""RFC 3464 delivery status notifications, and RFC 6533 global (UTF-8) ones.
+
+Finds every message/delivery-status (or message/global-delivery-status) part, whatever the
+report-type says; reads each recipient's fields; merges duplicated recipient blocks; and when
+the machine-readable status is generic (Microsoft 365 sends "5.0.0" or nothing while its
+HTML says "550 5.1.10 RESOLVER.ADR.RecipientNotFound…") recovers the real status and
+diagnostic from the human-readable part.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.dsn_fields import clean_address, clean_host, parse_fields, strip_type
+from bouncewatch.parse.mime import container_text, human_text, iso_date, part_text, parts
+from bouncewatch.parse.text import (
+    extract_reply_code,
+    extract_status,
+    find_code_lines,
+    is_generic_status,
+    squash,
+)
+
+_STATUS_PART_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+_ACTION_ALIASES = {"failure": "failed", "delay": "delayed", "deliver": "delivered"}
+_ACTION_RANK = {"failed": 3, "delayed": 2, "delivered": 1, "relayed": 1, "expanded": 1}
+_CLASS_ACTION = {"5": "failed", "4": "delayed", "2": "delivered"}
+_FIELD_HINT_RE = re.compile(r"^(?:final|original)-recipient\s*:", re.I | re.M)
+
+
+class RFC3464:
+    """Standard delivery status notifications (multipart/report; report-type=delivery-status)."""
+
+    name = "rfc3464"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if not msg.is_multipart():
+            if msg.get_content_type() in _STATUS_PART_TYPES:
+                return self._decode(msg, [container_text(msg)])
+            return None
+        texts = [
+            container_text(p) for p in parts(msg) if p.get_content_type() in _STATUS_PART_TYPES
+        ]
+        if not texts and _is_report(msg):
+            # report-type=delivery-status but the status part is mislabelled (text/plain)
+            texts = [
+                t
+                for p in msg.get_payload()[1:2]
+                if isinstance(p, Message) and not p.is_multipart()
+                for t in [part_text(p)]
+                if _FIELD_HINT_RE.search(t)
+            ]
+        if not texts:
+            return None
+        return self._decode(msg, texts)
+
+    def _decode(self, msg: Message, texts: list[str]) -> Detection | None:
+        per_message: dict[str, str] = {}
+        reports: list[RecipientReport] = []
+        for text in texts:
+            fields, groups = parse_fields(text)
+            for k, v in fields.items():
+                per_message.setdefault(k, v)
+            reports.extend(r for r in (_recipient(g) for g in groups) if r is not None)
+        reports = merge_duplicates(reports)
+        if any(_needs_recovery(r) for r in reports):
+            reports = _recover_from_text(msg, reports)
+        return Detection(
+            kind="dsn",
+            recipients=reports,
+            reporting_mta=clean_host(per_message.get("reporting-mta")),
+            arrival_date=iso_date(per_message.get("arrival-date")),
+        )
+
+
+def _is_report(msg: Message) -> bool:
+    return (
+        msg.get_content_type() == "multipart/report"
+        and str(msg.get_param("report-type", "")).lower() == "delivery-status"
+        and isinstance(msg.get_payload(), list)
+    )
+
+
+def _recipient(group: dict[str, str]) -> RecipientReport | None:
+    original = clean_address(group.get("original-recipient"), xtext=True)
+    address = (
+        clean_address(group.get("final-recipient"))
+        or original
+        or clean_address(group.get("x-actual-recipient"))
+    )
+    if not address or ("@" not in address and " " in address):
+        return None
+    diagnostic = squash(strip_type(group.get("diagnostic-code")))
+    status = extract_status(group.get("status"))
+    diag_status = extract_status(diagnostic)
+    if diag_status and (
+        status is None or (is_generic_status(status) and diag_status[0] == status[0])
+    ):
+        status = diag_status
+    action = (group.get("action") or "").strip().lower().split(" ")[0].rstrip(";") or None
+    action = _ACTION_ALIASES.get(action, action) if action else None
+    if action not in _ACTIONS:
+        action = _CLASS_ACTION.get(status[0]) if status else None
+    return RecipientReport(
+        address=address,
+        action=action,
+        status=status,
+        smtp_code=extract_reply_code(diagnostic),
+        diagnostic=diagnostic,
+        remote_mta=clean_host(group.get("remote-mta")),
+        original_recipient=original if original and original != address else None,
+        last_attempt_date=iso_date(group.get("last-attempt-date")),
+        will_retry_until=iso_date(group.get("will-retry-until")),
+    )
+
+
+def _score(r: RecipientReport) -> tuple[int, int, int, int]:
+    return (
+        _ACTION_RANK.get(r.action or "", 0),
+        1 if r.diagnostic else 0,
+        0 if is_generic_status(r.status) else 1,
+        1 if r.smtp_code else 0,
+    )
+
+
+def merge_duplicates(reports: list[RecipientReport]) -> list[RecipientReport]:
+    """One report per address (first position kept): the most severe/informative block wins,
+    its empty fields filled from the others of the same action."""
+    chosen: dict[str, RecipientReport] = {}
+    for r in reports:
+        key = r.address.lower()
+        old = chosen.get(key)
+        if old is None:
+            chosen[key] = r
+            continue
+        best, other = (r, old) if _score(r) > _score(old) else (old, r)
+        if best.action == other.action:
+            best = _fill(best, other)
+        chosen[key] = best
+    return list(chosen.values())
+
+
+def _fill(best: RecipientReport, other: RecipientReport) -> RecipientReport:
+    from dataclasses import fields, replace
+
+    missing = {
+        f.name: getattr(other, f.name)
+        for f in fields(best)
+        if getattr(best, f.name) is None and getattr(other, f.name) is not None
+    }
+    return replace(best, **missing) if missing else best
+
+
+def _needs_recovery(r: RecipientReport) -> bool:
+    return r.action in ("failed", "delayed", None) and (
+        is_generic_status(r.status) or not r.diagnostic or extract_status(r.diagnostic) is None
+    )
+
+
+def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[RecipientReport]:
+    """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable part."""
+    from dataclasses import replace
+
+    text = human_text(msg)
+    if not text:
+        return reports
+    lowered = text.lower()
+    out = []
+    for r in reports:
+        if not _needs_recovery(r):
+            out.append(r)
+            continue
+        scope = text
+        if len(reports) > 1:  # several recipients: only the text after this address
+            pos = lowered.find(r.address.lower())
+            if pos < 0:
+                out.append(r)
+                continue
+            scope = text[pos : pos + 2000]
+        found = [
+            c
+            for c in find_code_lines(scope)
+            if r.status is None or c[1][0] == r.status[0] or r.action is None
+        ]
+        specific = [c for c in found if not is_generic_status(c[1])]
+        pick = (specific or found or [None])[0]
+        if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
+            out.append(r)
+            continue
+        code, status, phrase = pick
+        replacement = {"status": status, "smtp_code": code}
+        if not r.diagnostic or extract_status(r.diagnostic) in (None, r.status):
+            replacement["diagnostic"] = phrase
+        if r.action is None:
+            replacement["action"] = _CLASS_ACTION.get(status[0])
+        out.append(replace(r, **replacement))
+    return out

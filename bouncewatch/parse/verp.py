@@ -1,0 +1,53 @@
+"""VERP: the recipient encoded in the return path the bounce was sent to.
+
+With `bounces+jane=example.org@lists.example.com` as Return-Path, the bounce arrives
+addressed to that address; the pattern (configurable) gives back `jane@example.org`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from email.message import Message
+
+from bouncewatch.parse.mime import unescape
+
+#: where the envelope recipient of the bounce shows up
+VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
+
+
+def decode(value: str, pattern: re.Pattern[str]) -> str | None:
+    """The recipient encoded in one address by `pattern` (groups local+domain, or address)."""
+    m = pattern.search(value)
+    if m is None:
+        return None
+    groups = m.groupdict()
+    if groups.get("address"):
+        address = groups["address"]
+    elif groups.get("local") and groups.get("domain"):
+        address = f"{groups['local']}@{groups['domain']}"
+    else:
+        return None
+    address = address.strip().strip("<>").strip()
+    return address if "@" in address and " " not in address else None
+
+
+def first_match(values: Iterable[str], pattern: re.Pattern[str]) -> str | None:
+    for value in values:
+        found = decode(value, pattern)
+        if found:
+            return found
+    return None
+
+
+def recipient(msg: Message, pattern: re.Pattern[str] | None) -> str | None:
+    """The VERP-decoded recipient out of the bounce's envelope headers, or None."""
+    if pattern is None:
+        return None
+    for name in VERP_HEADERS:
+        values = msg.get_all(name)
+        if values:
+            found = first_match((unescape(str(v)) for v in values), pattern)
+            if found:
+                return found
+    return None
