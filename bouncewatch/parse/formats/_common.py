@@ -1,0 +1,228 @@
+"""Helpers shared by the non-standard bounce decoders (and only by them).
+
+Everything here is cheap on rejection: header helpers read one header; the body text is
+decoded once per message (cached) and only after a decoder's header checks passed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import weakref
+from collections.abc import Iterable
+from email.header import decode_header, make_header
+from email.message import Message
+from html import unescape
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.text import extract_reply_code, extract_status, squash
+
+#: a plain mailbox address (local@domain.tld), as found in bounce texts.
+ADDR_RE = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+#: an address alone on its line, possibly in <>, possibly followed by ":" (qmail, Yahoo).
+ADDR_LINE_RE = re.compile(r"^[ \t]*<?(" + ADDR_RE.pattern + r")>?:?[ \t]*$", re.M)
+
+#: local parts of the senders that bounces come from.
+_DAEMON_LOCALPARTS = frozenset(
+    {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon", "mdaemon"}
+)
+_FROM_ADDR_RE = re.compile(r"<([^<>]*)>|(\S+@\S+)")
+
+# remote host names as decoders find them: "host mx.example.org[192.0.2.1]",
+# "host mx.example.org [192.0.2.1]", "while talking to mx.example.org.:"
+_HOST_RES = (
+    re.compile(r"\bhost ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\s*\[[0-9A-Fa-f.:]+\]"),
+    re.compile(r"\bwhile talking to ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\.?:"),
+    re.compile(r"\bconnect to ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\[[0-9A-Fa-f.:]+\]"),
+)
+
+_TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/h\d|/li|p|div|tr|li)\b[^>]*>", re.I)
+_BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+#: bytes of body text decoded at most: bounce reports are short, originals can be huge.
+MAX_TEXT = 256 * 1024
+
+_text_cache: weakref.WeakKeyDictionary[Message, str] = weakref.WeakKeyDictionary()
+
+
+def header(msg: Message, name: str) -> str:
+    """The header's value as text (RFC 2047 decoded, unfolded), or "" when absent."""
+    raw = msg.get(name)
+    if raw is None:
+        return ""
+    raw = str(raw)
+    if "=?" in raw:
+        with contextlib.suppress(ValueError, LookupError, UnicodeError):
+            raw = str(make_header(decode_header(raw)))
+    return " ".join(raw.split())
+
+
+def from_address(msg: Message) -> str:
+    """The From address, lower-cased ("" when there is none)."""
+    value = header(msg, "From")
+    m = _FROM_ADDR_RE.search(value)
+    if not m:
+        return value.strip().lower()
+    return (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
+
+
+def from_daemon(msg: Message) -> bool:
+    """True when From is a mailer daemon / postmaster, or the null sender ("<>", "<@>")."""
+    addr = from_address(msg)
+    if addr in ("", "@"):
+        return True
+    return addr.partition("@")[0] in _DAEMON_LOCALPARTS
+
+
+def decode_part(part: Message) -> str:
+    """A leaf part's payload as text: transfer-decoded, charset-decoded, LF line endings."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    payload = payload[:MAX_TEXT]
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        text = payload.decode(charset, errors="replace")
+    except LookupError:
+        text = payload.decode("latin-1")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def html_to_text(html: str) -> str:
+    """Rough text of an HTML part: enough for the phrases and codes decoders look for."""
+    text = _BLOCK_TAG_RE.sub("\n", html)
+    text = unescape(_TAG_RE.sub("", text)).replace("\xa0", " ")
+    return _BLANKS_RE.sub("\n\n", text)
+
+
+def _text_parts(msg: Message, plain: list[str], html: list[str]) -> None:
+    ctype = msg.get_content_type()
+    if msg.is_multipart():
+        if ctype.startswith("message/"):
+            return  # an attached original: not part of the report
+        for sub in msg.get_payload():
+            if isinstance(sub, Message):
+                _text_parts(sub, plain, html)
+        return
+    if ctype == "text/plain":
+        plain.append(decode_part(msg))
+    elif ctype == "text/html":
+        html.append(decode_part(msg))
+
+
+def body_text(msg: Message) -> str:
+    """The human-readable report: all text/plain parts outside attached messages (HTML
+    converted when there is no plain text), decoded, LF line endings.  Cached per message."""
+    cached = _text_cache.get(msg)
+    if cached is not None:
+        return cached
+    plain: list[str] = []
+    html: list[str] = []
+    _text_parts(msg, plain, html)
+    text = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
+    _text_cache[msg] = text
+    return text
+
+
+def has_part(msg: Message, ctype: str) -> bool:
+    """True when some part (outside attached messages) has this content type."""
+    return any(part.get_content_type() == ctype for part in msg.walk())
+
+
+def cut(text: str, *markers: str) -> str:
+    """`text` up to the first of `markers` (where the copy of the original usually starts)."""
+    end = len(text)
+    for marker in markers:
+        i = text.find(marker)
+        if 0 <= i < end:
+            end = i
+    return text[:end]
+
+
+def between(text: str, start: str, *ends: str) -> str | None:
+    """The text after `start` up to the first of `ends` (or the end); None if no `start`."""
+    i = text.find(start)
+    if i < 0:
+        return None
+    return cut(text[i + len(start) :], *ends) if ends else text[i + len(start) :]
+
+
+def remote_host(text: str) -> str | None:
+    """The remote MTA named in a decoder's paragraph ("host mx.example.org[192.0.2.1]")."""
+    for pattern in _HOST_RES:
+        m = pattern.search(text)
+        if m:
+            return m.group(1).rstrip(".").lower()
+    return None
+
+
+def clean_address(addr: str) -> str:
+    return addr.strip().strip("<>\"'").rstrip(".:;,").strip()
+
+
+def report(
+    address: str,
+    action: str | None,
+    diagnostic: str | None,
+    *,
+    remote_mta: str | None = None,
+    status: str | None = None,
+    smtp_code: int | None = None,
+) -> RecipientReport:
+    """A RecipientReport whose status / reply code come from the diagnostic unless given."""
+    diag = squash(diagnostic)
+    return RecipientReport(
+        address=clean_address(address),
+        action=action,
+        status=status if status is not None else extract_status(diag),
+        smtp_code=smtp_code if smtp_code is not None else extract_reply_code(diag),
+        diagnostic=diag,
+        remote_mta=remote_mta,
+    )
+
+
+def unique(reports: Iterable[RecipientReport]) -> list[RecipientReport]:
+    """Reports with the first one kept per address (case-insensitive)."""
+    seen: set[str] = set()
+    out: list[RecipientReport] = []
+    for r in reports:
+        key = r.address.lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def address_blocks(text: str, line_re: re.Pattern[str] = ADDR_LINE_RE) -> list[tuple[str, str]]:
+    """(address, the text that follows it up to the next address line) for every line
+    matching `line_re` (group 1 = address): the "address, then its explanation" layout
+    of qmail, Yahoo, Exim, Courier and many others."""
+    matches = list(line_re.finditer(text))
+    out: list[tuple[str, str]] = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        out.append((m.group(1), text[m.end() : end]))
+    return out
+
+
+_REPLY_LINE_RE = re.compile(r"^([245][0-9][0-9])([ -])(?:([245]\.[0-9]{1,3}\.[0-9]{1,3}) )?(.*)$")
+
+
+def join_reply(lines: list[str]) -> str:
+    """One text out of a multi-line SMTP reply ("550-5.1.1 a", "550 5.1.1 b" → "550 5.1.1 a b")."""
+    parts: list[str] = []
+    for i, line in enumerate(lines):
+        m = _REPLY_LINE_RE.match(line.strip())
+        if not m:
+            parts.append(line.strip())
+        elif i == 0:
+            parts.append(" ".join(p for p in (m.group(1), m.group(3), m.group(4)) if p))
+        else:
+            parts.append(m.group(4))
+    return " ".join(p for p in parts if p)

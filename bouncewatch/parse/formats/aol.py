@@ -1,0 +1,36 @@
+"""AOL's returned mail: sendmail-built reports sent from MAILER-DAEMON@aol.com.
+
+----- The following addresses had permanent fatal errors -----
+<nobody@aol.com>
+    (reason: 550 MAILBOX NOT FOUND)
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import body_text, from_address
+from bouncewatch.parse.formats.sendmail import sendmail_recipients
+
+_MARKERS = ("----- The following addresses had", "----- Transcript of session follows -----")
+_AOL_DOMAINS = ("aol.com", "aim.com", "cs.com", "netscape.net")
+
+
+class AolDetector:
+    """AOL (MAILER-DAEMON@aol.com) sendmail-style returned mail."""
+
+    name = "aol"
+
+    def detect(self, msg: Message) -> Detection | None:
+        sender = from_address(msg)
+        local, _, domain = sender.rpartition("@")
+        if local != "mailer-daemon" or not domain.endswith(_AOL_DOMAINS):
+            return None
+        text = body_text(msg)
+        if not any(marker in text for marker in _MARKERS):
+            return None
+        recipients = sendmail_recipients(text)
+        if not recipients:
+            return None
+        return Detection(kind="bounce", recipients=recipients)

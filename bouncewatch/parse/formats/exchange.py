@@ -1,0 +1,132 @@
+"""Microsoft Exchange text NDRs, for the many relays that deliver them without a DSN part.
+
+Exchange 2007 and later, Outlook.com / Microsoft 365 (the "administrators" section is what
+is decoded; the human text above it is only a fallback):
+
+    Delivery has failed to these recipients or groups:
+    …
+    Diagnostic information for administrators:
+    Generating server: EXCH01.corp.example.com
+
+    nobody@example.org
+    #550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##      (2007)
+    mx.example.org #550 5.1.1 <…>: Recipient address rejected ##
+    Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'   (2010+)
+
+Exchange 2000/2003 ("The following recipient(s) cannot be reached:" with
+"<mail.example.com #5.0.0 smtp;550 5.1.1 …>") and Exchange 5.5 / X.400 ("did not reach the
+following recipient(s):" with "MSEXCH:IMS:…" lines); "Delivery is delayed" warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    body_text,
+    cut,
+    from_daemon,
+    header,
+    report,
+    unique,
+)
+from bouncewatch.parse.text import extract_status
+
+_FAILED = (
+    "Delivery has failed to these recipients or groups",
+    "The following recipient(s) cannot be reached",
+    "did not reach the following recipient(s)",
+)
+_DELAYED = "Delivery is delayed to these recipients or groups"
+_ADMIN = "Diagnostic information for administrators:"
+_ENDS = ("Original message headers:", "Original Message Headers", "\n-----Original Message")
+_SUBJECTS = ("undeliverable", "delivery status notification", "delivery delayed", "nondeliver")
+_ADDR_ALONE_RE = re.compile(r"^[ \t]*(" + ADDR_RE.pattern + r")(?:[ \t]*<mailto:[^>]*>)?[ \t]*$")
+_ADDR_ON_RE = re.compile(r"^[ \t]*'?(" + ADDR_RE.pattern + r")'? on ")
+_GEN_RE = re.compile(r"Generating server: ([\w.-]+)")
+_RETURNED_RE = re.compile(r"returned '(.*)'")
+_SERVER_AT_RE = re.compile(r"Server at ([\w.-]+)")
+_HASH_RE = re.compile(r"^(?:([\w.-]+) )?#(\d{3}[ -].*?)\s*##\s*$")
+_X400_RE = re.compile(r"<([\w.-]+) #([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*))?>\s*$")
+
+
+def _is_exchange(msg: Message) -> bool:
+    if header(msg, "Subject").lower().startswith(_SUBJECTS) or from_daemon(msg):
+        return True
+    return any(k.lower().startswith("x-ms-exchange") for k in msg)
+
+
+def _blocks(text: str, line_re: re.Pattern[str]) -> list[tuple[str, list[str]]]:
+    """(address, following lines) for every address line; blocks end at the next address."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.split("\n"):
+        m = line_re.match(line)
+        if m:
+            out.append((m.group(1), []))
+        elif out and line.strip():
+            out[-1][1].append(line.strip())
+    return out
+
+
+def _admin_recipient(address: str, lines: list[str], action: str) -> RecipientReport:
+    host = None
+    for line in lines:
+        m = _HASH_RE.match(line)
+        if m:
+            return report(address, action, m.group(2), remote_mta=m.group(1) and m.group(1).lower())
+    returned = [m.group(1) for ln in lines if (m := _RETURNED_RE.search(ln))]
+    if returned:
+        at = [m.group(1) for ln in lines if (m := _SERVER_AT_RE.search(ln))]
+        host = at[-1].lower() if at else None
+        return report(address, action, returned[-1], remote_mta=host)
+    return report(address, action, " ".join(lines))
+
+
+def _legacy_recipient(address: str, lines: list[str], action: str) -> RecipientReport:
+    lines = [ln for ln in lines if not ln.startswith("The MTS-ID of the original message")]
+    for line in lines:
+        m = _X400_RE.search(line)
+        if m and m.group(3):
+            smtp = m.group(3).strip()
+            return report(address, action, smtp, status=extract_status(smtp) or m.group(2))
+        if m:
+            return report(address, action, " ".join(lines), status=m.group(2))
+    return report(address, action, " ".join(lines))
+
+
+class ExchangeDetector:
+    """Exchange / Outlook.com text NDRs ("Delivery has failed to these recipients or groups",
+    "The following recipient(s) cannot be reached", "did not reach the following recipient(s)")."""
+
+    name = "exchange"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if not _is_exchange(msg):
+            return None
+        text = cut(body_text(msg), *_ENDS)
+        action = "delayed" if _DELAYED in text else "failed"
+        if action == "failed" and not any(marker in text for marker in _FAILED):
+            return None
+        gen = _GEN_RE.search(text)
+        recipients: list[RecipientReport] = []
+        if _ADMIN in text:
+            admin = text.split(_ADMIN, 1)[1]
+            for address, lines in _blocks(admin, _ADDR_ALONE_RE):
+                recipients.append(_admin_recipient(address, lines, action))
+        if not recipients:
+            start = max(text.find(m) for m in (*_FAILED, _DELAYED))
+            for address, lines in _blocks(text[start:], _ADDR_ON_RE):
+                recipients.append(_legacy_recipient(address, lines, action))
+        if not recipients:
+            start = max(text.find(m) for m in (*_FAILED, _DELAYED))
+            human = cut(text[start:], _ADMIN)
+            for address, lines in _blocks(human, _ADDR_ALONE_RE):
+                recipients.append(report(address, action, " ".join(lines)))
+        recipients = unique(recipients)
+        if not recipients:
+            return None
+        return Detection(kind="bounce", recipients=recipients, reporting_mta=gen and gen.group(1))

@@ -1,0 +1,105 @@
+"""Exim's plain-text bounces and delay warnings (the pre-DSN layout, still sent by many
+hosting set-ups and by Exim builds whose bounce_message_file is customised).
+
+    This message was created automatically by mail delivery software.
+
+    A message that you sent could not be delivered to one or more of its
+    recipients. This is a permanent error. The following address(es) failed:
+
+      nobody@example.org
+        host mx.example.org [192.0.2.25]
+        SMTP error from remote mail server after RCPT TO:<nobody@example.org>:
+        550 5.1.1 <nobody@example.org>: Recipient address rejected: User unknown
+
+Older releases put "host mx.example.org [192.0.2.25]: 550 …" after the "SMTP error" line;
+warnings say "has not yet been delivered" and carry "Delay reason:" lines.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    address_blocks,
+    body_text,
+    cut,
+    from_daemon,
+    header,
+    remote_host,
+    report,
+    unique,
+)
+
+_CREATED = "created automatically by mail delivery software"
+_MARKERS = (
+    "could not be delivered to one or more of its",
+    "has not yet been delivered to one or more of its",
+)
+_ENDS = (
+    "------ This is a copy of the message",
+    "------ This is a copy of your message",
+    "------ The body of the message is",
+    "No action is required on your part.",
+    "Reporting-MTA:",
+)
+_SUBJECTS = ("mail delivery failed", "warning: message", "undelivered mail", "failure notice")
+# the recipient line: two-space indent, the address, optionally "<addr>" or a comment after it.
+_RCPT_LINE_RE = re.compile(r"^  <?(" + ADDR_RE.pattern + r")>?(?:[ \t].*)?$", re.M)
+_SMTP_ERR_RE = re.compile(
+    r"SMTP error from remote mail(?: server)?(?: after ([^:\n]+(?::<[^>\n]*>)?))?:\s*"
+    r"(?:host ([\w.-]+) \[[^\]]+\]:\s*)?(.*)",
+    re.S,
+)
+_QUEUE_HOST_RE = re.compile(r"on the queue on ([\w.-]+)")
+
+
+class EximDetector:
+    """Exim plain-text bounces (X-Failed-Recipients, "created automatically by mail delivery
+    software") and delay warnings."""
+
+    name = "exim"
+
+    def detect(self, msg: Message) -> Detection | None:
+        failed_hdr = header(msg, "X-Failed-Recipients")
+        if not failed_hdr:
+            if not from_daemon(msg):
+                return None
+            if not header(msg, "Subject").lower().startswith(_SUBJECTS):
+                return None
+        text = body_text(msg)
+        if _CREATED not in text:
+            return None
+        delayed = _MARKERS[1] in text
+        if not delayed and _MARKERS[0] not in text:
+            return None
+        action = "delayed" if delayed else "failed"
+        start = max(text.find(_MARKERS[1] if delayed else _MARKERS[0]), 0)
+        section = cut(text[start:], *_ENDS)
+        recipients = []
+        for address, block in address_blocks(section, _RCPT_LINE_RE):
+            recipients.append(_recipient(address, action, block))
+        if not recipients and failed_hdr:
+            recipients = [report(a, action, None) for a in ADDR_RE.findall(failed_hdr)]
+        recipients = unique(recipients)
+        if not recipients:
+            return None
+        m = _QUEUE_HOST_RE.search(text)
+        return Detection(kind="bounce", recipients=recipients, reporting_mta=m and m.group(1))
+
+
+def _recipient(address: str, action: str, block: str):
+    lines = [ln.strip() for ln in block.strip("\n").split("\n")]
+    lines = [ln for ln in lines if ln and not ln.startswith("(generated from")]
+    body = "\n".join(lines).replace("Delay reason: ", "")
+    host = remote_host(body)
+    m = _SMTP_ERR_RE.search(body)
+    if m:
+        if m.group(2):
+            host = m.group(2).lower()
+        diagnostic = m.group(3)
+    else:
+        diagnostic = "\n".join(ln for ln in body.split("\n") if not ln.startswith("host "))
+    return report(address, action, diagnostic or body, remote_mta=host)

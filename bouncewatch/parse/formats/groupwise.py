@@ -1,0 +1,54 @@
+"""Novell / Micro Focus GroupWise Internet Agent (GWIA) undeliverable notices.
+
+Subject: Message status - undeliverable
+
+The message that you sent was undeliverable to the following:
+        nobody@example.org (user not found)
+        someone@example.net (host not found)
+
+Possibly truncated original message follows:
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    between,
+    body_text,
+    cut,
+    header,
+    report,
+    unique,
+)
+
+_START = "The message that you sent was undeliverable to the following:"
+_ENDS = ("Possibly truncated original message follows", "\n\n")
+_ENTRY_RE = re.compile(r"^\s+<?(" + ADDR_RE.pattern + r")>?\s*(?:\((.*)\))?\s*$", re.M)
+
+
+class GroupWiseDetector:
+    """GroupWise "Message status - undeliverable" notices."""
+
+    name = "groupwise"
+
+    def detect(self, msg: Message) -> Detection | None:
+        subject = header(msg, "Subject").lower()
+        if (
+            not subject.startswith("message status - undeliverable")
+            and "groupwise" not in header(msg, "X-Mailer").lower()
+        ):
+            return None
+        section = between(body_text(msg), _START)
+        if not section:
+            return None
+        section = cut(section.lstrip("\n"), *_ENDS)
+        recipients = unique(
+            report(m.group(1), "failed", m.group(2)) for m in _ENTRY_RE.finditer(section)
+        )
+        if not recipients:
+            return None
+        return Detection(kind="bounce", recipients=recipients)

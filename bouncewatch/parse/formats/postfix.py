@@ -1,0 +1,72 @@
+"""Postfix's plain-text bounce report, for the old releases that attached no DSN part and
+for reports whose message/delivery-status was stripped on the way.
+
+    This is the mail system at host mail.example.com.      (old: "This is the Postfix
+    …                                                       program at host …")
+    <nobody@example.org>: host mx.example.org[192.0.2.25] said: 550 5.1.1
+        <nobody@example.org>: Recipient address rejected: User unknown (in reply to RCPT
+        TO command)
+
+"Delayed Mail (still being retried)" warnings ("THIS IS A WARNING ONLY") are delays.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    body_text,
+    cut,
+    from_daemon,
+    remote_host,
+    report,
+    unique,
+)
+
+_STARTS = ("This is the mail system at host ", "This is the Postfix program at host ")
+_WARNING = "THIS IS A WARNING ONLY"
+_ENDS = ("\n--", "Reporting-MTA:", "Final-Recipient:")
+#: "<addr>: text" or "<addr> (expanded from <alias>): text", continued by indented lines.
+_ENTRY_RE = re.compile(
+    r"^<(" + ADDR_RE.pattern + r")>(?: \(expanded from <[^>]*>\))?: (.*(?:\n[ \t]+.*)*)", re.M
+)
+_SAID_RE = re.compile(r"\bsaid: (.*?)(?:\s*\(in reply to [^)]*\))?\s*$", re.S)
+_REPLY_TAIL_RE = re.compile(r"\s*\(in reply to [^)]*\)\s*$")
+_HOST_RE = re.compile(r"at host ([\w.-]+?)\.?$", re.M)
+
+
+def postfix_recipients(text: str, action: str) -> list[RecipientReport]:
+    out = []
+    for m in _ENTRY_RE.finditer(text):
+        body = " ".join(m.group(2).split())
+        said = _SAID_RE.search(body)
+        diagnostic = said.group(1) if said else _REPLY_TAIL_RE.sub("", body)
+        out.append(report(m.group(1), action, diagnostic, remote_mta=remote_host(body)))
+    return unique(out)
+
+
+class PostfixDetector:
+    """Postfix "Undelivered Mail Returned to Sender" / "Delayed Mail" without a DSN part."""
+
+    name = "postfix"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if not from_daemon(msg):
+            return None
+        text = body_text(msg)
+        for marker in _STARTS:
+            start = text.find(marker)
+            if start >= 0:
+                break
+        else:
+            return None
+        action = "delayed" if _WARNING in text else "failed"
+        recipients = postfix_recipients(cut(text[start:], *_ENDS), action)
+        if not recipients:
+            return None
+        m = _HOST_RE.search(text, start)
+        return Detection(kind="bounce", recipients=recipients, reporting_mta=m and m.group(1))

@@ -1,0 +1,81 @@
+"""qmail / netqmail / vpopmail bounces ("Hi. This is the qmail-send program at …").
+
+    <nobody@example.org>:
+    192.0.2.25 does not like recipient.
+    Remote host said: 550 5.1.1 <nobody@example.org>: Recipient address rejected
+    Giving up on 192.0.2.25.
+
+Local failures carry qmail's own status in "(#5.1.1)" form.  The same layout is shared by
+many qmail derivatives (qmail-ldap, vpopmail, Plesk); Yahoo's variant has its own decoder.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    address_blocks,
+    body_text,
+    cut,
+    from_daemon,
+    header,
+    report,
+    unique,
+)
+
+_STARTS = (
+    "This is the qmail-send program at",
+    "I'm afraid I wasn't able to deliver your message",
+)
+_ENDS = ("--- Below this line is a copy of the message", "--- Enclosed are the original headers")
+_HOST_RE = re.compile(r"This is the qmail-send program at ([\w.-]+?)\.?\s*$", re.M)
+_IP_RE = re.compile(
+    r"^(?:Connected to )?([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
+    r" (?:does not like|failed after|but )",
+    re.M,
+)
+_GIVING_UP_RE = re.compile(r"^(?:Giving up on|I'm not going to try again).*$", re.M)
+#: "554: delivery error: …" (a reply code followed by a colon, which Yahoo writes)
+_LEAD_CODE_RE = re.compile(r"^\s*([245][0-5][0-9]):? ")
+
+
+def qmail_recipients(section: str, action: str = "failed") -> list[RecipientReport]:
+    """Decode the "<address>:" paragraphs of a qmail-style report."""
+    out = []
+    for address, block in address_blocks(section):
+        block = block.strip()
+        m = _IP_RE.search(block)
+        host = m.group(1).lower() if m else None
+        said = block.find("Remote host said:")
+        diagnostic = block[said + len("Remote host said:") :] if said >= 0 else block
+        diagnostic = _GIVING_UP_RE.sub("", diagnostic)
+        lead = _LEAD_CODE_RE.match(diagnostic)
+        code = int(lead.group(1)) if lead else None
+        out.append(report(address, action, diagnostic, remote_mta=host, smtp_code=code))
+    return unique(out)
+
+
+class QmailDetector:
+    """qmail-send bounces ("Hi. This is the qmail-send program at …", "(#5.1.1)" codes)."""
+
+    name = "qmail"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if not from_daemon(msg) and "failure notice" not in header(msg, "Subject").lower():
+            return None
+        text = body_text(msg)
+        start = -1
+        for marker in _STARTS:
+            start = text.find(marker)
+            if start >= 0:
+                break
+        if start < 0:
+            return None
+        recipients = qmail_recipients(cut(text[start:], *_ENDS))
+        if not recipients:
+            return None
+        m = _HOST_RE.search(text)
+        return Detection(kind="bounce", recipients=recipients, reporting_mta=m and m.group(1))

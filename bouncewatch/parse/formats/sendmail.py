@@ -1,0 +1,103 @@
+"""Sendmail's plain-text returned mail (no message/delivery-status part).
+
+       ----- The following addresses had permanent fatal errors -----
+    <nobody@example.org>
+        (reason: 550 5.1.1 <nobody@example.org>... User unknown)
+
+       ----- Transcript of session follows -----
+    ... while talking to mx.example.org.:
+    >>> RCPT To:<nobody@example.org>
+    <<< 550 5.1.1 <nobody@example.org>... User unknown
+
+Warnings ("THIS IS A WARNING MESSAGE ONLY", "transient non-fatal errors") are delays.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    body_text,
+    cut,
+    from_daemon,
+    remote_host,
+    report,
+    unique,
+)
+
+_PERMANENT = "----- The following addresses had permanent fatal errors -----"
+_TRANSIENT = "----- The following addresses had transient non-fatal errors -----"
+_TRANSCRIPT = "----- Transcript of session follows -----"
+_WARNING = "THIS IS A WARNING MESSAGE ONLY"
+_ENDS = ("----- Original message follows -----", "----- Message header follows -----")
+_ADDR_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
+_REASON_RE = re.compile(r"^\s+\(reason: (.*)\)\s*$", re.M)
+_RECEIVED_AT_RE = re.compile(r"The original message was received at (.+)")
+_WITH_HOST_RE = re.compile(r"\bwith ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
+
+
+def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | None]:
+    """(diagnostic, remote host) for `address` out of the session transcript."""
+    lines = transcript.split("\n")
+    host = remote_host(transcript)
+    low = address.lower()
+    for i, line in enumerate(lines):
+        if line.startswith("... while talking to"):
+            host = remote_host(line) or host
+        elif line.startswith(">>> ") and low in line.lower():
+            for nxt in lines[i + 1 :]:
+                if nxt.startswith("<<< "):
+                    return nxt[4:], host
+        elif low in line.lower() and ("... " in line or "Deferred:" in line):
+            m = _WITH_HOST_RE.search(line)
+            diag = line.split("... ", 1)[-1]
+            return diag, (m.group(1).lower() if m else host)
+    for line in lines:
+        if line.startswith("<<< "):
+            return line[4:], host
+    return None, host
+
+
+def sendmail_recipients(text: str) -> list[RecipientReport]:
+    """Decode a sendmail-style report (also used by AOL's sendmail-based bounces)."""
+    text = cut(text, *_ENDS)
+    delayed = _WARNING in text or (_TRANSIENT in text and _PERMANENT not in text)
+    action = "delayed" if delayed else "failed"
+    head = _TRANSIENT if delayed and _TRANSIENT in text else _PERMANENT
+    section = cut(text.split(head, 1)[1], _TRANSCRIPT) if head in text else ""
+    transcript = text.split(_TRANSCRIPT, 1)[1] if _TRANSCRIPT in text else ""
+    matches = list(_ADDR_LINE_RE.finditer(section))
+    if not matches:  # warnings list the addresses in the transcript only
+        matches = list(re.finditer(r"^<(" + ADDR_RE.pattern + r")>\.\.\. ", transcript, re.M))
+    out = []
+    for i, m in enumerate(matches):
+        address = m.group(1)
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(section)
+        reason = _REASON_RE.search(section[m.end() : end]) if section else None
+        diag, host = _from_transcript(address, transcript)
+        if reason:
+            diag = reason.group(1)
+        out.append(report(address, action, diag, remote_mta=host))
+    return unique(out)
+
+
+class SendmailDetector:
+    """Sendmail "Returned mail" / "Warning: could not send message" without a DSN part."""
+
+    name = "sendmail"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if not from_daemon(msg):
+            return None
+        text = body_text(msg)
+        if _TRANSCRIPT not in text and _PERMANENT not in text and _TRANSIENT not in text:
+            return None
+        recipients = sendmail_recipients(text)
+        if not recipients:
+            return None
+        m = _RECEIVED_AT_RE.search(text)
+        return Detection(kind="bounce", recipients=recipients, arrival_date=m and m.group(1))

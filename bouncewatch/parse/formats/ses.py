@@ -1,0 +1,123 @@
+"""Amazon SES notifications delivered by email through Amazon SNS ("AWS Notification
+Message").  The body is the SES notification JSON (SNS "email" protocol) or the SNS envelope
+around it (SNS "email-json": {"Type": "Notification", "Message": "<the JSON, as a string>"}).
+
+    {"notificationType": "Bounce",
+     "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
+                "bouncedRecipients": [{"emailAddress": "…", "action": "failed",
+                                       "status": "5.1.1", "diagnosticCode": "smtp; 550 …"}],
+                "reportingMTA": "dsn; a8-12.smtp-out.amazonses.com", …},
+     "mail": {"messageId": "…", "commonHeaders": {"messageId": "<…>"}, …}}
+
+Configuration-set event publishing writes "eventType" instead of "notificationType".
+Complaints ("complainedRecipients") come out as kind "complaint" with no action.
+"""
+
+from __future__ import annotations
+
+import json
+from email.message import Message
+from typing import Any
+
+from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import body_text, from_address, header, report
+
+_SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
+_SUBJECTS = ("aws notification message",)
+
+
+def _payload(text: str) -> dict[str, Any] | None:
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        data, _ = json.JSONDecoder().raw_decode(text[start:])
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("Type") == "Notification":
+        try:
+            data = json.loads(data.get("Message") or "")
+        except ValueError:
+            return None
+    return data if isinstance(data, dict) else None
+
+
+def _mta(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return value.split(";", 1)[-1].strip().lower() or None
+
+
+def _bounce(event: dict[str, Any]) -> list[RecipientReport]:
+    out = []
+    remote = event.get("remoteMtaIp")
+    for r in event.get("bouncedRecipients") or []:
+        if not isinstance(r, dict) or not r.get("emailAddress"):
+            continue
+        diag = r.get("diagnosticCode")
+        if isinstance(diag, str) and diag.lower().startswith("smtp;"):
+            diag = diag[5:]
+        out.append(
+            report(
+                r["emailAddress"],
+                r.get("action") or "failed",
+                diag if isinstance(diag, str) else None,
+                status=r.get("status") or None,
+                remote_mta=remote if isinstance(remote, str) else None,
+            )
+        )
+    return out
+
+
+class SesDetector:
+    """Amazon SES bounce and complaint notifications (SNS email / email-json)."""
+
+    name = "ses"
+
+    def detect(self, msg: Message) -> Detection | None:
+        if from_address(msg) not in _SNS_SENDERS and header(msg, "Subject").lower() not in (
+            _SUBJECTS
+        ):
+            return None
+        data = _payload(body_text(msg))
+        if data is None:
+            return None
+        ntype = data.get("notificationType") or data.get("eventType")
+        mail = data.get("mail") if isinstance(data.get("mail"), dict) else {}
+        common = mail.get("commonHeaders") if isinstance(mail.get("commonHeaders"), dict) else {}
+        extra: dict[str, Any] = {"ses_message_id": mail.get("messageId")}
+        if common.get("messageId"):
+            extra["original_message_id"] = common["messageId"]
+        if ntype == "Bounce" and isinstance(data.get("bounce"), dict):
+            event = data["bounce"]
+            extra["bounce_type"] = event.get("bounceType")
+            extra["bounce_sub_type"] = event.get("bounceSubType")
+            recipients = _bounce(event)
+            if not recipients:
+                return None
+            return Detection(
+                kind="bounce",
+                recipients=recipients,
+                reporting_mta=_mta(event.get("reportingMTA")),
+                arrival_date=event.get("timestamp"),
+                extra=extra,
+            )
+        if ntype == "Complaint" and isinstance(data.get("complaint"), dict):
+            event = data["complaint"]
+            recipients = [
+                RecipientReport(address=r["emailAddress"].strip())
+                for r in event.get("complainedRecipients") or []
+                if isinstance(r, dict) and r.get("emailAddress")
+            ]
+            if not recipients:
+                return None
+            extra["user_agent"] = event.get("userAgent")
+            return Detection(
+                kind="complaint",
+                recipients=recipients,
+                arrival_date=event.get("arrivalDate") or event.get("timestamp"),
+                feedback_type=event.get("complaintFeedbackType"),
+                extra=extra,
+            )
+        return None

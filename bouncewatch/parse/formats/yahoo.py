@@ -1,0 +1,59 @@
+"""Yahoo's own (non-DSN) failure notices, a qmail descendant.
+
+    Sorry, we were unable to deliver your message to the following address.
+
+    <nobody@example.org>:
+    Remote host said: 550 5.1.1 <nobody@example.org>... User unknown [RCPT_TO]
+
+    --- Below this line is a copy of the message.
+
+Mail to a Yahoo address that doesn't exist comes back as
+"554: delivery error: dd This user doesn't have a yahoo.com account (…) [0] - mta…".
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import body_text, cut, from_address, header
+from bouncewatch.parse.formats.qmail import qmail_recipients
+
+_STARTS = (
+    "Sorry, we were unable to deliver your message to the following address",
+    "Unable to deliver message to the following address(es)",
+)
+_ENDS = ("--- Below this line is a copy of the message", "--- Original message follows")
+_YAHOO_DOMAINS = ("yahoo.com", "yahoo.co.jp", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com")
+
+
+def _from_yahoo(msg: Message) -> bool:
+    domain = from_address(msg).rpartition("@")[2]
+    if domain.endswith(_YAHOO_DOMAINS) or domain.endswith("yahoodns.net"):
+        return True
+    received = msg.get("Received") or ""
+    return ".yahoo.com" in received or "yahoodns.net" in received
+
+
+class YahooDetector:
+    """Yahoo "Failure Notice" messages ("Sorry, we were unable to deliver your message")."""
+
+    name = "yahoo"
+
+    def detect(self, msg: Message) -> Detection | None:
+        subject = header(msg, "Subject").lower()
+        if subject not in ("failure notice", "delivery status notification") or not _from_yahoo(
+            msg
+        ):
+            return None
+        text = body_text(msg)
+        for marker in _STARTS:
+            start = text.find(marker)
+            if start >= 0:
+                break
+        else:
+            return None
+        recipients = qmail_recipients(cut(text[start:], *_ENDS))
+        if not recipients:
+            return None
+        return Detection(kind="bounce", recipients=recipients)
