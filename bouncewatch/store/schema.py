@@ -10,7 +10,10 @@ store/migrations.py), bumps SCHEMA_VERSION and gets a CHANGELOG entry.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: PRAGMA application_id of a bouncewatch database ("bwdb"): tells our files from others.
+APPLICATION_ID = 0x62776462
 
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
@@ -111,6 +114,18 @@ CREATE TABLE IF NOT EXISTS meta (
     key    TEXT PRIMARY KEY,
     value  TEXT
 );
+"""
+
+#: Version 2: what the address policy needs to explain itself.
+#: events.counted: 1 when the event counted toward a threshold or a confirmation (at most one
+#: soft bounce per address per day counts); addresses.soft_days: the days, inside the soft
+#: window, with a counted soft bounce; addresses.hard_pending_since: a hard bounce waiting for
+#: its confirmation (hard_confirmations = 2).
+MIGRATION_V2 = """
+ALTER TABLE events ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE addresses ADD COLUMN soft_days TEXT;
+ALTER TABLE addresses ADD COLUMN hard_pending_since TEXT;
+CREATE INDEX IF NOT EXISTS state_changes_changed ON state_changes(changed_at);
 """
 
 #: Views are dropped and recreated at every open (they hold no data), so changing one needs

@@ -1,0 +1,257 @@
+"""The SQLite file: opening (checks, WAL, migrations, views), transactions, meta.
+
+Concurrency: WAL mode, so readers (report tools, `sqlite3`, Datasette) never block the daemon
+and the daemon never blocks them; a busy timeout so two writers (the daemon and an `ingest`)
+wait for each other instead of failing; writes start with BEGIN IMMEDIATE so a transaction
+never has to upgrade a read lock (which is where SQLite deadlocks).  synchronous=NORMAL: in
+WAL mode a power cut can lose the last transactions but never corrupts the file, and
+processing is idempotent, so those messages are simply processed again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bouncewatch.config import PolicyConfig
+from bouncewatch.errors import StoreError
+from bouncewatch.model import ParseOptions, ParseResult, RawMessage
+from bouncewatch.store import recorder
+from bouncewatch.store.addresses import OwnAddresses
+from bouncewatch.store.migrations import migrate, user_version
+from bouncewatch.store.policy import Change
+from bouncewatch.store.report_views import VIEWS as REPORT_VIEWS
+from bouncewatch.store.schema import APPLICATION_ID, SCHEMA_VERSION, VIEWS
+
+log = logging.getLogger("bouncewatch.store")
+
+DEFAULT_BUSY_TIMEOUT = 30.0  # seconds
+
+
+class Store:
+    """An open bouncewatch database.  Not shared between threads."""
+
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, policy: PolicyConfig, verp: Any
+    ) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.policy = policy
+        self.own = OwnAddresses(policy)
+        self.verp = verp
+        self._batch_pending = 0
+        self.batch_size = 0
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        policy: PolicyConfig | None = None,
+        parse_options: ParseOptions | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> Store:
+        """Open (creating and migrating as needed) the database at `path`.
+
+        Raises StoreError, with a message for people, when the file is not a SQLite database,
+        belongs to another program, or was written by a newer bouncewatch.
+        """
+        path = Path(path)
+        if path.is_dir():
+            raise StoreError(f"{path}: is a directory, not a database file")
+        if not path.parent.exists():
+            raise StoreError(f"{path}: folder {path.parent} does not exist")
+        try:
+            conn = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as e:
+            raise StoreError(f"{path}: cannot open database: {e}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            _check_ours(conn, path)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                log.warning("event=no_wal path=%s journal_mode=%s", path, mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            store = cls(
+                path,
+                conn,
+                policy or PolicyConfig(),
+                parse_options.verp if parse_options else ParseOptions().verp,
+            )
+            applied = migrate(store.db)
+            if applied:
+                log.info("event=migrated path=%s versions=%s", path, applied)
+            store._ensure_views()
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            raise StoreError(f"{path}: cannot use database: {e}") from None
+        return store
+
+    def _ensure_views(self) -> None:
+        """Views hold no data: (re)create any whose definition changed."""
+        wanted = {**VIEWS, **REPORT_VIEWS}
+        have = {
+            r[0]: r[1]
+            for r in self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type='view'")
+        }
+        stale = [n for n, sql in wanted.items() if have.get(n) != sql.strip()]
+        if not stale:
+            return
+        with self.write():
+            for name in wanted:  # in order: later views may use earlier ones
+                self.conn.execute(f"DROP VIEW IF EXISTS {name}")
+            for sql in wanted.values():
+                self.conn.execute(sql.strip())
+
+    def close(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA optimize")
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: a transaction, or a savepoint inside a batch."""
+        conn = self.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT w")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK TO w")
+                conn.execute("RELEASE w")
+                raise
+            conn.execute("RELEASE w")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def batch(self, size: int = 500) -> Iterator[Store]:
+        """Group `record` calls: each message stays atomic (a savepoint), commits come every
+        `size` messages.  A crash loses at most the uncommitted batch, and since recording is
+        idempotent a re-run records exactly those messages again.  Not for sources that
+        acknowledge each message (IMAP): they need the commit before the acknowledgement."""
+        self.batch_size = size
+        self._batch_pending = 0
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self.batch_size = 0
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def _after_record(self) -> None:
+        if self.batch_size:
+            self._batch_pending += 1
+            if self._batch_pending >= self.batch_size:
+                self.conn.execute("COMMIT")
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._batch_pending = 0
+
+    # --- the hot path -------------------------------------------------------------------------
+
+    def record(self, raw: RawMessage, result: ParseResult, now: datetime) -> recorder.RecordOutcome:
+        """Record one message, its events and the state changes they cause, atomically.
+
+        Idempotent: a message already recorded (same source + UIDVALIDITY + UID, or same
+        content hash) writes nothing and returns `duplicate=True`.
+        """
+        with self.write():
+            outcome = recorder.record(self, raw, result, now)
+        self._after_record()
+        return outcome
+
+    def expire_suspensions(self, now: datetime) -> list[tuple[str, Change]]:
+        """End suspensions that are over and decay old soft bounces (recorded changes)."""
+        with self.write():
+            return recorder.expire_all(self, now)
+
+    # --- meta ---------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return user_version(self.db)
+
+
+def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse files that are not SQLite, belong to another program, or are too new."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{path}: not a bouncewatch database (not a SQLite file: {e})") from None
+    if app_id not in (0, APPLICATION_ID):
+        raise StoreError(
+            f"{path}: not a bouncewatch database (it belongs to another program: "
+            f"application_id {app_id:#x})"
+        )
+    if version == 0 and tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise StoreError(
+            f"{path}: not a bouncewatch database (it has other tables: {shown}); "
+            "point --db at a new file"
+        )
+    if version > 0 and "messages" not in tables:
+        raise StoreError(
+            f"{path}: not a bouncewatch database (schema version {version} without our tables)"
+        )
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: written by a newer bouncewatch (schema version {version}; this version "
+            f"knows up to {SCHEMA_VERSION}); upgrade bouncewatch"
+        )
