@@ -5,7 +5,7 @@ file, Maildirs, log) and listens on free loopback ports: plain IMAP (STARTTLS of
 implicit TLS.  It runs in the foreground in its own process group, so stopping it kills every
 session at once.
 
-Users are added while the server runs (the passwd-file is re-read when it changes).  The
+Users are added while the server runs (one passwd-file per user).  The
 server also listens on two more loopback addresses whose capability list differs, as real
 servers' do: on HOST_NO_MOVE (127.0.0.2) it announces no MOVE (RFC 6851), on HOST_NO_IDLE
 (127.0.0.3) no IDLE.  Same users, same mailboxes.
@@ -73,12 +73,11 @@ class Dovecot:
         self.port = free_port()
         self.ssl_port = free_port()
         self.conf = self.root / "dovecot.conf"
-        self.users_file = self.root / "users"
+        self.users_dir = self.root / "users"
         self.cafile = self.root / "cert.pem"
         self.log_path = self.root / "dovecot.log"
         self.mail_root = self.root / "mail"
         self.proc: subprocess.Popen[bytes] | None = None
-        self._users: dict[str, str] = {}
         self._prepare()
 
     # --- set-up ----------------------------------------------------------------------------
@@ -108,7 +107,7 @@ class Dovecot:
                 check=True,
                 capture_output=True,
             )  # fmt: skip
-        self.users_file.touch()
+        self.users_dir.mkdir(exist_ok=True)
         self.conf.write_text(
             f"""\
 base_dir = {self.root}/run
@@ -129,11 +128,11 @@ disable_plaintext_auth = no
 imap_idle_notify_interval = 2 mins
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN {self.users_file}
+  args = scheme=PLAIN {self.users_dir}/%u
 }}
 userdb {{
   driver = passwd-file
-  args = {self.users_file}
+  args = {self.users_dir}/%u
   default_fields = uid={mail_user} gid={mail_group} home={self.mail_root}/%u
 }}
 service imap-login {{
@@ -164,11 +163,13 @@ local 127.0.0.3 {{
 
     def add_user(self, name: str, password: str = "secret") -> User:
         """Add (or replace) a user; works while the server runs."""
-        self._users[name] = f"{name}:{{PLAIN}}{password}::::::"
-        tmp = self.users_file.with_suffix(".tmp")
-        tmp.write_text("".join(line + "\n" for line in self._users.values()))
+        # one passwd-file per user: Dovecot re-reads a changed file at most once a second,
+        # a new file it reads at once
+        path = self.users_dir / name
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(f"{name}:{{PLAIN}}{password}::::::\n")
         os.chmod(tmp, 0o644)
-        os.replace(tmp, self.users_file)
+        os.replace(tmp, path)
         return User(name, password)
 
     # --- life cycle ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import contextlib
 import imaplib
 import ipaddress
 import logging
+import os
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class MailboxSettings(Protocol):
     port: int
     security: str  # tls | starttls | plain
     username: str
-    ca_file: str | None
+    ca_file: str | os.PathLike[str] | None
     folder: str
     processed_folder: str
     quarantine_folder: str
@@ -87,9 +88,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+def tls_context(ca_file: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
     """Verifying context: system CAs, or only `ca_file` when given; TLS 1.2 or newer."""
-    ctx = ssl.create_default_context(cafile=ca_file)
+    ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
 
@@ -261,6 +262,7 @@ class ImapFolder:
         after = flag, the processed keyword marks what is done; where the server allows no
         keywords, UIDs above `last_uid` are.
         """
+        self.client.noop()  # let the server report messages that arrived since SELECT
         if self.mailbox.after == "flag":
             if self._keywords_allowed:
                 uids = self.client.search(["NOT", "DELETED", "UNKEYWORD", PROCESSED_KEYWORD])
