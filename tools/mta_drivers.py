@@ -1,0 +1,131 @@
+"""Install, configure, start and stop one real MTA for bounce capture (developer tool).
+
+Each driver routes all outgoing mail to the scripted sink (``smtp_sink``) on 127.0.0.1 and
+delivers mail for ``example.net`` (where the bounces go) to the local user ``newsletter``.
+Config templates live in ``tools/mta/<mta>/``; ``@NAME@`` placeholders are filled in here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent / "mta"
+SINK_PORT = 2525
+TARPIT_PORT = 2526
+CLOSED_PORT = 2599
+HOME = Path("/home/newsletter")
+LIFETIME_S = 90  # queue lifetime before a temporarily failing message is returned
+
+
+def run(cmd: list[str], check: bool = True, **kw: object) -> subprocess.CompletedProcess[str]:
+    """Run a command, echoing it; output captured as text."""
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)  # type: ignore[call-overload]
+
+
+def render(template: str, **values: object) -> str:
+    text = (TEMPLATES / template).read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", str(value))
+    return text
+
+
+def apt_install(packages: tuple[str, ...], preseed: str = "") -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if preseed:
+        subprocess.run(["debconf-set-selections"], input=preseed, text=True, check=True)
+    run(["apt-get", "install", "-y", "-q", *packages], env=env)
+
+
+def apt_purge(packages: tuple[str, ...]) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "purge", "-y", "-q", *packages], env=env, check=False)
+
+
+def ensure_user() -> None:
+    """The local user receiving the bounces, with an empty Maildir and mbox."""
+    if run(["id", "newsletter"], check=False).returncode != 0:
+        run(["useradd", "-m", "-s", "/usr/sbin/nologin", "newsletter"])
+    shutil.rmtree(HOME / "Maildir", ignore_errors=True)
+    for sub in ("cur", "new", "tmp"):
+        (HOME / "Maildir" / sub).mkdir(parents=True, exist_ok=True)
+    run(["chown", "-R", "newsletter:newsletter", str(HOME)])
+    run(["chmod", "700", str(HOME / "Maildir")])
+    spool = Path("/var/mail/newsletter")
+    if spool.exists():
+        spool.write_bytes(b"")
+
+
+class Driver:
+    """One MTA: the packages, how to configure, start, submit to and stop it."""
+
+    name = ""
+    packages: tuple[str, ...] = ()
+    preseed = ""
+    sendmail = "/usr/sbin/sendmail"
+
+    def install(self) -> None:
+        apt_install(self.packages, self.preseed)
+
+    def purge(self) -> None:
+        apt_purge(self.packages)
+
+    def version(self) -> str:
+        return ""
+
+    def configure(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Ask the MTA to run its queue now (no-op where it does so by itself)."""
+
+    def submit(self, message: bytes, sender: str, recipients: list[str], notify: str) -> None:
+        cmd = [self.sendmail, "-i", "-f", sender, "-N", notify, "--", *recipients]
+        print("+", " ".join(cmd), flush=True)
+        subprocess.run(cmd, input=message, check=True)
+
+
+class Postfix(Driver):
+    name = "postfix"
+    packages = ("postfix",)
+    preseed = (
+        "postfix postfix/main_mailer_type select Local only\n"
+        "postfix postfix/mailname string mail.example.net\n"
+    )
+
+    def version(self) -> str:
+        return "Postfix " + run(["postconf", "-h", "mail_version"]).stdout.strip()
+
+    def configure(self) -> None:
+        Path("/etc/postfix/main.cf").write_text(render("postfix/main.cf", LIFETIME=LIFETIME_S))
+        Path("/etc/postfix/bw_transport").write_text(
+            render("postfix/transport", SINK=SINK_PORT, TARPIT=TARPIT_PORT, CLOSED=CLOSED_PORT)
+        )
+        Path("/etc/mailname").write_text("mail.example.net\n")
+        # No smtpd listener (port 25 stays free) and no chroot (the private /etc applies).
+        run(["postconf", "-M#", "smtp/inet"], check=False)
+        run(["postconf", "-F", "*/*/chroot = n"])
+        run(["newaliases"], check=False)
+
+    def start(self) -> None:
+        run(["postfix", "start"], check=False)
+        time.sleep(2)
+
+    def flush(self) -> None:
+        run(["postqueue", "-f"], check=False)
+
+    def stop(self) -> None:
+        run(["postfix", "stop"], check=False)
+
+
+DRIVERS: dict[str, type[Driver]] = {"postfix": Postfix}
