@@ -12,6 +12,7 @@ Detectors (each a function of a connection, a period and `Thresholds`):
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import statistics
 from collections.abc import Callable
@@ -40,10 +41,11 @@ class Thresholds:
     spike_min_history_days: int = 3  # fewer days of history: no baseline, no spike
     spike_min_bounces: int = 20  # a spike has at least this many bounces
     throttle_share: float = 0.5  # share of a domain's soft bounces that are rate limit/greylist
-    throttle_min_soft: int = 10
+    throttle_min_soft: int = 20
     block_window_days: int = 7  # blocks in the last N days against the N days before
     block_factor: float = 2.0
-    block_min: int = 5
+    block_min: int = 10
+    block_min_z: float = 3.0  # (recent - previous) / sqrt(recent + previous): not just noise
     source_factor: float = 2.0  # source's hard rate (or share) over the other sources' together
     source_min_hard: int = 10
     reengage_min_days: int = 30  # first to last soft bounce of the current episode
@@ -261,6 +263,9 @@ def blocks_rising(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> 
     ]
     out = []
     for domain, n_recent, n_previous in conn.execute(sql, args):
+        z = (n_recent - n_previous) / math.sqrt(n_recent + n_previous)
+        if z < t.block_min_z:
+            continue
         reasons = q.top_values(
             conn, "reason", recent, domain=domain, bounce_types=("block",), limit=10
         )
@@ -287,6 +292,7 @@ def blocks_rising(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> 
                     "recent_window": [recent.since, recent.until],
                     "previous_window": [f"{start}T00:00:00Z", recent.since],
                     "threshold_factor": t.block_factor,
+                    "z": round(z, 2),
                     "likely_cause": cause,
                     "reasons": _counted(reasons),
                     "diagnostics": _counted(

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bouncewatch.store import schema
-from bouncewatch.store.report_views import VIEWS as REPORT_VIEWS
+from bouncewatch.store import Store
 
 #: reason -> (bounce_type, status, smtp code, diagnostic), modelled on what MTAs say.
 TYPICAL: dict[str, tuple[str, str, int, str]] = {
@@ -190,18 +189,9 @@ def write_events(conn: sqlite3.Connection, events: list[tuple]) -> None:
 
 
 def create_database(path: str | Path) -> sqlite3.Connection:
-    """A new database with the bouncewatch schema; returns a connection to it."""
-    import bouncewatch.store as store_package
-
-    store_class = getattr(store_package, "Store", None)
-    if store_class is not None:
-        store_class.open(path).close()
-        conn = sqlite3.connect(path)
-    else:
-        conn = sqlite3.connect(path)
-        conn.executescript(schema.TABLES_V1)
-        for sql in (*schema.VIEWS.values(), *REPORT_VIEWS.values()):
-            conn.execute(sql)
+    """A new database created by the store (schema, migrations, views); a connection to it."""
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
     conn.execute("PRAGMA busy_timeout = 5000")
     return conn
 
