@@ -8,7 +8,7 @@ from email.message import Message
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.mime import decode_words, first_address, looks_like_bounce
+from bouncewatch.parse.mime import decode_words, first_address, header, looks_like_bounce, raw
 
 _SUBJECT_RE = re.compile(
     r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
@@ -39,7 +39,7 @@ class AutoReply:
         if not self._is_auto_reply(msg):
             return None
         address = first_address(msg, "From") or first_address(msg, "Reply-To")
-        subject = decode_words(str(msg.get("Subject", "")))
+        subject = header(msg, "Subject")
         reports = [RecipientReport(address=address, diagnostic=subject)] if address else []
         return Detection(kind="auto_reply", recipients=reports)
 
@@ -55,10 +55,8 @@ class AutoReply:
         precedence = str(msg.get("Precedence", "")).strip().lower()
         if precedence == "auto_reply":
             return True
-        subject = msg.get("Subject")
-        if subject is None:
-            return False
-        subject_hit = bool(_SUBJECT_RE.search(decode_words(str(subject)) or ""))
+        subject = decode_words(raw(msg, "Subject") or "") or ""
+        subject_hit = bool(_SUBJECT_RE.search(subject))
         if not subject_hit:
             return False
         return (
@@ -68,7 +66,7 @@ class AutoReply:
             or (
                 msg.get("List-Id") is None
                 and msg.get("List-Unsubscribe") is None
-                and _starts_with_marker(decode_words(str(subject)) or "")
+                and _starts_with_marker(subject)
             )
         )
 

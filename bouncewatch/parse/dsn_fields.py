@@ -81,7 +81,8 @@ def parse_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
 def _opens_group(name: str, current: dict[str, str]) -> bool:
     if name in current:
         return name in _STARTS_RECIPIENT or name in ("action", "status")
-    return name == "original-recipient" and "final-recipient" in current
+    # Original-Recipient usually comes first; after a complete group it starts the next one
+    return name == "original-recipient" and "final-recipient" in current and "action" in current
 
 
 def _is_recipient(group: dict[str, str]) -> bool:

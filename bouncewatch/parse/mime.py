@@ -11,6 +11,7 @@ import binascii
 import quopri
 import re
 from datetime import UTC
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.header import decode_header
 from email.message import Message
 from email.parser import HeaderParser
@@ -76,12 +77,28 @@ def unescape(text: str) -> str:
         return raw.decode("latin-1")
 
 
+def raw_all(msg: Message, name: str) -> list[str]:
+    """Every value of header `name` exactly as parsed (8-bit bytes still surrogate-escaped;
+    compat32's `get` would turn them into replacement characters)."""
+    lname = name.lower()
+    return [v for k, v in msg.raw_items() if k.lower() == lname and isinstance(v, str)]
+
+
+def raw(msg: Message, name: str) -> str | None:
+    """The first value of header `name` as parsed, or None."""
+    lname = name.lower()
+    for k, v in msg.raw_items():
+        if k.lower() == lname and isinstance(v, str):
+            return v
+    return None
+
+
 def header(msg: Message, name: str) -> str | None:
     """A header's value: encoded words decoded, 8-bit read as UTF-8, white space squashed."""
-    value = msg.get(name)
+    value = raw(msg, name)
     if value is None:
         return None
-    return decode_words(str(value))
+    return decode_words(value)
 
 
 def decode_words(value: str) -> str | None:
@@ -118,18 +135,23 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
 
 def payload_bytes(part: Message) -> bytes:
     """The decoded body of a leaf part (base64 / quoted-printable undone; damage tolerated)."""
-    payload = part.get_payload()
-    if not isinstance(payload, str):
+    if isinstance(part.get_payload(), list):
         return b""
-    raw = payload.encode("ascii", "surrogateescape")
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    return decode_transfer(raw, cte)
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+_NOT_B64_RE = re.compile(rb"[^A-Za-z0-9+/]")
 
 
 def decode_transfer(raw: bytes, cte: str) -> bytes:
     if cte == "base64":
-        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", raw)
-        cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
+        cleaned = _NOT_B64_RE.sub(b"", raw)
+        rem = len(cleaned) % 4
+        if rem == 1:  # a truncated quantum: drop the stray character
+            cleaned = cleaned[:-1]
+        elif rem:
+            cleaned += b"=" * (4 - rem)
         try:
             return binascii.a2b_base64(cleaned)
         except (binascii.Error, ValueError):
@@ -163,10 +185,13 @@ def container_text(part: Message) -> str:
         for block in payload if isinstance(payload, list) else [payload]:
             if not isinstance(block, Message):
                 continue
-            lines = [f"{k}: {v}" for k, v in block.items()]
-            body = block.get_payload()
-            if isinstance(body, str) and body:
-                if lines:
+            lines = [f"{k}: {v}" for k, v in block.raw_items()]
+            body = _block_body(block)
+            if body:
+                # a line that was not a field ended the block's "headers" without a blank line
+                if lines and not any(
+                    isinstance(d, MissingHeaderBodySeparatorDefect) for d in block.defects
+                ):
                     lines.append("")
                 lines.append(body)
             chunks.append("\n".join(lines))
@@ -176,6 +201,14 @@ def container_text(part: Message) -> str:
         raw = decode_transfer(text.encode("ascii", "surrogateescape"), cte)
         return _decode_bytes(raw, part.get_content_charset() or "utf-8")
     return unescape(text)
+
+
+def _block_body(block: Message) -> str:
+    # get_payload() would turn 8-bit bytes into U+FFFD; decode=True hands back the raw bytes
+    if block.is_multipart():
+        return ""
+    data = block.get_payload(decode=True)
+    return data.decode("ascii", "surrogateescape") if isinstance(data, bytes) else ""
 
 
 def original_headers(msg: Message) -> Message | None:
@@ -202,11 +235,11 @@ def _headers_from_text(text: str) -> Message:
 
 def addresses(msg: Message, name: str) -> list[str]:
     """The bare addresses in every occurrence of header `name`."""
-    values = msg.get_all(name)
+    values = raw_all(msg, name)
     if not values:
         return []
     out = []
-    for _, addr in getaddresses([unescape(str(v)) for v in values]):
+    for _, addr in getaddresses([unescape(v) for v in values]):
         addr = addr.strip().strip("<>").strip()
         if "@" in addr:
             out.append(addr)
@@ -276,8 +309,8 @@ def looks_like_bounce(msg: Message) -> bool:
     rp = msg.get("Return-Path")
     if rp is not None and str(rp).strip() in ("<>", ""):
         return True
-    sender = str(msg.get("From", ""))
+    sender = raw(msg, "From") or ""
     if _BOUNCE_FROM_RE.search(sender):
         return True
-    subject = msg.get("Subject")
-    return bool(subject and _BOUNCE_SUBJECT_RE.search(decode_words(str(subject)) or ""))
+    subject = raw(msg, "Subject")
+    return bool(subject and _BOUNCE_SUBJECT_RE.search(decode_words(subject) or ""))

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from email.message import Message
 
-from bouncewatch.parse.mime import unescape
+from bouncewatch.parse.mime import raw_all, unescape
 
 #: where the envelope recipient of the bounce shows up
 VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
@@ -45,9 +45,9 @@ def recipient(msg: Message, pattern: re.Pattern[str] | None) -> str | None:
     if pattern is None:
         return None
     for name in VERP_HEADERS:
-        values = msg.get_all(name)
+        values = raw_all(msg, name)
         if values:
-            found = first_match((unescape(str(v)) for v in values), pattern)
+            found = first_match((unescape(v) for v in values), pattern)
             if found:
                 return found
     return None
