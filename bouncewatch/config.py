@@ -128,6 +128,17 @@ def default_database() -> Path:
 # --- loading ------------------------------------------------------------------------------------
 
 
+def locate_config(path: str | Path | None = None) -> Path | None:
+    """The configuration file to read: `path` (from --config or $BOUNCEWATCH_CONFIG) when
+    given, else /etc/bouncewatch/config.toml if it exists, else None (built-in defaults)."""
+    if path is not None and str(path) != "":
+        return Path(path)
+    env = os.environ.get("BOUNCEWATCH_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
+
+
 def load_config(path: str | Path | None) -> Settings:
     """Read and validate a TOML file; None gives the built-in defaults."""
     if path is None:

@@ -120,9 +120,10 @@ class Store:
                 self.conn.execute(sql.strip())
 
     def close(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("COMMIT")
+        """Close the file (an open batch was committed or rolled back by its `with`)."""
         with contextlib.suppress(sqlite3.Error):
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self.conn.execute("PRAGMA optimize")
         self.conn.close()
 

@@ -1,0 +1,83 @@
+"""What every command shares: --config, --db (and their environment variables), loading the
+settings, opening the store, and turning bouncewatch's errors into clean CLI messages."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bouncewatch.config import Settings, load_config, locate_config
+from bouncewatch.errors import BouncewatchError
+from bouncewatch.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BOUNCEWATCH_CONFIG",
+    help="Configuration file (default: /etc/bouncewatch/config.toml if it exists). "
+    "[env: BOUNCEWATCH_CONFIG]",
+)
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BOUNCEWATCH_DB",
+    help="SQLite file, overriding the configured `database`. [env: BOUNCEWATCH_DB]",
+)
+
+
+def store_options(f: F) -> F:
+    """--config and --db, in that order."""
+    return config_option(db_option(f))
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """BouncewatchError and SQLite errors → a one-line message and exit status 1."""
+    try:
+        yield
+    except BouncewatchError as e:
+        raise click.ClickException(str(e)) from None
+    except sqlite3.DatabaseError as e:
+        raise click.ClickException(f"database error: {e}") from None
+
+
+def load_settings(config_path: Path | None, db_path: Path | None = None) -> Settings:
+    """The effective settings: the config file (if any), then --db / $BOUNCEWATCH_DB."""
+    with cli_errors():
+        settings = load_config(locate_config(config_path))
+    if db_path is not None:
+        settings = settings.with_database(db_path)
+    return settings
+
+
+def open_store(settings: Settings, *, must_exist: bool = False) -> Store:
+    """Open the settings' database; `must_exist` for commands that only read."""
+    path = settings.database
+    if must_exist and not path.exists():
+        raise click.ClickException(
+            f"{path}: no such database (give --db, or record something with "
+            "`bouncewatch ingest` or `bouncewatch run`)"
+        )
+    with cli_errors():
+        return Store.open(path, policy=settings.policy, parse_options=settings.parse_options)
+
+
+def setup_cli_logging(level: str = "warning") -> None:
+    """Key=value log lines on stderr (the daemon's format), quiet by default for commands."""
+    try:
+        from bouncewatch.logging_setup import setup_logging
+
+        setup_logging(level.upper())
+    except ImportError:  # pragma: no cover - logging_setup ships with the package
+        logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s %(message)s")

@@ -1,0 +1,221 @@
+"""Messages from files: a single message file, a folder of them, a Maildir, an mbox, stdin.
+
+Everything streams: one message in memory at a time, whatever the size of the mbox or the
+number of files.  Each `RawMessage` carries the file path as its source (stdin: ``"stdin"``)
+and, as `received_at`, the file's modification time (Maildir, .eml) or the date of the mbox
+``From `` line.  Nothing here ever modifies or deletes a file.
+
+What a path is taken for:
+
+- ``-``: standard input — one message, or an mbox stream when it starts with ``From ``
+  (Postfix's ``pipe`` transport with the ``F`` flag prepends such a line);
+- a folder with ``cur/`` and ``new/``: a Maildir (``new/`` then ``cur/``, in name order —
+  Maildir names start with the delivery time; sub-folders such as ``.Junk`` are not read);
+- another folder: the ``*.eml`` files (one message each) and ``*.mbox`` files in it and its
+  sub-folders, in name order (hidden files and other files skipped);
+- a file that starts with ``From ``: an mbox (mboxrd ``>From `` quoting is undone);
+- any other file: one message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from bouncewatch.errors import SourceError
+from bouncewatch.model import RawMessage
+
+log = logging.getLogger("bouncewatch.sources.files")
+
+STDIN = "-"
+#: In a plain folder (not a Maildir) only these files are read.
+FOLDER_SUFFIXES = (".eml", ".mbox", ".mbx")
+_FROM_LINE = re.compile(rb"^From \S+ +\S")
+_ESCAPED_FROM = re.compile(rb"^>+From ")
+_ASCTIME = re.compile(r"([A-Z][a-z]{2}) +([A-Z][a-z]{2}) +(\d{1,2}) +(\d\d:\d\d:\d\d) +(\d{4})")
+
+
+def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
+    """The messages at one path (see the module docstring).  SourceError if unreadable."""
+    if path == STDIN:
+        yield from _iter_stream(stdin or sys.stdin.buffer, "stdin")
+        return
+    p = Path(path)
+    try:
+        if p.is_dir():
+            if (p / "cur").is_dir() and (p / "new").is_dir():
+                yield from iter_maildir(p)
+            else:
+                yield from _iter_folder(p)
+            return
+        with p.open("rb") as f:
+            if f.read(5) == b"From ":
+                f.seek(0)
+                yield from iter_mbox(f, str(p))
+                return
+        raw = _read_file(p)
+        if raw is not None:
+            yield raw
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file or folder") from None
+    except PermissionError:
+        raise SourceError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path}: is a folder") from None
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def iter_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
+    for path in paths:
+        yield from iter_path(path, stdin)
+
+
+def iter_maildir(root: Path) -> Iterator[RawMessage]:
+    for sub in ("new", "cur"):
+        for entry in _sorted_files(root / sub):
+            raw = _read_file(Path(entry))
+            if raw is not None:
+                yield raw
+
+
+def iter_mbox(f: BinaryIO, source: str) -> Iterator[RawMessage]:
+    """Split an mbox stream on ``From `` lines (after a blank line), one message at a time."""
+    lines: list[bytes] = []
+    from_line: bytes | None = None
+    prev_blank = True
+    started = False
+    for line in f:
+        if prev_blank and line.startswith(b"From ") and _FROM_LINE.match(line):
+            if started:
+                yield _mbox_message(from_line, lines, source)
+            from_line, lines, started = line, [], True
+            prev_blank = False
+            continue
+        prev_blank = line in (b"\n", b"\r\n")
+        if line.startswith(b">") and _ESCAPED_FROM.match(line):
+            line = line[1:]
+        lines.append(line)
+    if started or lines:
+        yield _mbox_message(from_line, lines, source)
+
+
+def total_size(paths: Iterable[str]) -> int:
+    """Bytes to read (for a progress bar); stdin and unreadable paths count 0."""
+    total = 0
+    for path in paths:
+        if path == STDIN:
+            continue
+        p = Path(path)
+        try:
+            if p.is_dir():
+                for dirpath, dirnames, filenames in os.walk(p):
+                    dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "tmp"]
+                    for name in filenames:
+                        maildir = os.path.basename(dirpath) in ("cur", "new")
+                        wanted = maildir or os.path.splitext(name)[1].lower() in FOLDER_SUFFIXES
+                        if wanted and not name.startswith("."):
+                            with contextlib.suppress(OSError):
+                                total += os.stat(os.path.join(dirpath, name)).st_size
+            else:
+                total += p.stat().st_size
+        except OSError:
+            continue
+    return total
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _iter_stream(f: BinaryIO, source: str) -> Iterator[RawMessage]:
+    head = f.read(5)
+    if head == b"From ":
+        yield from iter_mbox(_Prefixed(head, f), source)  # type: ignore[arg-type]
+        return
+    data = head + f.read()
+    if data:
+        yield RawMessage(data=data, source=source)
+
+
+class _Prefixed:
+    """A binary stream with some bytes already read put back in front (for line iteration)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self.head, self.rest = head, rest
+
+    def __iter__(self) -> Iterator[bytes]:
+        first = self.head + self.rest.readline()
+        yield first
+        yield from self.rest
+
+
+def _iter_folder(root: Path) -> Iterator[RawMessage]:
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError as e:
+        raise SourceError(f"{root}: cannot list: {e.strerror or e}") from None
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from iter_path(entry.path)
+        elif entry.is_file():
+            p = Path(entry.path)
+            if p.suffix.lower() not in FOLDER_SUFFIXES:
+                continue
+            with p.open("rb") as f:
+                if f.read(5) == b"From ":
+                    f.seek(0)
+                    yield from iter_mbox(f, str(p))
+                    continue
+            raw = _read_file(p)
+            if raw is not None:
+                yield raw
+
+
+def _sorted_files(folder: Path) -> list[str]:
+    try:
+        return sorted(
+            e.path for e in os.scandir(folder) if not e.name.startswith(".") and e.is_file()
+        )
+    except FileNotFoundError:
+        return []
+
+
+def _read_file(p: Path) -> RawMessage | None:
+    """One message file; None (and a log line) if it vanished meanwhile (a live Maildir)."""
+    try:
+        with p.open("rb") as f:
+            data = f.read()
+            mtime = os.fstat(f.fileno()).st_mtime
+    except FileNotFoundError:
+        log.warning("event=file_vanished path=%s", p)
+        return None
+    received = datetime.fromtimestamp(int(mtime), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return RawMessage(data=data, source=str(p), received_at=received)
+
+
+def _mbox_message(from_line: bytes | None, lines: list[bytes], source: str) -> RawMessage:
+    if lines and lines[-1] in (b"\n", b"\r\n"):
+        lines.pop()  # the blank line that separates messages
+    return RawMessage(data=b"".join(lines), source=source, received_at=_from_line_date(from_line))
+
+
+def _from_line_date(from_line: bytes | None) -> str | None:
+    if not from_line:
+        return None
+    m = _ASCTIME.search(from_line.decode("ascii", "replace"))
+    if not m:
+        return None
+    try:
+        dt = datetime.strptime(" ".join(m.groups()), "%a %b %d %H:%M:%S %Y")
+    except ValueError:
+        return None
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
