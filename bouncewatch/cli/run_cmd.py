@@ -1,9 +1,36 @@
-"""PLACEHOLDER: replaced by the work that owns these verbs."""
+"""`bouncewatch run [--once]`: the daemon (what the systemd unit starts), or one pass."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 
+from bouncewatch.cli.common import config_option, db_option
+from bouncewatch.config import locate_config
+from bouncewatch.logging_setup import setup_logging
+
 
 @click.command(name="run")
-def run() -> None:
-    """Not built yet."""
-    raise click.ClickException("not built yet")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="One full pass over every mailbox, then exit (for cron and tests).",
+)
+@config_option
+@db_option
+def run(once: bool, config_path: Path | None, db_path: Path | None) -> None:
+    """Watch the configured IMAP mailboxes (IDLE + polling) and record every bounce.
+
+    \b
+    Exit status: 0 clean stop, 75 a mailbox was unreachable (--once),
+    77 the server refused the credentials, 78 configuration or database error.
+    SIGTERM finishes the message in hand and exits; SIGHUP reloads the configuration.
+    """
+    from bouncewatch.daemon import Daemon, run_once
+
+    setup_logging("INFO")
+    path = locate_config(config_path)
+    code = run_once(path, database=db_path) if once else Daemon(path, database=db_path).run()
+    sys.exit(code)
