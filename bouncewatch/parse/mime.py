@@ -135,8 +135,13 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
 
 def payload_bytes(part: Message) -> bytes:
     """The decoded body of a leaf part (base64 / quoted-printable undone; damage tolerated)."""
-    if isinstance(part.get_payload(), list):
+    payload = part.get_payload()
+    if not isinstance(payload, str):
         return b""
+    if str(part.get("content-transfer-encoding", "")).strip().lower() == "quoted-printable":
+        # soft line breaks must be "=\n" for quopri, whatever the message's line endings
+        raw = payload.encode("utf-8", "surrogateescape")
+        return quopri.decodestring(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 
@@ -157,13 +162,14 @@ def decode_transfer(raw: bytes, cte: str) -> bytes:
         except (binascii.Error, ValueError):
             return raw
     if cte == "quoted-printable":
-        return quopri.decodestring(raw)
+        return quopri.decodestring(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     return raw
 
 
 def part_text(part: Message) -> str:
     """A leaf part's body as text, decoded with its charset (unknown charsets read as UTF-8)."""
-    return _decode_bytes(payload_bytes(part), part.get_content_charset())
+    text = _decode_bytes(payload_bytes(part), part.get_content_charset())
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def readable_text(part: Message) -> str:
