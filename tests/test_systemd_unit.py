@@ -1,0 +1,78 @@
+"""The systemd unit: valid for systemd-analyze, hardened, and saying what the daemon does."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+UNIT = REPO / "systemd" / "bouncewatch.service"
+INSTALLED_BINARY = "/opt/bouncewatch/bin/bouncewatch"
+SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
+
+
+def unit_under_test(tmp_path: Path) -> Path:
+    """The unit with ExecStart pointing at this checkout's bouncewatch (verify requires the
+    binary to exist)."""
+    binary = Path(sys.executable).with_name("bouncewatch")
+    assert binary.exists(), binary
+    text = UNIT.read_text()
+    assert INSTALLED_BINARY in text
+    path = tmp_path / "bouncewatch.service"
+    path.write_text(text.replace(INSTALLED_BINARY, str(binary)))
+    return path
+
+
+def settings() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in UNIT.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def test_verify_is_clean(tmp_path: Path) -> None:
+    # verify exits 0 even on unknown keys and bad values: stderr must be empty as well
+    proc = subprocess.run(
+        [SYSTEMD_ANALYZE, "verify", str(unit_under_test(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+def test_security_exposure_is_low(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [SYSTEMD_ANALYZE, "security", "--offline=true", "--threshold=20",  # exposure × 10
+         str(unit_under_test(tmp_path))],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", proc.stdout)
+    assert m, proc.stdout[-500:]
+    assert float(m.group(1)) <= 1.5
+
+
+def test_unit_declares_what_the_daemon_relies_on() -> None:
+    s = settings()
+    assert s["Type"] == ["notify"]
+    assert s["WatchdogSec"] and s["NotifyAccess"] == ["main"]
+    assert set(s["RestartPreventExitStatus"][0].split()) == {"77", "78"}
+    assert s["Restart"] == ["on-failure"]
+    assert s["StateDirectory"] == ["bouncewatch"]
+    assert s["ConfigurationDirectory"] == ["bouncewatch"]
+    assert s["LoadCredential"][0].startswith("imap-password:")
+    assert s["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+    assert " run " in s["ExecStart"][0] and "--once" not in s["ExecStart"][0]
+    for key in ("NoNewPrivileges", "ProtectHome", "PrivateTmp", "DynamicUser"):
+        assert s[key] == ["yes"], key
+    assert s["ProtectSystem"] == ["strict"]
+    assert s["RestrictAddressFamilies"] == ["AF_INET AF_INET6 AF_UNIX"]
+    assert "@system-service" in s["SystemCallFilter"]
