@@ -11,6 +11,7 @@ import click
 
 from bouncewatch.config import load_config
 from bouncewatch.errors import BouncewatchError
+from bouncewatch.reports.datasette import metadata_json
 from bouncewatch.reports.findings import Thresholds
 from bouncewatch.reports.queries import Period
 from bouncewatch.reports.report import BUCKETS, build_report, parse_moment
@@ -94,6 +95,12 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a self-contained HTML page with charts to FILE instead.",
 )
+@click.option(
+    "--datasette",
+    "datasette_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write Datasette metadata (canned queries) for this database to FILE instead.",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="At most N rows (latest days/weeks).")
 @click.option(
     "--threshold",
@@ -113,15 +120,20 @@ def report(
     as_json: bool,
     as_csv: bool,
     html_file: Path | None,
+    datasette_file: Path | None,
     limit: int | None,
     thresholds: Thresholds,
     no_findings: bool,
 ) -> None:
     """Hard / soft / block / complaint counts and rates per day, week, domain or list source,
     with the findings a sender should act on (spikes, throttling, blocks, bad sources)."""
-    if sum((as_json, as_csv, html_file is not None)) > 1:
-        raise click.UsageError("choose one of --json, --csv, --html")
+    if sum((as_json, as_csv, html_file is not None, datasette_file is not None)) > 1:
+        raise click.UsageError("choose one of --json, --csv, --html, --datasette")
     path = _database(db, config)
+    if datasette_file is not None:
+        datasette_file.write_text(metadata_json(path.stem), encoding="utf-8")
+        click.echo(f"wrote {datasette_file}: datasette {path} -m {datasette_file}", err=True)
+        return
     store = _open(path)
     conn = store.conn
     period = Period(since, until)

@@ -142,7 +142,8 @@ def spikes(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Fi
         return []
     start, end = bounds
     first_data = _day(q.data_span(conn)[0] or str(start))
-    history_start = max(first_data, start - timedelta(t.spike_baseline_days))
+    lookback = 4 * t.spike_baseline_days  # rate baselines skip days without a sent count
+    history_start = max(first_data, start - timedelta(lookback))
     wide = q.Period(f"{history_start}T00:00:00Z", f"{end + timedelta(1)}T00:00:00Z")
     rows = {s.key: s for s in q.by_day(conn, wide, fill=False)}
     calendar = [history_start + timedelta(n) for n in range((end - history_start).days + 1)]
@@ -151,16 +152,20 @@ def spikes(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Fi
     for i, day in enumerate(series):
         if calendar[i] < start or day.bounces < t.spike_min_bounces:
             continue
-        before = series[max(0, i - t.spike_baseline_days) : i]
+        by_rate = bool(day.sent)
+        if by_rate:
+            # rates against the last days that sent anything (campaign days against campaign days)
+            before = [b for b in series[max(0, i - lookback) : i] if b.sent][
+                -t.spike_baseline_days :
+            ]
+        else:
+            before = series[max(0, i - t.spike_baseline_days) : i]
         if len(before) < t.spike_min_history_days:
             continue
-        by_rate = bool(day.sent) and all(b.sent for b in before)
-        metric: Callable[[q.Stats], float] = (
-            (lambda s: s.bounces / s.sent) if by_rate else (lambda s: float(s.bounces))  # type: ignore[operator]
-        )
-        baseline = statistics.median(metric(b) for b in before)
-        floor = 0.001 if by_rate else 1.0
-        ratio = metric(day) / max(baseline, floor)
+        values = [b.bounces / b.sent if by_rate else float(b.bounces) for b in before]  # type: ignore[operator]
+        baseline = statistics.median(values)
+        value = day.bounces / day.sent if by_rate else float(day.bounces)  # type: ignore[operator]
+        ratio = value / max(baseline, 0.001 if by_rate else 1.0)
         if ratio < t.spike_factor:
             continue
         out.append(
@@ -402,8 +407,8 @@ def re_engage(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list
     return [
         Finding(
             "re_engage",
-            f"{len(rows)} addresses",
-            f"{len(rows)} addresses have been soft-bouncing for {t.reengage_min_days} days or more",
+            f"{len(rows)} address{'es' if len(rows) > 1 else ''}",
+            f"{len(rows)} address{'es have' if len(rows) > 1 else ' has'} been soft-bouncing for {t.reengage_min_days} days or more",
             "Send them one re-engagement message (confirm they still want your mail); "
             "suppress the ones that bounce again or don't respond.",
             {

@@ -7,6 +7,7 @@ A `Period` is half-open: since <= occurred_at < until, both ISO UTC instants or 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
@@ -248,8 +249,25 @@ def top_values(
     if day is not None:
         sql += " AND occurred_at >= ? AND occurred_at < ?"
         params += [f"{day}T00:00:00Z", f"{date.fromisoformat(day) + timedelta(1)}T00:00:00Z"]
-    sql += f" GROUP BY {column} ORDER BY n DESC, {column} LIMIT {int(limit)}"
-    return [Counted(v, int(n)) for v, n in conn.execute(sql, params)]
+    if column != "diagnostic":
+        sql += f" GROUP BY {column} ORDER BY n DESC, {column} LIMIT {int(limit)}"
+        return [Counted(v, int(n)) for v, n in conn.execute(sql, params)]
+    # diagnostics often quote the recipient: group them with the address masked
+    sql += " GROUP BY diagnostic ORDER BY n DESC LIMIT 5000"
+    merged: dict[str | None, int] = {}
+    for text, n in conn.execute(sql, params):
+        key = mask_addresses(text)
+        merged[key] = merged.get(key, 0) + int(n)
+    ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    return [Counted(v, n) for v, n in ranked[:limit]]
+
+
+_LOCAL_PART = re.compile(r"[^\s<>\"'()\[\]:;,]+(?=@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mask_addresses(text: str | None) -> str | None:
+    """The text with the local part of every email address replaced by `*`."""
+    return None if text is None else _LOCAL_PART.sub("*", text)
 
 
 def data_span(conn: sqlite3.Connection) -> tuple[str | None, str | None]:

@@ -77,6 +77,7 @@ TYPICAL: dict[str, tuple[str, str, int, str]] = {
     "complaint": ("complaint", "", 0, ""),
     "unknown": ("undetermined", "5.0.0", 550, "550 Requested action not taken"),
     "delayed": ("none", "4.4.7", 0, "Delivery delayed: connection refused"),
+    "delivered": ("none", "2.0.0", 250, "250 2.0.0 OK"),
 }
 
 
@@ -248,3 +249,70 @@ def random_events(n: int, *, days: int = 365, end: date, seed: int = 1) -> list[
             )
         )
     return out
+
+
+#: The days of `month_with_findings`: 30 days ending on END.
+END = date(2026, 11, 20)
+SPIKE_DAY = date(2026, 11, 12)
+
+
+def month_with_findings(end: date = END, spike_day: date = SPIKE_DAY) -> History:
+    """A month of bounces with exactly one of each finding (under the default thresholds).
+
+    - every day: 1,000 messages sent to list source `newsletter`, 100 to `purchased`;
+      steady.example.com 10 hard + 10 soft (mailbox full) + 2 block from newsletter,
+      5 hard from purchased (5 % of its sent: a *bad source*), 2 complaints (0.18 %:
+      *rate_over*, complaint)
+    - `spike_day`: 100 more hard bounces at spike.example.net (*spike*)
+    - throttle.example.org: 30 rate_limited + 15 greylisted + 10 mailbox_full soft bounces
+      (*throttled domain*); calm.example.org: 31 mailbox_full + 10 rate_limited (not one)
+    - blocky.example.net: 2 blocks in the week before last, 20 in the last 7 days, 12 of them
+      DMARC failures (*blocks rising*, authentication)
+    - full@slow.example.com: mailbox full every 10 days for 40 days (*re-engage*);
+      back@slow.example.com the same but delivered 15 days ago (episode restarted: not one);
+      gone@slow.example.com the same, then a hard bounce (not one)
+    """
+    h = History()
+    days = [end - timedelta(n) for n in range(29, -1, -1)]
+    for i, day in enumerate(days):
+        h.sent(day, 1000, "newsletter").sent(day, 100, "purchased")
+        for n in range(10):
+            h.bounce(day, f"gone{i}-{n}@steady.example.com", "user_unknown", source="newsletter")
+            h.bounce(day, f"full{i}-{n}@steady.example.com", "mailbox_full", source="newsletter")
+        for n in range(2):
+            h.bounce(day, f"blk{i}-{n}@steady.example.com", "blocked", source="newsletter")
+        for n in range(5):
+            h.bounce(day, f"bought{i}-{n}@steady.example.com", "user_unknown", source="purchased")
+        h.bounce(day, f"angry{i}@steady.example.com", "complaint", source="newsletter", count=2)
+        if i % 2 == 0:
+            h.bounce(
+                day, f"t{i}@throttle.example.org", "rate_limited", source="newsletter", count=2
+            )
+            h.bounce(day, f"g{i}@throttle.example.org", "greylisted", source="newsletter")
+            h.bounce(day, f"c{i}@calm.example.org", "mailbox_full", source="newsletter", count=2)
+        if i % 3 == 0:
+            h.bounce(day, f"x{i}@throttle.example.org", "mailbox_full", source="newsletter")
+            h.bounce(day, f"c{i}@calm.example.org", "rate_limited", source="newsletter")
+    h.bounce(days[0], "c-extra@calm.example.org", "mailbox_full", source="newsletter")
+    for n in range(100):
+        h.bounce(spike_day, f"old{n}@spike.example.net", "user_unknown", source="newsletter")
+    h.bounce(end - timedelta(10), "a@blocky.example.net", "blocked", source="newsletter", count=2)
+    for n in range(20):
+        reason = "auth_failure" if n < 12 else "blocked"
+        when = end - timedelta(n % 7)
+        h.bounce(when, f"b{n}@blocky.example.net", reason, source="newsletter")
+    for who in ("full", "back", "gone"):
+        for ago in (40, 30, 20, 10, 0):
+            h.bounce(
+                end - timedelta(ago), f"{who}@slow.example.com", "mailbox_full", source="newsletter"
+            )
+    h.bounce(
+        f"{end - timedelta(15)}T13:00:00Z",
+        "back@slow.example.com",
+        "delivered",
+        bounce_type="none",
+        event_type="delivered",
+        source="newsletter",
+    )
+    h.bounce(f"{end}T13:00:00Z", "gone@slow.example.com", "user_unknown", source="newsletter")
+    return h
