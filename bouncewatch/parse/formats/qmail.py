@@ -37,7 +37,7 @@ _IP_RE = re.compile(
     r" (?:does not like|failed after|but )",
     re.M,
 )
-_GIVING_UP_RE = re.compile(r"^(?:Giving up on|I'm not going to try again).*$", re.M)
+_GIVING_UP_RE = re.compile(r"^Giving up on .*$", re.M)
 #: "554: delivery error: …" (a reply code followed by a colon, which Yahoo writes)
 _LEAD_CODE_RE = re.compile(r"^\s*([245][0-5][0-9]):? ")
 

@@ -28,6 +28,7 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.text import extract_status
 
 _PERMANENT = "----- The following addresses had permanent fatal errors -----"
 _TRANSIENT = "----- The following addresses had transient non-fatal errors -----"
@@ -37,13 +38,14 @@ _ENDS = ("----- Original message follows -----", "----- Message header follows -
 _ADDR_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
 _REASON_RE = re.compile(r"^\s+\(reason: (.*)\)\s*$", re.M)
 _RECEIVED_AT_RE = re.compile(r"The original message was received at (.+)")
+_CODE_LINE_RE = re.compile(r"^[245][0-9][0-9][ -]")
 _WITH_HOST_RE = re.compile(r"\bwith ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
 
 
 def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | None]:
     """(diagnostic, remote host) for `address` out of the session transcript."""
     lines = transcript.split("\n")
-    host = remote_host(transcript)
+    host = None
     low = address.lower()
     for i, line in enumerate(lines):
         if line.startswith("... while talking to"):
@@ -54,12 +56,23 @@ def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | N
                     return nxt[4:], host
         elif low in line.lower() and ("... " in line or "Deferred:" in line):
             m = _WITH_HOST_RE.search(line)
-            diag = line.split("... ", 1)[-1]
+            diag = line if _CODE_LINE_RE.match(line) else line.split("... ", 1)[-1]
             return diag, (m.group(1).lower() if m else host)
+    host = None
     for line in lines:
-        if line.startswith("<<< "):
+        if line.startswith("... while talking to"):
+            host = remote_host(line)
+        elif line.startswith("<<< "):
             return line[4:], host
-    return None, host
+    return None, None
+
+
+def _own_status(address: str, transcript: str) -> str | None:
+    """The status sendmail itself gave `address` ("550 5.1.1 <addr>... User unknown")."""
+    m = re.search(
+        r"^[245][0-9][0-9] ([245]\.[0-9]+\.[0-9]+) <?" + re.escape(address), transcript, re.M | re.I
+    )
+    return m.group(1) if m else None
 
 
 def sendmail_recipients(text: str) -> list[RecipientReport]:
@@ -81,7 +94,8 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
         diag, host = _from_transcript(address, transcript)
         if reason:
             diag = reason.group(1)
-        out.append(report(address, action, diag, remote_mta=host))
+        status = None if extract_status(diag) else _own_status(address, transcript)
+        out.append(report(address, action, diag, remote_mta=host, status=status))
     return unique(out)
 
 
