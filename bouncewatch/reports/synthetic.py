@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -316,3 +317,28 @@ def month_with_findings(end: date = END, spike_day: date = SPIKE_DAY) -> History
     )
     h.bounce(f"{end}T13:00:00Z", "gone@slow.example.com", "user_unknown", source="newsletter")
     return h
+
+
+def tally(events: list[tuple], key: Callable[[tuple], str]) -> dict[str, dict[str, int]]:
+    """Counts per bucket computed in plain Python from event tuples: the known answer the
+    SQL is checked against.  `key` maps an event tuple to its bucket."""
+    out: dict[str, dict[str, int]] = {}
+    for e in events:
+        etype, btype = e[2], e[3]
+        if etype not in ("bounce", "complaint", "delayed"):
+            continue
+        c = out.setdefault(key(e), dict.fromkeys(COUNTED, 0))
+        if etype == "bounce" and btype != "complaint":
+            c["bounces"] += 1
+            c[btype if btype in ("hard", "soft", "block") else "undetermined"] += 1
+        if etype == "complaint" or btype == "complaint":
+            c["complaint"] += 1
+        if etype == "delayed":
+            c["delayed"] += 1
+    return out
+
+
+COUNTED = ("bounces", "hard", "soft", "block", "complaint", "undetermined", "delayed")
+
+#: Positions in an event tuple.
+ADDRESS, DOMAIN, EVENT_TYPE, BOUNCE_TYPE, REASON, SOURCE, OCCURRED = 0, 1, 2, 3, 4, 9, 10
