@@ -3,10 +3,15 @@ each test gets its own IMAP user, so tests never see each other's mail."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
 import ssl
+import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,3 +163,103 @@ def imap_account(dovecot_server: Dovecot, tmp_path: Path) -> Iterator[ImapAccoun
 @pytest.fixture
 def ca_context(dovecot_server: Dovecot) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(dovecot_server.cafile))
+
+
+# --- helpers for the daemon tests ----------------------------------------------------------
+
+
+def synthetic_bounces(n: int, tag: str = "t") -> list[bytes]:
+    """`n` distinct hard bounces (one recipient each), made from the demo's Gmail DSN."""
+    template = (DEMO_MAIL / "01-gmail-user-unknown.eml").read_bytes()
+    out = []
+    for i in range(n):
+        addr = f"{tag}{i:05d}@example.org".encode()
+        msg = template.replace(b"alice.nguyen@example.org", addr)
+        msg = msg.replace(b"alice.nguyen=example.org", addr.replace(b"@", b"="))
+        out.append(msg)
+    return out
+
+
+def db_count(db: Path, sql: str, *args: object) -> int:
+    """One number from the database, read while the daemon may be writing (WAL)."""
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return int(conn.execute(sql, args).fetchone()[0])
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+    finally:
+        conn.close()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, every: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return bool(predicate())
+
+
+class DaemonProcess:
+    """`python -m bouncewatch run …` as a child process, its stderr kept in a file."""
+
+    def __init__(self, config: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.log_path = config.parent / f"daemon-{uuid.uuid4().hex[:6]}.log"
+        full_env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET",)}
+        full_env.update(env or {})
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bouncewatch", "run", "--config", str(config), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+            cwd=str(config.parent),
+        )
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 30) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def daemons() -> Iterator[list[DaemonProcess]]:
+    """Collects started daemons and stops any still running at the end of the test."""
+    started: list[DaemonProcess] = []
+    yield started
+    for d in started:
+        d.stop()
+
+
+def run_once(config: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET",)}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bouncewatch", "run", "--once", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
