@@ -94,7 +94,7 @@ def iter_mbox(f: BinaryIO, source: str) -> Iterator[RawMessage]:
     started = False
     for line in f:
         if prev_blank and line.startswith(b"From ") and _FROM_LINE.match(line):
-            if started:
+            if started and any(x.strip() for x in lines):
                 yield _mbox_message(from_line, lines, source)
             from_line, lines, started = line, [], True
             prev_blank = False
@@ -103,7 +103,7 @@ def iter_mbox(f: BinaryIO, source: str) -> Iterator[RawMessage]:
         if line.startswith(b">") and _ESCAPED_FROM.match(line):
             line = line[1:]
         lines.append(line)
-    if started or lines:
+    if any(x.strip() for x in lines):
         yield _mbox_message(from_line, lines, source)
 
 
