@@ -9,8 +9,7 @@ from pathlib import Path
 
 import click
 
-from bouncewatch.config import load_config
-from bouncewatch.errors import BouncewatchError
+from bouncewatch.cli.common import load_settings, open_store, setup_cli_logging, store_options
 from bouncewatch.reports.datasette import metadata_json
 from bouncewatch.reports.findings import Thresholds
 from bouncewatch.reports.queries import Period
@@ -20,39 +19,10 @@ from bouncewatch.store import Store
 
 log = logging.getLogger("bouncewatch.cli.report")
 
-_db_option = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="BOUNCEWATCH_DB",
-    help="SQLite file (default: the configuration's `database`).  [env: BOUNCEWATCH_DB]",
-)
-_config_option = click.option(
-    "--config",
-    "config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="BOUNCEWATCH_CONFIG",
-    help="Configuration file.  [env: BOUNCEWATCH_CONFIG]",
-)
 
-
-def _database(db: Path | None, config: Path | None) -> Path:
-    if db is not None:
-        return db
-    try:
-        return load_config(config).database
-    except BouncewatchError as e:
-        raise click.ClickException(str(e)) from None
-
-
-def _open(path: Path) -> Store:
-    """Open an existing database (the store applies migrations and (re)creates the views)."""
-    if not path.exists():
-        raise click.ClickException(f"{path}: no such database (run `bouncewatch ingest` or `run`)")
-    try:
-        return Store.open(path)
-    except BouncewatchError as e:
-        raise click.ClickException(str(e)) from None
+def _open(db_path: Path | None, config_path: Path | None) -> Store:
+    """The configured database (or --db), which must exist: reports never create one."""
+    return open_store(load_settings(config_path, db_path), must_exist=True)
 
 
 def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -78,12 +48,11 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 
 
 @click.command(name="report")
-@_db_option
-@_config_option
+@store_options
 @click.option(
     "--since", callback=_moment, help="Start: YYYY-MM-DD, ISO date-time, or 30d/12h/2w ago."
 )
-@click.option("--until", callback=_moment, help="End (a bare date is included).  Default: now.")
+@click.option("--until", callback=_moment, help="End (a bare date is included).  Default: no end.")
 @click.option(
     "--by", type=click.Choice(BUCKETS), default="day", show_default=True, help="Bucket rows by."
 )
@@ -112,8 +81,8 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 )
 @click.option("--no-findings", is_flag=True, help="Counts only, skip the findings.")
 def report(
-    db: Path | None,
-    config: Path | None,
+    config_path: Path | None,
+    db_path: Path | None,
     since: str | None,
     until: str | None,
     by: str,
@@ -129,12 +98,14 @@ def report(
     with the findings a sender should act on (spikes, throttling, blocks, bad sources)."""
     if sum((as_json, as_csv, html_file is not None, datasette_file is not None)) > 1:
         raise click.UsageError("choose one of --json, --csv, --html, --datasette")
-    path = _database(db, config)
+    setup_cli_logging()
+    store = _open(db_path, config_path)
+    path = store.path
     if datasette_file is not None:
+        store.close()
         datasette_file.write_text(metadata_json(path.stem), encoding="utf-8")
         click.echo(f"wrote {datasette_file}: datasette {path} -m {datasette_file}", err=True)
         return
-    store = _open(path)
     conn = store.conn
     period = Period(since, until)
     try:
@@ -156,6 +127,8 @@ def report(
         )
     except ValueError as e:
         raise click.ClickException(str(e)) from None
+    except sqlite3.DatabaseError as e:
+        raise click.ClickException(f"database error: {e}") from None
     finally:
         store.close()
     if as_json:
@@ -167,8 +140,7 @@ def report(
 
 
 @click.command(name="sent")
-@_db_option
-@_config_option
+@store_options
 @click.option("--source", default="", help="List source the messages went to ('' = none named).")
 @click.option("--count", type=click.IntRange(min=0), required=True, help="Messages sent.")
 @click.option(
@@ -179,11 +151,17 @@ def report(
 )
 @click.option("--add", is_flag=True, help="Add to the day's count instead of replacing it.")
 def sent(
-    db: Path | None, config: Path | None, source: str, count: int, day: datetime | None, add: bool
+    config_path: Path | None,
+    db_path: Path | None,
+    source: str,
+    count: int,
+    day: datetime | None,
+    add: bool,
 ) -> None:
     """Record how many messages went out, so reports can give rates (hard under 2 %, …)."""
     when: date = day.date() if day else datetime.now(UTC).date()
-    store = _open(_database(db, config))
+    setup_cli_logging()
+    store = _open(db_path, config_path)
     update = "count + excluded.count" if add else "excluded.count"
     try:
         with store.write() as conn:
