@@ -1,12 +1,184 @@
-"""PLACEHOLDER (owned by the classifier work)."""
+"""classify(): one recipient's decoded fields -> bounce type, reason and the rule that decided.
+
+Decision order (the first step that decides wins; the rule string names it):
+
+1. ``kind:complaint`` -- an ARF report is a complaint; ``kind:auto_reply`` -> none/auto_reply.
+2. ``action:delivered|relayed|expanded`` (or a 2.x.x status) -> none/delivered.
+3. ``action:delayed:<reason>`` -> none/delayed whatever the code says; the reason steps 4-8
+   would have given is kept in the rule ("action:delayed:greylisted").
+4. ``provider:<provider>:<id>`` -- provider rows (``providers.py``) whose verbatim wording
+   matches, and whose host pattern matches the remote MTA, reporting MTA or the text.
+5. ``text:<reason>`` -- strong phrases (``reasons.STRONG_PHRASES``), in their fixed order:
+   wording beats the code ("550 … mailbox full" is mailbox_full, "5xx greylisted" is
+   greylisted, "5.7.1 blocked using Spamhaus" is blocked, "5.7.1 no such user" is
+   user_unknown).
+6. ``status:<X.Y.Z>`` -- the RFC 3463 status table (``reasons.REASON_INFO``), except the
+   vague x.7.0 / x.7.1.
+7. ``text:<reason>`` -- weak phrases ("blocked", "access denied", "rejected", "try again
+   later"), then ``status:x.7.0|x.7.1`` -> policy as a last resort.
+8. ``code:<NNN>`` -- a bare reply code: any 4xx -> system_error (soft: it is temporary);
+   550/551/553 whose text says nothing beyond codes, addresses and MTA boiler-plate ->
+   user_unknown; 552 likewise -> mailbox_full (RFC 5321: "exceeded storage allocation").
+   A 4.x.x status nothing else explained -> ``status:4.x.x`` system_error.
+9. ``none`` -> undetermined/unknown.  A 5xx with text no rule knows is *not* guessed.
+
+The bounce type is the reason's (``model.REASONS``), with one exception: an address-level
+(hard) reason reported with a temporary status (4.x.x, or a 4xx reply when there is no
+status) is ``soft`` -- the receiver itself says it may change its mind ("450 4.1.1 user
+unknown" from a server whose directory is being rebuilt).  A permanent code never makes a
+soft reason hard: "552 5.2.2 mailbox full" stays soft.
+
+Results are cached on the exact fields, so repeated texts cost a dictionary look-up.
+"""
 
 from __future__ import annotations
 
-from bouncewatch.model import Classification, RecipientReport
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bouncewatch.classify.matcher import PhraseIndex, normalise, words
+from bouncewatch.classify.providers import PROVIDER_RULES
+from bouncewatch.classify.reasons import STRONG_PHRASES, WEAK_PHRASES, reason_for_status
+from bouncewatch.model import REASONS, Classification, RecipientReport
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    reason: str
+    rule: str
+    weak: bool = False
+    host: re.Pattern[str] | None = None
+
+
+def _entries() -> list[tuple[str, _Hit]]:
+    out: list[tuple[str, _Hit]] = []
+    for row in PROVIDER_RULES:
+        host = re.compile(row.host) if row.host else None
+        hit = _Hit(row.reason, row.rule, host=host)
+        out.extend((pattern, hit) for pattern in row.patterns)
+    for reason, patterns in STRONG_PHRASES:
+        out.extend((p, _Hit(reason, f"text:{reason}")) for p in patterns)
+    for reason, patterns in WEAK_PHRASES:
+        out.extend((p, _Hit(reason, f"text:{reason}", weak=True)) for p in patterns)
+    return out
+
+
+#: every provider row, strong phrase and weak phrase, in evaluation order.
+INDEX = PhraseIndex(_entries())
+
+_EMPTY: list[bytes] = []
+_DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+
+#: what is left of a diagnostic with no real words: codes, addresses, MTA boiler-plate
+_BOILERPLATE = re.compile(
+    r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|\b(?:smtp|esmtp|lmtp|x-postfix|x-unix|host|said|"
+    r"remote|server|returned|reply|error|in reply to|command|rcpt to|mail from|end of data|"
+    r"data|rcpt|permanent|failure|[0-9]+)\b|\S+@\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+)
+_WORD = re.compile(r"[a-z]{2,}")
+
+
+def _says_nothing(norm: str) -> bool:
+    return _WORD.search(_BOILERPLATE.sub(" ", norm)) is None
+
+
+def _decide(
+    status: str | None,
+    code: int | None,
+    diagnostic: str | None,
+    remote_mta: str | None,
+    reporting_mta: str | None,
+) -> tuple[str, str]:
+    """(reason, rule) from the failure fields: steps 4-9 of the module docstring."""
+    norm = normalise(diagnostic) if diagnostic else ""
+    text_words = words(norm) if norm else _EMPTY
+    by_status, last_resort = reason_for_status(status) if status else (None, False)
+    context: str | None = None
+    status_done = False
+    for phrase in INDEX.candidates(text_words):
+        hit: _Hit = phrase.payload
+        if hit.weak and not status_done:
+            status_done = True
+            if by_status is not None and not last_resort:
+                return by_status, f"status:{status}"
+        if not phrase.search(norm):
+            continue
+        if hit.host is not None:
+            if context is None:
+                context = f"{remote_mta or ''} {reporting_mta or ''}".lower() + " " + norm
+            if hit.host.search(context) is None:
+                continue
+        return hit.reason, hit.rule
+    if by_status is not None:
+        return by_status, f"status:{status}"
+    if code is not None:
+        if 400 <= code < 500:
+            return "system_error", f"code:{code}"
+        if code in (550, 551, 553) and _says_nothing(norm):
+            return "user_unknown", f"code:{code}"
+        if code == 552 and _says_nothing(norm):
+            return "mailbox_full", f"code:{code}"
+    if status is not None and status.startswith("4."):
+        return "system_error", f"status:{status}"
+    return "unknown", "none"
+
+
+def _is_temporary(status: str | None, code: int | None) -> bool:
+    if status:
+        return status.startswith("4")
+    return code is not None and 400 <= code < 500
+
+
+@lru_cache(maxsize=8192)
+def _classify(
+    kind: str,
+    action: str | None,
+    status: str | None,
+    code: int | None,
+    diagnostic: str | None,
+    remote_mta: str | None,
+    reporting_mta: str | None,
+) -> Classification:
+    if kind == "complaint":
+        return Classification("complaint", "complaint", "kind:complaint")
+    if kind == "auto_reply":
+        return Classification("none", "auto_reply", "kind:auto_reply")
+    act = action.strip().lower() if action else None
+    if status is not None:
+        status = status.strip() or None
+    if diagnostic and (status is None or code is None):
+        # imported here: bouncewatch.parse imports this package
+        from bouncewatch.parse.text import extract_reply_code, extract_status
+
+        status = status or extract_status(diagnostic)
+        code = code or extract_reply_code(diagnostic)
+    if act in _DELIVERED_ACTIONS:
+        return Classification("none", "delivered", f"action:{act}")
+    if act is None and status is not None and status.startswith("2."):
+        return Classification("none", "delivered", f"status:{status}")
+    reason, rule = _decide(status, code, diagnostic, remote_mta, reporting_mta)
+    if act == "delayed":
+        return Classification("none", "delayed", f"action:delayed:{reason}")
+    bounce_type = REASONS[reason]
+    if bounce_type == "hard" and _is_temporary(status, code):
+        bounce_type = "soft"
+    return Classification(bounce_type, reason, rule)
 
 
 def classify(
     report: RecipientReport, *, kind: str = "dsn", reporting_mta: str | None = None
 ) -> Classification:
-    """Classify one recipient.  `kind` is the parse kind (dsn|bounce|complaint|auto_reply)."""
-    raise NotImplementedError
+    """Classify one recipient.  `kind` is the parse kind (dsn|bounce|complaint|auto_reply).
+
+    Pure and cached; see the module docstring for the decision order.
+    """
+    return _classify(
+        kind,
+        report.action,
+        report.status,
+        report.smtp_code,
+        report.diagnostic,
+        report.remote_mta,
+        reporting_mta,
+    )
