@@ -46,6 +46,15 @@ _BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 #: bytes of body text decoded at most: bounce reports are short, originals can be huge.
 MAX_TEXT = 256 * 1024
 
+#: charset names real bounces use that Python doesn't know by that name
+_CHARSET_ALIASES = {
+    "unicode-1-1-utf-7": "utf-7",  # Exchange 2007
+    "ks_c_5601-1987": "cp949",
+    "iso-8859-8-i": "iso-8859-8",
+    "x-unknown": "latin-1",
+    "unknown-8bit": "latin-1",
+}
+
 _text_cache: weakref.WeakKeyDictionary[Message, str] = weakref.WeakKeyDictionary()
 
 
@@ -85,6 +94,7 @@ def decode_part(part: Message) -> str:
         return ""
     payload = payload[:MAX_TEXT]
     charset = part.get_content_charset() or "us-ascii"
+    charset = _CHARSET_ALIASES.get(charset, charset)
     try:
         text = payload.decode(charset, errors="replace")
     except LookupError:

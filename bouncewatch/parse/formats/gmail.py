@@ -51,7 +51,7 @@ _ERROR_MARKERS = (
     "The response from the remote server was:",
     "The response was:",
 )
-_DETAILS_RE = re.compile(r"Technical details of (?:permanent|temporary) failure:\s*(.*)", re.S)
+_HEADING_RE = re.compile(r"^\s*Technical details of (?:permanent|temporary) failure:\s*")
 _BY_HOST_RE = re.compile(r"\bby ([\w-]+(?:\.[\w-]+)+)\.? \[[0-9a-fA-F.:]+\]")
 _BRACKET_HOST_RE = re.compile(r"\[([\w-]+(?:\.[\w-]+)+)\.? [0-9a-fA-F.:]+")
 _STATE_RE = re.compile(r"\s*\(state \d+\)\.?\s*$")
@@ -68,6 +68,8 @@ def _reply(details: str) -> tuple[str, str | None]:
         if i >= 0:
             details = details[i + len(marker) :]
             break
+    else:
+        details = _HEADING_RE.sub("", details, count=1)
     text = _LEARN_RE.sub("", " ".join(details.split()))
     text = _DOUBLED_RE.sub("", _STATE_RE.sub("", text))
     return text, host
