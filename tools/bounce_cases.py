@@ -147,6 +147,30 @@ CASES: tuple[Case, ...] = (
 MTA_OVERRIDES: dict[str, dict[tuple[str, str, int], dict[str, Any]]] = {
     # Postfix 3.7 reports a null MX as 5.1.0 (RFC 7505 suggests 5.1.10).
     "postfix": {("nullmx", "final", 0): {"status": "5.1.0"}},
+    # Exim 4.96 puts Status: 5.0.0 / 4.0.0 in every DSN; the remote's own code is in the
+    # Diagnostic-Code (and wins); its own routing errors are only in the human-readable part.
+    "exim": {
+        ("nxdomain", "final", 0): {"status": "5.0.0", "diagnostic_contains": "Unrouteable"},
+        ("deadmx", "final", 0): {"status": "5.0.0", "diagnostic_contains": "non-existent hosts"},
+        ("nullmx", "final", 0): {"status": "5.0.0", "diagnostic_contains": "no SMTP service"},
+        ("ok", "final", 0): {"action": "delivered"},
+        ("slow", "delayed", 0): {
+            "status": "4.0.0",
+            "diagnostic_contains": None,
+            "remote_mta": "slow.example.com",
+        },
+        ("refused", "delayed", 0): {"status": "4.0.0", "diagnostic_contains": None},
+        # Queue lifetime exceeded: "<last reply>: retry timeout exceeded", Status: 5.0.0.
+        **{
+            (name, "final", 0): {"status": "5.0.0", "diagnostic_contains": "retry timeout exceeded"}
+            for name in ("grey", "ratelimit", "overquota", "unsolicited", "refused")
+        },
+        ("slow", "final", 0): {
+            "status": "5.0.0",
+            "diagnostic_contains": "retry timeout exceeded",
+            "remote_mta": "slow.example.com",
+        },
+    },
 }
 
 

@@ -127,7 +127,7 @@ def collect() -> list[bytes]:
 def classify_notice(data: bytes) -> tuple[str | None, str]:
     """(case name, "final"|"delayed"|"original") for one delivered message."""
     head, _, body = data.partition(b"\n\n")
-    own = MSGID_RE.search(head)
+    own = re.search(rb"(?im)^Message-ID:\s*" + MSGID_RE.pattern, head)
     if own:  # our own original (local delivery), not a notice
         return own.group(1).decode(), "original"
     found = MSGID_RE.search(body)
@@ -192,10 +192,6 @@ def write_fixtures(mta: str, out: Path, notices: list[bytes], scrub: dict[str, s
     return count
 
 
-def expected_notices() -> int:
-    return sum(2 if c.temporary else 1 for c in bounce_cases.CASES)
-
-
 def capture(args: argparse.Namespace) -> None:
     driver = mta_drivers.DRIVERS[args.mta]()
     private_etc()
@@ -212,13 +208,21 @@ def capture(args: argparse.Namespace) -> None:
                 continue
             message = build_message(case, serial, now)
             driver.submit(message, bounce_cases.SENDER, list(case.recipients), case.notify)
+        wanted = {
+            (c.name, w)
+            for c in bounce_cases.CASES
+            if not args.only or c.name in args.only
+            for w in (("final", "delayed") if c.temporary else ("final",))
+        }
         deadline = time.time() + args.wait
         while time.time() < deadline:
             time.sleep(5)
             driver.flush()
             notices = collect()
-            print(f"{len(notices)} messages delivered so far", flush=True)
-            if len(notices) >= expected_notices() + 1:
+            seen = {classify_notice(data) for data in notices}
+            missing = wanted - seen
+            print(f"{len(notices)} delivered, waiting for {sorted(missing)}", flush=True)
+            if not missing:
                 break
     finally:
         driver.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import smtplib
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent / "mta"
 SINK_PORT = 2525
 TARPIT_PORT = 2526
 CLOSED_PORT = 2599
+SUBMIT_PORT = 2587  # where an MTA without a DSN-capable sendmail command takes submissions
 HOME = Path("/home/newsletter")
 LIFETIME_S = 90  # queue lifetime before a temporarily failing message is returned
 
@@ -95,6 +97,12 @@ class Driver:
         subprocess.run(cmd, input=message, check=True)
 
 
+def submit_smtp(message: bytes, sender: str, recipients: list[str], notify: str) -> None:
+    """Submit over SMTP to the MTA's own listener on 127.0.0.1, with DSN NOTIFY."""
+    with smtplib.SMTP("127.0.0.1", SUBMIT_PORT, local_hostname="mail.example.net") as smtp:
+        smtp.sendmail(sender, recipients, message, rcpt_options=[f"NOTIFY={notify.upper()}"])
+
+
 class Postfix(Driver):
     name = "postfix"
     packages = ("postfix",)
@@ -128,4 +136,49 @@ class Postfix(Driver):
         run(["postfix", "stop"], check=False)
 
 
-DRIVERS: dict[str, type[Driver]] = {"postfix": Postfix}
+class Exim(Driver):
+    name = "exim"
+    packages = ("exim4-daemon-light",)
+    purge_packages = ("exim4-daemon-light", "exim4-base", "exim4-config", "exim4")
+
+    def purge(self) -> None:
+        apt_purge(self.purge_packages)
+
+    def version(self) -> str:
+        return run(["exim4", "--version"]).stdout.splitlines()[0]
+
+    def configure(self) -> None:
+        conf = render(
+            "exim/exim4.conf",
+            SUBMIT=SUBMIT_PORT,
+            SINK=SINK_PORT,
+            TARPIT=TARPIT_PORT,
+            CLOSED=CLOSED_PORT,
+            LIFETIME=LIFETIME_S,
+        )
+        Path("/etc/exim4/exim4.conf").write_text(conf)
+        Path("/etc/mailname").write_text("mail.example.net\n")
+        for sub in ("input", "msglog", "db"):
+            shutil.rmtree(Path("/var/spool/exim4") / sub, ignore_errors=True)
+        run(["exim4", "-bV"])
+
+    def start(self) -> None:
+        # SMTP listener on 127.0.0.1:SUBMIT_PORT only, queue runs every 10 s.
+        run(["exim4", "-bd", "-q10s"])
+        time.sleep(2)
+
+    def submit(self, message: bytes, sender: str, recipients: list[str], notify: str) -> None:
+        # exim's -N means "do not deliver": DSN options go over SMTP instead.
+        submit_smtp(message, sender, recipients, notify)
+
+    def flush(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pid = Path("/run/exim4/exim.pid")
+        if pid.exists():
+            run(["kill", pid.read_text().strip()], check=False)
+        time.sleep(1)
+
+
+DRIVERS: dict[str, type[Driver]] = {"postfix": Postfix, "exim": Exim}
