@@ -45,6 +45,10 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
             f"Truncated: message is {len(data)} bytes, parsed the first {options.max_bytes}"
         )
         data = data[: options.max_bytes]
+    if b"\r" in data:
+        # one line-ending convention for every decoder: CRLF (SMTP, IMAP) and bare CR become LF,
+        # so quoted-printable soft breaks, folded fields and line regexes behave the same
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     msg = _parser.parsebytes(data)
     name, found, detector_errors = registry.detect(msg)
     errors.extend(detector_errors)
@@ -63,7 +67,7 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
 
     reporting_mta = found.reporting_mta if found is not None else None
     results = tuple(
-        RecipientResult(r, _classify(r, kind=kind, reporting_mta=reporting_mta)) for r in reports
+        RecipientResult(r, classify(r, kind=kind, reporting_mta=reporting_mta)) for r in reports
     )
     original = original_headers(msg) if kind != "not_bounce" else None
     return ParseResult(
@@ -116,20 +120,3 @@ def _list_source(original: Message | None, msg: Message, options: ParseOptions) 
 
 
 __all__ = ["parse_message"]
-
-
-def _classify(r, *, kind, reporting_mta):  # TEMPORARY-DEV-FALLBACK: remove before final
-    from bouncewatch.model import Classification
-
-    try:
-        return classify(r, kind=kind, reporting_mta=reporting_mta)
-    except NotImplementedError:
-        if kind == "auto_reply":
-            return Classification("none", "auto_reply", "dev")
-        if kind == "complaint":
-            return Classification("complaint", "complaint", "dev")
-        if r.action == "delayed":
-            return Classification("none", "delayed", "dev")
-        if r.action in ("delivered", "relayed", "expanded"):
-            return Classification("none", "delivered", "dev")
-        return Classification("undetermined", "unknown", "dev")

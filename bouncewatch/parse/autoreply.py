@@ -8,7 +8,14 @@ from email.message import Message
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.mime import decode_words, first_address, header, looks_like_bounce, raw
+from bouncewatch.parse.mime import (
+    bounce_subject,
+    decode_words,
+    first_address,
+    from_mail_system,
+    header,
+    raw,
+)
 
 _SUBJECT_RE = re.compile(
     r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
@@ -24,7 +31,7 @@ _SUBJECT_RE = re.compile(
     r"自動応答|自動返信|不在|自动回复|自動回覆|자동 응답|автоответ|автоматический ответ",
     re.I,
 )
-_PRECEDENCE_LOW = frozenset({"bulk", "junk", "list"})
+_PRECEDENCE_LOW = frozenset({"bulk", "junk"})
 _AUTO_FLAG_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation")
 
 
@@ -34,12 +41,14 @@ class AutoReply:
     name = "autoreply"
 
     def detect(self, msg: Message) -> Detection | None:
-        if msg.get_content_type() == "multipart/report" or looks_like_bounce(msg):
+        if msg.get_content_type() == "multipart/report" or from_mail_system(msg):
             return None
         if not self._is_auto_reply(msg):
             return None
-        address = first_address(msg, "From") or first_address(msg, "Reply-To")
         subject = header(msg, "Subject")
+        if bounce_subject(msg) and not _starts_with_marker(subject or ""):
+            return None  # e.g. "Undeliverable: …" sent with Auto-Submitted by a gateway
+        address = first_address(msg, "From") or first_address(msg, "Reply-To")
         reports = [RecipientReport(address=address, diagnostic=subject)] if address else []
         return Detection(kind="auto_reply", recipients=reports)
 
@@ -56,9 +65,8 @@ class AutoReply:
         if precedence == "auto_reply":
             return True
         subject = decode_words(raw(msg, "Subject") or "") or ""
-        subject_hit = bool(_SUBJECT_RE.search(subject))
-        if not subject_hit:
-            return False
+        if not _SUBJECT_RE.search(subject) or msg.get("List-Id") is not None:
+            return False  # list mail talks about vacations too
         return (
             precedence in _PRECEDENCE_LOW
             or msg.get("X-MS-Exchange-Inbox-Rules-Loop") is not None

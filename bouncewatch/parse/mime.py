@@ -290,6 +290,11 @@ def human_text(msg: Message, limit: int = 200_000) -> str:
         if plain is not None and html is not None:
             break
     chunks = [readable_text(p)[:limit] for p in (plain, html) if p is not None]
+    if not chunks and msg.get_content_maintype() == "multipart":
+        # a boundary that never occurs leaves the body unsplit (or all in the preamble)
+        body = msg.get_payload() if not msg.is_multipart() else msg.preamble
+        if isinstance(body, str):
+            chunks.append(unescape(body[:limit]))
     return "\n".join(chunks)
 
 
@@ -310,13 +315,22 @@ _BOUNCE_SUBJECT_RE = re.compile(
 
 def looks_like_bounce(msg: Message) -> bool:
     """Cheap header test: does this message look like a delivery failure at all?"""
-    if msg.get_content_type() == "multipart/report" or msg.get("X-Failed-Recipients"):
+    if msg.get_content_type() == "multipart/report" or from_mail_system(msg):
         return True
     rp = msg.get("Return-Path")
     if rp is not None and str(rp).strip() in ("<>", ""):
         return True
-    sender = raw(msg, "From") or ""
-    if _BOUNCE_FROM_RE.search(sender):
+    return bounce_subject(msg)
+
+
+def from_mail_system(msg: Message) -> bool:
+    """From MAILER-DAEMON / postmaster / "Mail Delivery System", or X-Failed-Recipients set."""
+    if msg.get("X-Failed-Recipients"):
         return True
+    return bool(_BOUNCE_FROM_RE.search(raw(msg, "From") or ""))
+
+
+def bounce_subject(msg: Message) -> bool:
+    """A subject such as "Undelivered Mail Returned to Sender" or "failure notice"."""
     subject = raw(msg, "Subject")
     return bool(subject and _BOUNCE_SUBJECT_RE.search(decode_words(subject) or ""))

@@ -17,6 +17,7 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.dsn_fields import clean_address, clean_host, parse_fields, strip_type
 from bouncewatch.parse.mime import container_text, human_text, iso_date, part_text, parts
 from bouncewatch.parse.text import (
+    explanation_after,
     extract_reply_code,
     extract_status,
     find_code_lines,
@@ -161,6 +162,23 @@ def _needs_recovery(r: RecipientReport) -> bool:
     )
 
 
+def _explained(r: RecipientReport, text: str) -> RecipientReport:
+    """No Diagnostic-Code (Exim puts the reason only in its text part): take the text that
+    follows the address in the human-readable part."""
+    from dataclasses import replace
+
+    explanation = explanation_after(text, r.address)
+    if not explanation:
+        return r
+    status = r.status
+    found = extract_status(explanation)
+    if found and is_generic_status(status) and (status is None or found[0] == status[0]):
+        status = found
+    return replace(
+        r, diagnostic=explanation, status=status, smtp_code=extract_reply_code(explanation)
+    )
+
+
 def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[RecipientReport]:
     """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable part."""
     from dataclasses import replace
@@ -189,7 +207,7 @@ def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[Rec
         specific = [c for c in found if not is_generic_status(c[1])]
         pick = (specific or found or [None])[0]
         if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
-            out.append(r)
+            out.append(r if r.diagnostic else _explained(r, text))
             continue
         code, status, phrase = pick
         replacement = {"status": status, "smtp_code": code}

@@ -81,3 +81,30 @@ def find_code_lines(text: str) -> list[tuple[int, str, str]]:
 def is_generic_status(status: str | None) -> bool:
     """True for a missing status or one that says only its class ("5.0.0", "4.0.0")."""
     return status is None or status.endswith(".0.0")
+
+
+def explanation_after(text: str, address: str, limit: int = 600) -> str | None:
+    """The reason a human-readable bounce gives for `address`: the rest of the line that names
+    it and the indented lines under it (Postfix "<a@b>: host … said: …", Exim "  a@b\\n
+    Unrouteable address").  None when the address is not in the text or nothing follows."""
+    lowered = text.lower()
+    needle = address.lower()
+    start = 0
+    while True:
+        pos = lowered.find(needle, start)
+        if pos < 0:
+            return None
+        start = pos + len(needle)
+        eol = text.find("\n", start)
+        eol = len(text) if eol < 0 else eol
+        lines = []
+        rest = text[start:eol].strip(" \t>:;,)")
+        if rest:
+            lines.append(rest)
+        for line in text[eol + 1 : eol + 1 + limit * 2].split("\n"):
+            if not line.strip() or line[:1] not in (" ", "\t"):
+                break
+            lines.append(line.strip())
+        found = squash(" ".join(lines))
+        if found:
+            return found[:limit]
