@@ -7,6 +7,7 @@ decoded once per message (cached) and only after a decoder's header checks passe
 from __future__ import annotations
 
 import contextlib
+import quopri
 import re
 import weakref
 from collections.abc import Iterable
@@ -89,7 +90,17 @@ def from_daemon(msg: Message) -> bool:
 
 def decode_part(part: Message) -> str:
     """A leaf part's payload as text: transfer-decoded, charset-decoded, LF line endings."""
-    payload = part.get_payload(decode=True)
+    raw = part.get_payload()
+    if (
+        isinstance(raw, str)
+        and "\r" in raw
+        and part.get("Content-Transfer-Encoding", "").strip().lower() == "quoted-printable"
+    ):
+        # soft line breaks are "=" + a line ending: make bare-CR endings decodable too
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+        payload = quopri.decodestring(raw.encode("ascii", "surrogateescape"))
+    else:
+        payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
     payload = payload[:MAX_TEXT]

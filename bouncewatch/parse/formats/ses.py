@@ -89,6 +89,11 @@ class SesDetector:
         extra: dict[str, Any] = {"ses_message_id": mail.get("messageId")}
         if common.get("messageId"):
             extra["original_message_id"] = common["messageId"]
+        headers = [h for h in mail.get("headers") or [] if isinstance(h, dict)]
+        if headers:  # the sent message's headers, for list-source lookups
+            extra["original_headers"] = {
+                str(h.get("name")): str(h.get("value")) for h in headers if h.get("name")
+            }
         if ntype == "Bounce" and isinstance(data.get("bounce"), dict):
             event = data["bounce"]
             extra["bounce_type"] = event.get("bounceType")
