@@ -33,6 +33,8 @@ _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 def parse_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> ParseResult:
     """Parse one raw message.  Never raises on bad input: errors go into ParseResult.error."""
     try:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"expected bytes, got {type(data).__name__}")
         return _parse(bytes(data), options)
     except Exception as exc:
         return ParseResult(kind="not_bounce", detector="none", error=f"{type(exc).__name__}: {exc}")

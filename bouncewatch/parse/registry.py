@@ -27,14 +27,16 @@ DETECTORS: tuple[Detector, ...] = (
 )
 
 
-def detect(msg: Message) -> tuple[str, Detection | None, list[str]]:
+def detect(
+    msg: Message, detectors: tuple[Detector, ...] = DETECTORS
+) -> tuple[str, Detection | None, list[str]]:
     """(detector name, its detection, errors of detectors that crashed on the way).
 
     A detector that raises is skipped (and its error reported), so one faulty decoder never
     hides a message from the others.
     """
     errors: list[str] = []
-    for detector in DETECTORS:
+    for detector in detectors:
         try:
             found = detector.detect(msg)
         except Exception as exc:  # a decoder bug must not lose the message

@@ -1,0 +1,210 @@
+"""parse_message as a whole: options, limits, error handling, the registry's contract."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS, KINDS, ParseResult
+from bouncewatch.parse import parse_message
+from bouncewatch.parse.base import Detection, Detector
+from bouncewatch.parse.registry import DETECTORS, FORMAT_DETECTORS, detect
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def fixture(name: str) -> bytes:
+    folder = name.rsplit("-", 1)[0]
+    return (FIXTURES / folder / f"{name}.eml").read_bytes()
+
+
+DSN = b"""From: MAILER-DAEMON@mx.example.net
+To: bounces+jo=example.org@mail.example.com
+Subject: Undelivered Mail Returned to Sender
+Date: Thu, 23 May 2024 10:00:00 +0200
+Message-ID: <dsn-1@mx.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+failed
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; jo@example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 no such user
+--B
+Content-Type: message/rfc822
+
+From: news@example.com
+To: jo@example.org
+Message-ID: <orig-1@example.com>
+X-Campaign: may-news
+List-Id: May news <may.example.com>
+X-Mailing: promo-7
+
+BODY
+--B--
+"""
+
+
+def test_a_dsn_gives_every_top_level_field() -> None:
+    r = parse_message(DSN)
+    assert (r.kind, r.detector) == ("dsn", "rfc3464")
+    assert r.message_id == "<dsn-1@mx.example.net>"
+    assert r.subject == "Undelivered Mail Returned to Sender"
+    assert r.date == "2024-05-23T08:00:00Z"
+    assert r.reporting_mta == "mx.example.net"
+    assert r.original_message_id == "<orig-1@example.com>"
+    assert r.original_to == ("jo@example.org",)
+    assert r.list_source == "may-news"
+    assert r.error is None
+    (rcpt,) = r.recipients
+    assert (rcpt.report.address, rcpt.report.status, rcpt.report.smtp_code) == (
+        "jo@example.org",
+        "5.1.1",
+        550,
+    )
+
+
+def test_list_source_headers_are_tried_in_order_original_first() -> None:
+    opts = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("X-Mailing", "X-Campaign"))
+    assert parse_message(DSN, opts).list_source == "promo-7"
+    opts = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("List-Id",))
+    assert parse_message(DSN, opts).list_source == "may.example.com"
+    opts = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("X-Nothing",))
+    assert parse_message(DSN, opts).list_source is None
+
+
+def test_list_source_falls_back_to_the_bounce_headers() -> None:
+    data = DSN.replace(b"X-Campaign: may-news\n", b"").replace(
+        b"List-Id: May news <may.example.com>\n", b""
+    )
+    data = data.replace(
+        b"Message-ID: <dsn-1@mx.example.net>\n",
+        b"Message-ID: <dsn-1@mx.example.net>\nX-Campaign: from-bounce\n",
+    )
+    assert parse_message(data).list_source == "from-bounce"
+
+
+def test_verp_pattern_is_configurable() -> None:
+    # the status part names nobody: the recipient can only come from the VERP address
+    data = DSN.replace(b"Final-Recipient: rfc822; jo@example.org\n", b"")
+    data = data.replace(b"bounces+jo=example.org@", b"b-jo_AT_example.org@")
+    assert parse_message(data).error is not None
+    assert parse_message(data).recipients == ()
+    opts = replace(
+        DEFAULT_PARSE_OPTIONS, verp=re.compile(r"b-(?P<local>[^_]+)_AT_(?P<domain>[^@]+)@")
+    )
+    r = parse_message(data, opts)
+    assert r.detector == "rfc3464+verp"
+    assert [x.report.address for x in r.recipients] == ["jo@example.org"]
+    assert r.error is None
+    no_verp = replace(DEFAULT_PARSE_OPTIONS, verp=None)
+    assert parse_message(data, no_verp).recipients == ()
+
+
+def test_oversized_message_is_truncated_and_says_so() -> None:
+    big = DSN.replace(b"BODY", b"x" * 76 + b"\n") + b"y" * 3_000_000
+    assert len(big) > 3_000_000
+    full = parse_message(big)
+    assert full.error is None and full.kind == "dsn"
+    cut = parse_message(big, replace(DEFAULT_PARSE_OPTIONS, max_bytes=1_000_000))
+    assert cut.kind == "dsn"
+    assert [x.report.address for x in cut.recipients] == ["jo@example.org"]
+    assert cut.error is not None and "Truncated" in cut.error
+
+
+def test_three_megabyte_attachment_is_parsed() -> None:
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\n"
+    attachment = line * (3_000_000 // len(line))
+    data = DSN.replace(
+        b"--B--\n",
+        b"--B\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+        + attachment
+        + b"--B--\n",
+    )
+    r = parse_message(data)
+    assert r.kind == "dsn" and r.error is None
+    assert r.recipients[0].report.status == "5.1.1"
+
+
+def test_bad_input_never_raises() -> None:
+    for data in (b"", b"\x00" * 100, b"\n\n\n", b"From: x\n\n" + bytes(range(256)), b"=?" * 1000):
+        r = parse_message(data)
+        assert isinstance(r, ParseResult)
+        assert r.kind in KINDS
+
+
+def test_wrong_argument_type_is_an_error_not_an_exception() -> None:
+    r = parse_message(12345)  # type: ignore[arg-type]
+    assert r.kind == "not_bounce" and r.detector == "none"
+    assert r.error is not None and r.error.startswith("TypeError")
+
+
+def test_deep_nesting_is_survived() -> None:
+    depth = 2000
+    head = b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=b0\n\n"
+    body = b"".join(
+        b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1) for i in range(depth)
+    )
+    r = parse_message(head + body)
+    assert r.kind in KINDS
+
+
+def test_auto_reply_is_never_a_bounce() -> None:
+    for name in ("autoreply-01", "autoreply-05", "autoreply-07"):
+        r = parse_message(fixture(name))
+        assert r.kind == "auto_reply"
+        assert all(x.classification.bounce_type == "none" for x in r.recipients)
+
+
+# --- the registry --------------------------------------------------------------------------------
+
+
+def test_every_detector_satisfies_the_protocol_and_has_a_unique_name() -> None:
+    names = [d.name for d in DETECTORS]
+    assert len(names) == len(set(names)), names
+    for d in DETECTORS:
+        assert isinstance(d, Detector), d
+        assert isinstance(d.name, str) and re.fullmatch(r"[a-z0-9_-]+", d.name), d.name
+        assert d.detect(message_from_bytes(b"Subject: hello\n\nhi\n")) is None, d.name
+
+
+def test_registry_order_most_specific_first() -> None:
+    names = [d.name for d in DETECTORS]
+    assert names[:2] == ["arf", "rfc3464"]
+    assert names[-2:] == ["autoreply", "flufl"]
+    assert names[2:-2] == [d.name for d in FORMAT_DETECTORS]
+
+
+class _Crashes:
+    name = "crashes"
+
+    def detect(self, msg: Message) -> Detection | None:
+        raise ValueError("decoder bug")
+
+
+class _Finds:
+    name = "finds"
+
+    def detect(self, msg: Message) -> Detection | None:
+        return Detection(kind="bounce")
+
+
+def test_a_crashing_detector_is_reported_and_skipped() -> None:
+    msg = message_from_bytes(b"Subject: x\n\nbody\n")
+    name, found, errors = detect(msg, (_Crashes(), _Finds()))
+    assert name == "finds" and found is not None and found.kind == "bounce"
+    assert errors == ["crashes: ValueError: decoder bug"]
+    name, found, errors = detect(msg, (_Crashes(),))
+    assert (name, found) == ("none", None) and len(errors) == 1
