@@ -65,7 +65,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"the email account that you tried to reach does not exist", "user_unknown", _G,
         "550-5.1.1 The email account that you tried to reach does not exist. Please try "
         "double-checking the recipient's email address for typos or unnecessary spaces. "
-        "https://support.google.com/mail/?p=NoSuchUser d2e1a72fcca58-7a1b2c3d4e5si1234567b.123 - gsmtp"),
+        "https://support.google.com/mail/?p=NoSuchUser "
+        "d2e1a72fcca58-7a1b2c3d4e5si1234567b.123 - gsmtp"),
     ProviderRule("gmail", "OverQuota",
         r"the email account that you tried to reach is over quota", "mailbox_full", _G,
         "452-4.2.2 The email account that you tried to reach is over quota. Please direct the "
@@ -117,7 +118,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"does not have a ptr record setup", "auth_failure", _G,
         "550-5.7.25 [203.0.113.25] The IP address sending this message does not have a PTR "
         "record setup, or the corresponding forward DNS entry does not point to the sending "
-        "IP. As a policy, Gmail does not accept messages from IPs with missing PTR records. - gsmtp"),
+        "IP. As a policy, Gmail does not accept messages from IPs with missing PTR records. "
+        "- gsmtp"),
     ProviderRule("gmail", "BlockedMessage",
         r"blocked because its content presents a potential security issue", "virus", _G,
         "552-5.7.0 This message was blocked because its content presents a potential security "
@@ -162,7 +164,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"part of their network is on our block list \(s3150\)", "blocked", _M,
         "550 5.7.1 Unfortunately, messages from [203.0.113.25] weren't sent. Please contact your "
         "Internet service provider since part of their network is on our block list (S3150). "
-        "You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors. "
+        "You can also refer your provider to "
+        "http://mail.live.com/mail/troubleshooting.aspx#errors. "
         "[AM2PEPF0001C70E.eurprd02.prod.outlook.com 2025-05-12T10:22:31.123Z 08DD8F]"),
     ProviderRule("microsoft", "S3140",
         r"weren't sent\. please contact your internet service provider", "blocked", _M,
@@ -222,7 +225,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
     ProviderRule("microsoft", "DNSDomainMissing",
         r"dns domain .{1,80} does not exist", "domain_not_found", _M,
         "550 5.4.310 DNS domain example.invalid does not exist [Message=InfoDomainNonexistent] "
-        "[LastAttemptedServerName=example.invalid] [DM6NAM12FT010.eop-nam12.prod.protection.outlook.com]"),
+        "[LastAttemptedServerName=example.invalid] "
+        "[DM6NAM12FT010.eop-nam12.prod.protection.outlook.com]"),
     ProviderRule("microsoft", "MessageExpired",
         r"5\.4\.3\d\d message expired", "expired", _M,
         "550 5.4.300 Message expired -> 451 4.4.0 DNS query failed. The error was: DNS query "
@@ -389,7 +393,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
     ProviderRule("orange", "OFR006", (r"ofr006_\d+", r"ofr004_\d+"), "blocked",
         "Orange postmaster (postmaster.orange.fr)",
         "550 mwinf5c77 ME Adresse IP source bloquee pour incident de spam. Client host blocked "
-        "for spamming issues. OFR006_102 Ref http://csi.cloudmark.com/reset-request/?ip=203.0.113.25"),
+        "for spamming issues. OFR006_102 Ref "
+        "http://csi.cloudmark.com/reset-request/?ip=203.0.113.25"),
     # --- security gateways ----------------------------------------------------------------
     ProviderRule("mimecast", "InvalidRecipient",
         r"invalid recipient - https://community\.mimecast\.com", "user_unknown",
@@ -419,7 +424,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         (r"barracudacentral", r"barracudanetworks\.com/reputation"), "blocked",
         "Barracuda Reputation Block List (barracudacentral.org)",
         "554 Service unavailable; Client host [203.0.113.25] blocked using "
-        "b.barracudacentral.org; http://www.barracudanetworks.com/reputation/?pr=1&ip=203.0.113.25"),
+        "b.barracudacentral.org; "
+        "http://www.barracudanetworks.com/reputation/?pr=1&ip=203.0.113.25"),
     ProviderRule("spamcop", "Listed", r"bl\.spamcop\.net", "blocked",
         "SpamCop Blocking List (www.spamcop.net/bl.shtml)",
         "550 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using bl.spamcop.net; "

@@ -1,0 +1,97 @@
+"""The documented decision order of classify(), step by step, with the rule each step names."""
+
+from __future__ import annotations
+
+import pytest
+
+from bouncewatch.classify import classify
+from bouncewatch.model import Classification, RecipientReport
+
+UNKNOWN = "550 5.1.1 <jo@example.org>: Recipient address rejected: User unknown"
+
+
+def r(action: str | None = "failed", status=None, code=None, text=None, host=None):
+    return RecipientReport("jo@example.org", action, status, code, text, host)
+
+
+def test_complaint_kind_wins_over_everything() -> None:
+    got = classify(r(status="5.1.1", code=550, text=UNKNOWN), kind="complaint")
+    assert got == Classification("complaint", "complaint", "kind:complaint")
+
+
+def test_auto_reply_kind_is_none() -> None:
+    got = classify(r(action=None, text="I am out of the office"), kind="auto_reply")
+    assert got == Classification("none", "auto_reply", "kind:auto_reply")
+
+
+@pytest.mark.parametrize("action", ["delivered", "relayed", "expanded", "Delivered"])
+def test_success_actions_are_delivered(action: str) -> None:
+    got = classify(r(action=action, status="2.0.0", code=250, text="250 2.0.0 OK"))
+    assert got == Classification("none", "delivered", f"action:{action.lower()}")
+
+
+def test_success_status_without_action_is_delivered() -> None:
+    assert classify(r(action=None, status="2.1.5")).reason == "delivered"
+
+
+def test_delayed_is_none_whatever_the_code_and_keeps_the_reason_in_the_rule() -> None:
+    got = classify(r("delayed", "4.7.1", 451, "451 4.7.1 Greylisted, please try again later"))
+    assert got == Classification("none", "delayed", "action:delayed:greylisted")
+    got = classify(r("delayed", "5.1.1", 550, UNKNOWN))
+    assert got == Classification("none", "delayed", "action:delayed:user_unknown")
+    assert classify(r("delayed")).rule == "action:delayed:unknown"
+
+
+def test_provider_row_beats_phrases_and_status() -> None:
+    text = "550 5.7.1 No such user!"
+    assert classify(r(status="5.7.1", code=550, text=text)).rule == "provider:yandex:NoSuchUser"
+
+
+def test_strong_text_beats_the_status_code() -> None:
+    got = classify(r(status="5.1.1", code=550, text="550 5.1.1 Mailbox full"))
+    assert got == Classification("soft", "mailbox_full", "text:mailbox_full")
+    got = classify(r(status="5.7.1", code=550, text="550 5.7.1 Greylisted, try again"))
+    assert got == Classification("soft", "greylisted", "text:greylisted")
+
+
+def test_status_beats_weak_text() -> None:
+    got = classify(r(status="5.1.1", code=550, text="550 5.1.1 rejected"))
+    assert got == Classification("hard", "user_unknown", "status:5.1.1")
+
+
+def test_weak_text_beats_the_last_resort_status() -> None:
+    got = classify(r(status="5.7.1", code=550, text="550 5.7.1 Access denied"))
+    assert got == Classification("block", "blocked", "text:blocked")
+    got = classify(r(status="5.7.1", code=550, text="550 5.7.1 Go away"))
+    assert got == Classification("block", "policy", "status:5.7.1")
+
+
+def test_status_missing_is_read_from_the_text() -> None:
+    got = classify(r(text="host mx.example.org said: 550 5.1.2 bad destination system"))
+    assert (got.reason, got.rule) == ("domain_not_found", "status:5.1.2")
+
+
+def test_bare_reply_codes() -> None:
+    assert classify(r(code=550, text="550")).rule == "code:550"
+    assert classify(r(code=551)).reason == "user_unknown"
+    assert classify(r(code=552)) == Classification("soft", "mailbox_full", "code:552")
+    assert classify(r(code=421, text="421 go away for now")) == Classification(
+        "soft", "system_error", "code:421"
+    )
+    # a 5xx with words nobody knows is not guessed
+    assert classify(r(code=550, text="550 computer says no")) == Classification(
+        "undetermined", "unknown", "none"
+    )
+
+
+def test_temporary_status_makes_an_address_reason_soft_but_not_the_reverse() -> None:
+    assert classify(r(status="4.1.1", code=450, text=UNKNOWN)).bounce_type == "soft"
+    assert classify(r(status=None, code=450, text="450 user unknown")).bounce_type == "soft"
+    assert classify(r(status="5.2.2", code=552, text="552 mailbox full")).bounce_type == "soft"
+    # block reasons stay block even when temporary
+    got = classify(r(status="4.7.1", code=421, text="421 4.7.1 [TS03] permanently deferred"))
+    assert got.bounce_type == "block"
+
+
+def test_nothing_known() -> None:
+    assert classify(r()) == Classification("undetermined", "unknown", "none")
