@@ -85,12 +85,31 @@ def test_bare_reply_codes() -> None:
 
 
 def test_temporary_status_makes_an_address_reason_soft_but_not_the_reverse() -> None:
-    assert classify(r(status="4.1.1", code=450, text=UNKNOWN)).bounce_type == "soft"
-    assert classify(r(status=None, code=450, text="450 user unknown")).bounce_type == "soft"
-    assert classify(r(status="5.2.2", code=552, text="552 mailbox full")).bounce_type == "soft"
+    got = classify(r(status="4.1.1", code=450, text=UNKNOWN), kind="bounce")
+    assert (got.bounce_type, got.reason) == ("soft", "user_unknown")
+    got = classify(r(None, status=None, code=450, text="450 user unknown"))
+    assert (got.bounce_type, got.reason) == ("soft", "user_unknown")
+    got = classify(r(status="5.2.2", code=552, text="552 mailbox full"))
+    assert (got.bounce_type, got.reason) == ("soft", "mailbox_full")
     # block reasons stay block even when temporary
-    got = classify(r(status="4.7.1", code=421, text="421 4.7.1 [TS03] permanently deferred"))
+    got = classify(r(None, status="4.7.1", code=421, text="421 4.7.1 [TS03] permanently deferred"))
     assert got.bounce_type == "block"
+
+
+def test_dsn_failed_with_temporary_status_means_the_mta_gave_up() -> None:
+    text = "452 4.2.2 The email account that you tried to reach is over quota - gsmtp"
+    got = classify(r("failed", "4.2.2", 452, text))
+    assert got == Classification("soft", "expired", "action:failed:4.2.2:mailbox_full")
+    got = classify(r("failed", "4.4.1", None, "connect to mx.example.org: Connection refused"))
+    assert got == Classification("soft", "expired", "action:failed:4.4.1:network_error")
+    # only RFC 3464 DSNs say so explicitly; other formats' actions are inferred
+    assert classify(r("failed", "4.2.2", 452, text), kind="bounce").reason == "mailbox_full"
+
+
+def test_an_mta_saying_it_gave_up_beats_the_quoted_last_error() -> None:
+    text = "451 4.7.1 Greylisted, please try again later: retry timeout exceeded"
+    got = classify(r("failed", "5.0.0", 451, text))
+    assert got == Classification("soft", "expired", "text:expired")
 
 
 def test_nothing_known() -> None:

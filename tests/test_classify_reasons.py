@@ -1,4 +1,8 @@
-"""The classifier against real-world wordings: (status, code, text, host) -> (type, reason)."""
+"""The classifier against real-world wordings: (status, code, text, host) -> (type, reason).
+
+Classified as kind "bounce" so that the wording decides; the RFC 3464 rule that a DSN's
+"Action: failed" with a 4.x.x status means "expired" is tested in test_classify_order.
+"""
 
 from __future__ import annotations
 
@@ -346,7 +350,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
         "soft",
         "mailbox_full",
     ),
-    ("4.2.2", None, "mailbox is full: retry timeout exceeded", None, "soft", "mailbox_full"),
+    ("4.2.2", None, "mailbox is full: retry timeout exceeded", None, "soft", "expired"),
     (
         "5.0.0",
         552,
@@ -1051,7 +1055,8 @@ def _id(case: tuple) -> str:
 def test_real_world_wording(case: tuple) -> None:
     status, code, text, host, bounce_type, reason = case
     report = RecipientReport("jo@example.org", "failed", status, code, text, host)
-    got = classify(report)
+    # kind "bounce": the wording decides, not the RFC 3464 "failed with 4.x.x" expiry rule
+    got = classify(report, kind="bounce")
     assert (got.bounce_type, got.reason) == (bounce_type, reason), got.rule
 
 

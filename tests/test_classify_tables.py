@@ -11,6 +11,7 @@ from bouncewatch.classify.api import INDEX
 from bouncewatch.classify.matcher import PhraseIndex, anchor_of, normalise, words
 from bouncewatch.classify.providers import PROVIDER_RULES, ProviderRule
 from bouncewatch.classify.reasons import (
+    GAVE_UP_PHRASES,
     REASON_INFO,
     STATUS_TABLE,
     STRONG_PHRASES,
@@ -43,7 +44,7 @@ def test_reason_info_covers_exactly_the_vocabulary_in_its_order() -> None:
 
 
 def test_phrase_tiers_and_status_table_use_only_known_reasons() -> None:
-    for reason, patterns in STRONG_PHRASES + WEAK_PHRASES:
+    for reason, patterns in GAVE_UP_PHRASES + STRONG_PHRASES + WEAK_PHRASES:
         assert reason in REASONS
         assert patterns, reason
     assert set(STATUS_TABLE.values()) <= set(REASONS)
@@ -51,7 +52,7 @@ def test_phrase_tiers_and_status_table_use_only_known_reasons() -> None:
 
 
 def test_every_failure_reason_has_phrases_or_status_codes() -> None:
-    phrased = {reason for reason, _ in STRONG_PHRASES + WEAK_PHRASES}
+    phrased = {reason for reason, _ in GAVE_UP_PHRASES + STRONG_PHRASES + WEAK_PHRASES}
     coded = set(STATUS_TABLE.values())
     not_failures = {"complaint", "auto_reply", "delayed", "delivered", "unknown"}
     assert set(REASONS) - not_failures <= phrased | coded
@@ -73,7 +74,8 @@ def _row_id(row: ProviderRule) -> str:
 def test_provider_row_example_is_decided_by_that_row(row: ProviderRule) -> None:
     status, code = extract_codes(row.example)
     host = HOSTS.get(row.provider) if row.host else None
-    got = classify(RecipientReport("jo@example.org", "failed", status, code, row.example, host))
+    report = RecipientReport("jo@example.org", "failed", status, code, row.example, host)
+    got = classify(report, kind="bounce")
     assert got.rule == row.rule
     assert got.reason == row.reason
 
@@ -98,7 +100,7 @@ def test_provider_row_with_host_needs_the_host() -> None:
 
 def test_every_phrase_has_an_anchor_and_the_index_holds_them_in_order() -> None:
     total = sum(len(r.patterns) for r in PROVIDER_RULES) + sum(
-        len(p) for _, p in STRONG_PHRASES + WEAK_PHRASES
+        len(p) for _, p in GAVE_UP_PHRASES + STRONG_PHRASES + WEAK_PHRASES
     )
     assert len(INDEX.phrases) == total
     assert [p.priority for p in INDEX.phrases] == list(range(total))

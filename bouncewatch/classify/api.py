@@ -4,9 +4,15 @@ Decision order (the first step that decides wins; the rule string names it):
 
 1. ``kind:complaint`` -- an ARF report is a complaint; ``kind:auto_reply`` -> none/auto_reply.
 2. ``action:delivered|relayed|expanded`` (or a 2.x.x status) -> none/delivered.
-3. ``action:delayed:<reason>`` -> none/delayed whatever the code says; the reason steps 4-8
+3. ``action:delayed:<reason>`` -> none/delayed whatever the code says; the reason steps 4-9
    would have given is kept in the rule ("action:delayed:greylisted").
-4. ``provider:<provider>:<id>`` -- provider rows (``providers.py``) whose verbatim wording
+   ``action:failed:<4.x.x>:<reason>`` -> soft/expired, for RFC 3464 DSNs only: "failed" with
+   a temporary status is how an MTA says it gave up retrying (queue lifetime reached); the
+   last attempt's reason stays in the rule ("action:failed:4.2.2:mailbox_full").  Other
+   formats' actions are inferred by their decoders, so they get steps 4-9.
+4. ``text:expired`` -- the MTA says it gave up ("retry timeout exceeded"): the rest of such a
+   text only quotes the last attempt, so this beats even the provider rows.
+   ``provider:<provider>:<id>`` -- provider rows (``providers.py``) whose verbatim wording
    matches, and whose host pattern matches the remote MTA, reporting MTA or the text.
 5. ``text:<reason>`` -- strong phrases (``reasons.STRONG_PHRASES``), in their fixed order:
    wording beats the code ("550 … mailbox full" is mailbox_full, "5xx greylisted" is
@@ -39,7 +45,12 @@ from functools import lru_cache
 
 from bouncewatch.classify.matcher import PhraseIndex, normalise, words
 from bouncewatch.classify.providers import PROVIDER_RULES
-from bouncewatch.classify.reasons import STRONG_PHRASES, WEAK_PHRASES, reason_for_status
+from bouncewatch.classify.reasons import (
+    GAVE_UP_PHRASES,
+    STRONG_PHRASES,
+    WEAK_PHRASES,
+    reason_for_status,
+)
 from bouncewatch.model import REASONS, Classification, RecipientReport
 
 
@@ -53,6 +64,8 @@ class _Hit:
 
 def _entries() -> list[tuple[str, _Hit]]:
     out: list[tuple[str, _Hit]] = []
+    for reason, patterns in GAVE_UP_PHRASES:
+        out.extend((p, _Hit(reason, f"text:{reason}")) for p in patterns)
     for row in PROVIDER_RULES:
         host = re.compile(row.host) if row.host else None
         hit = _Hit(row.reason, row.rule, host=host)
@@ -160,6 +173,9 @@ def _classify(
     reason, rule = _decide(status, code, diagnostic, remote_mta, reporting_mta)
     if act == "delayed":
         return Classification("none", "delayed", f"action:delayed:{reason}")
+    if kind == "dsn" and act == "failed" and status is not None and status.startswith("4."):
+        # RFC 3464: "failed" with a temporary status = the MTA gave up retrying
+        return Classification("soft", "expired", f"action:failed:{status}:{reason}")
     bounce_type = REASONS[reason]
     if bounce_type == "hard" and _is_temporary(status, code):
         bounce_type = "soft"

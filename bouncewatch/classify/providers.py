@@ -227,10 +227,6 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "550 5.4.310 DNS domain example.invalid does not exist [Message=InfoDomainNonexistent] "
         "[LastAttemptedServerName=example.invalid] "
         "[DM6NAM12FT010.eop-nam12.prod.protection.outlook.com]"),
-    ProviderRule("microsoft", "MessageExpired",
-        r"5\.4\.3\d\d message expired", "expired", _M,
-        "550 5.4.300 Message expired -> 451 4.4.0 DNS query failed. The error was: DNS query "
-        "failed with error: ServerFailure"),
     ProviderRule("microsoft", "HopCount",
         r"hop count exceeded - possible mail loop", "network_error", _M,
         "554 5.4.14 Hop count exceeded - possible mail loop ATTR34 "

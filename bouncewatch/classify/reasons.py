@@ -7,6 +7,9 @@ Everything the classifier knows about a reason lives here, in one place:
   (``"x.1.1"`` = any class, ``"5.3.2"`` = that code only; exact codes win);
 - ``LAST_RESORT_STATUSES``: codes too vague to beat any wording (``x.7.0``, ``x.7.1``: a
   "550 5.7.1" is as often "user unknown" or "blocklisted" as it is "policy");
+- ``GAVE_UP_PHRASES``: the MTA's own statement that it gave up retrying ("retry timeout
+  exceeded"); it beats everything else, even the provider rows, because the rest of such a
+  text only quotes the last attempt's reply;
 - ``STRONG_PHRASES``: specific wording, as ``(reason, patterns)`` tiers in a FIXED order --
   the first tier holding a matching pattern decides, and it beats the status code;
 - ``WEAK_PHRASES``: generic wording ("blocked", "rejected", "try again later"), consulted
@@ -16,8 +19,8 @@ Why this order: texts naming a *temporary* condition come first because their se
 add alarming words ("temporarily deferred due to unexpected volume or user complaints" is
 rate limiting); then refusals of the sender or content (virus, authentication, block lists,
 sender policy) because such replies often end with "… mailbox unavailable"; then the mailbox
-states (full, too large, moved, disabled) before domain and "user unknown" wording; then spam
-content, queue expiry, transport and system failures.
+states (full, too large, moved, disabled) and address syntax before domain and "user unknown"
+wording; then spam content, queue expiry, transport and system failures.
 
 Patterns are lower case and run on lower-cased, white-space-squashed text (see
 ``matcher``).  A match gives the rule ``text:<reason>``.
@@ -116,6 +119,14 @@ def reason_for_status(status: str) -> tuple[str | None, bool]:
 
 # fmt: off
 # --- phrases, in evaluation order -------------------------------------------------------------
+
+#: explicit statements that the MTA gave up: the last attempt's wording comes after them
+_GAVE_UP = (
+    r"retry timeout exceeded", r"delivery time expired", r"message expired",
+    r"in the queue too long", r"too long in (?:the )?queue", r"could not be delivered for \d+ days",
+    r"retry time not reached for any host", r"have been failing for a long time",
+    r"unable to deliver in \d+ minutes",
+)
 
 _GREYLISTED = (
     r"greylist", r"greylisted", r"greylisting", r"graylist", r"graylisted", r"graylisting",
@@ -318,6 +329,9 @@ _POLICY = (
     r"security reasons", r"compliance",
 )
 
+#: first of all, before even the provider rows: the MTA's own statement that it gave up.
+GAVE_UP_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (("expired", _GAVE_UP),)
+
 #: strong tier: (reason, patterns) in evaluation order; consulted before the status table.
 STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("greylisted", _GREYLISTED),
@@ -332,9 +346,9 @@ STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("relay_denied", _RELAY_DENIED),
     ("has_moved", _HAS_MOVED),
     ("mailbox_disabled", _MAILBOX_DISABLED),
+    ("address_invalid", _ADDRESS_INVALID),
     ("domain_not_found", _DOMAIN_NOT_FOUND),
     ("user_unknown", _USER_UNKNOWN),
-    ("address_invalid", _ADDRESS_INVALID),
     ("spam_content", _SPAM_CONTENT),
     ("expired", _EXPIRED),
     ("network_error", _NETWORK_ERROR),
