@@ -12,9 +12,9 @@ from bouncewatch.parse.mime import (
     addresses,
     container_text,
     decode_words,
+    find_part,
     iso_date,
     original_headers,
-    parts,
 )
 
 _FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
@@ -30,9 +30,7 @@ class ARF:
     def detect(self, msg: Message) -> Detection | None:
         if not msg.is_multipart():
             return None
-        report = next(
-            (p for p in parts(msg) if p.get_content_type() == "message/feedback-report"), None
-        )
+        report = find_part(msg, "message/feedback-report")
         if report is None:
             return None
         fields = _fields(container_text(report))

@@ -14,8 +14,6 @@ from datetime import UTC
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.header import decode_header
 from email.message import Message
-from email.parser import HeaderParser
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from weakref import WeakKeyDictionary
 
@@ -24,7 +22,7 @@ from bouncewatch.parse.text import squash, strip_html
 #: parts below this depth are not looked at (a 60-deep nest of multiparts is an attack, not mail)
 MAX_DEPTH = 40
 
-_parts_cache: WeakKeyDictionary[Message, list[Message]] = WeakKeyDictionary()
+_parts_cache: WeakKeyDictionary[Message, list[tuple[str, Message]]] = WeakKeyDictionary()
 
 #: container types whose payload the stdlib parses into blocks/messages we must not descend into
 _STATUS_TYPES = frozenset(
@@ -40,27 +38,38 @@ ORIGINAL_TYPES = frozenset({"message/rfc822", "message/global"})
 ORIGINAL_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-headers"})
 
 
-def parts(msg: Message) -> list[Message]:
-    """Every part of `msg` (itself first), depth-first, without entering status blocks or
-    attached original messages.  Computed once per message and cached."""
+def typed_parts(msg: Message) -> list[tuple[str, Message]]:
+    """(content type, part) for every part of `msg` (itself first), depth-first, without
+    entering status blocks or attached messages.  Computed once per message and cached."""
     cached = _parts_cache.get(msg)
     if cached is not None:
         return cached
-    out: list[Message] = []
+    out: list[tuple[str, Message]] = []
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
         part, depth = stack.pop()
-        out.append(part)
-        if depth >= MAX_DEPTH or not part.is_multipart():
-            continue
         ctype = part.get_content_type()
-        if ctype in _STATUS_TYPES or ctype in ORIGINAL_TYPES or ctype.startswith("message/"):
+        out.append((ctype, part))
+        if depth >= MAX_DEPTH or not ctype.startswith("multipart/"):
             continue
         payload = part.get_payload()
         if isinstance(payload, list):
             stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
     _parts_cache[msg] = out
     return out
+
+
+def parts(msg: Message) -> list[Message]:
+    """Every part of `msg` (itself first); see `typed_parts`."""
+    return [part for _, part in typed_parts(msg)]
+
+
+def find_part(msg: Message, *ctypes: str) -> Message | None:
+    """The first part whose content type is one of `ctypes`."""
+    for ctype, part in typed_parts(msg):
+        if ctype in ctypes:
+            return part
+    return None
 
 
 def unescape(text: str) -> str:
@@ -77,20 +86,32 @@ def unescape(text: str) -> str:
         return raw.decode("latin-1")
 
 
+_headers_cache: WeakKeyDictionary[Message, dict[str, list[str]]] = WeakKeyDictionary()
+
+
+def header_map(msg: Message) -> dict[str, list[str]]:
+    """Lower-cased header name -> its raw values, built once per message (compat32's `get`
+    scans and lower-cases every header on each call)."""
+    found = _headers_cache.get(msg)
+    if found is None:
+        found = {}
+        for k, v in msg.raw_items():
+            if isinstance(v, str):
+                found.setdefault(k.lower(), []).append(v)
+        _headers_cache[msg] = found
+    return found
+
+
 def raw_all(msg: Message, name: str) -> list[str]:
     """Every value of header `name` exactly as parsed (8-bit bytes still surrogate-escaped;
     compat32's `get` would turn them into replacement characters)."""
-    lname = name.lower()
-    return [v for k, v in msg.raw_items() if k.lower() == lname and isinstance(v, str)]
+    return header_map(msg).get(name.lower(), [])
 
 
 def raw(msg: Message, name: str) -> str | None:
     """The first value of header `name` as parsed, or None."""
-    lname = name.lower()
-    for k, v in msg.raw_items():
-        if k.lower() == lname and isinstance(v, str):
-            return v
-    return None
+    values = header_map(msg).get(name.lower())
+    return values[0] if values else None
 
 
 def header(msg: Message, name: str) -> str | None:
@@ -220,8 +241,7 @@ def _block_body(block: Message) -> str:
 def original_headers(msg: Message) -> Message | None:
     """The headers of the message a report returns (message/rfc822, message/global,
     text/rfc822-headers or message/global-headers part), or None."""
-    for part in parts(msg):
-        ctype = part.get_content_type()
+    for ctype, part in typed_parts(msg):
         if ctype in ORIGINAL_TYPES or ctype == "message/global-headers":
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
@@ -235,8 +255,30 @@ def original_headers(msg: Message) -> Message | None:
     return None
 
 
+_HEADER_LINE_RE = re.compile(r"([^\s:][^:\n]*?)[ \t]*:[ \t]*(.*)")
+
+
 def _headers_from_text(text: str) -> Message:
-    return HeaderParser(policy=compat32).parsestr(text.lstrip("\r\n"), headersonly=True)
+    """A header block (text/rfc822-headers) as a Message, without the full parser."""
+    out = Message()
+    name: str | None = None
+    value: list[str] = []
+    for line in text.lstrip("\r\n").split("\n"):
+        if line[:1] in (" ", "\t") and name is not None:
+            value.append(line)
+            continue
+        if name is not None:
+            out[name] = "\n".join(value)
+            name = None
+        m = _HEADER_LINE_RE.fullmatch(line.rstrip("\r"))
+        if m is None:
+            if not line.strip():
+                break  # end of the header block
+            continue
+        name, value = m.group(1), [m.group(2)]
+    if name is not None:
+        out[name] = "\n".join(value)
+    return out
 
 
 def addresses(msg: Message, name: str) -> list[str]:
@@ -279,10 +321,7 @@ def human_text(msg: Message, limit: int = 200_000) -> str:
     """The human-readable explanation in a bounce: the first text/plain part, else the first
     text/html part stripped of markup; both when both exist (Exchange puts the details in HTML)."""
     plain = html = None
-    for part in parts(msg):
-        if part.is_multipart():
-            continue
-        ctype = part.get_content_type()
+    for ctype, part in typed_parts(msg):
         if ctype == "text/plain" and plain is None:
             plain = part
         elif ctype == "text/html" and html is None:

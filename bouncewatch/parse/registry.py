@@ -11,6 +11,7 @@ from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector
 from bouncewatch.parse.fallback import FluflFallback
+from bouncewatch.parse.mime import looks_like_bounce
 from bouncewatch.parse.rfc3464 import RFC3464
 
 log = logging.getLogger("bouncewatch.parse.registry")
@@ -25,6 +26,13 @@ DETECTORS: tuple[Detector, ...] = (
     AutoReply(),
     FluflFallback(),
 )
+#: format decoders whose messages come from ordinary senders (Amazon SES notifications arrive
+#: from SNS as plain mail), so they run on every message
+UNSCREENED: frozenset[str] = frozenset({"ses"})
+#: the other format decoders only see messages passing `looks_like_bounce` (From a mail
+#: system, X-Failed-Recipients, null Return-Path, multipart/report or a bounce-like subject):
+#: text decoders are the expensive part of the list, and ordinary mail need not pay for them
+GATED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS) - UNSCREENED
 
 
 def detect(
@@ -36,7 +44,13 @@ def detect(
     hides a message from the others.
     """
     errors: list[str] = []
+    bouncy: bool | None = None
     for detector in detectors:
+        if detector.name in GATED:
+            if bouncy is None:
+                bouncy = looks_like_bounce(msg)
+            if not bouncy:
+                continue
         try:
             found = detector.detect(msg)
         except Exception as exc:  # a decoder bug must not lose the message

@@ -15,7 +15,7 @@ from email.message import Message
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.dsn_fields import clean_address, clean_host, parse_fields, strip_type
-from bouncewatch.parse.mime import container_text, human_text, iso_date, part_text, parts
+from bouncewatch.parse.mime import container_text, human_text, iso_date, part_text, typed_parts
 from bouncewatch.parse.text import (
     explanation_after,
     extract_reply_code,
@@ -43,9 +43,7 @@ class RFC3464:
             if msg.get_content_type() in _STATUS_PART_TYPES:
                 return self._decode(msg, [container_text(msg)])
             return None
-        texts = [
-            container_text(p) for p in parts(msg) if p.get_content_type() in _STATUS_PART_TYPES
-        ]
+        texts = [container_text(p) for ctype, p in typed_parts(msg) if ctype in _STATUS_PART_TYPES]
         if not texts and _is_report(msg):
             # report-type=delivery-status but the status part is mislabelled (text/plain)
             texts = [
