@@ -30,6 +30,7 @@ import re._constants as _c
 import re._parser as _p
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 #: frequent words in bounce texts: poor anchors, used only if a phrase has no other word
@@ -240,6 +241,8 @@ class PhraseIndex:
             self._by_word.setdefault(anchor.encode("ascii"), []).append(phrase)
         self.phrases: Sequence[Phrase] = tuple(phrases)
         self._anchors = frozenset(self._by_word)
+        #: anchor -> priorities of its phrases (ints sort fast, in C)
+        self._priorities = {k: [p.priority for p in v] for k, v in self._by_word.items()}
 
     def candidates(self, text_words: Iterable[bytes]) -> list[Phrase]:
         """Phrases whose anchor is among `text_words`, in priority order."""
@@ -248,9 +251,8 @@ class PhraseIndex:
             return []
         if len(hits) == 1:
             return self._by_word[next(iter(hits))]
-        out = [p for k in hits for p in self._by_word[k]]
-        out.sort(key=_priority)
-        return out
+        order = sorted(chain.from_iterable(map(self._priorities.__getitem__, hits)))
+        return list(map(self.phrases.__getitem__, order))
 
     def first(self, norm: str, accept: Any = None) -> Phrase | None:
         """The highest-priority phrase matching `norm` (and accepted by `accept(phrase)`)."""
@@ -258,7 +260,3 @@ class PhraseIndex:
             if phrase.search(norm) and (accept is None or accept(phrase)):
                 return phrase
         return None
-
-
-def _priority(p: Phrase) -> int:
-    return p.priority
