@@ -11,12 +11,12 @@ import bouncewatch.parse.formats as formats
 from bouncewatch.parse.base import Detector
 from bouncewatch.parse.formats import FORMAT_DETECTORS
 from bouncewatch.parse.formats._common import (
-    _text_cache,
     address_blocks,
     body_text,
     from_daemon,
     header,
     join_reply,
+    message_info,
     remote_host,
     report,
 )
@@ -57,7 +57,7 @@ def test_a_personal_message_is_rejected_on_headers_alone() -> None:
         "Hi. This is the qmail-send program at example.org.\n<x@example.org>:\nno.\n"
     )
     assert [d.name for d in FORMAT_DETECTORS if d.detect(msg)] == []
-    assert msg not in _text_cache
+    assert message_info(msg).text is None
 
 
 def test_body_text_decodes_base64_and_charset_and_skips_attached_message() -> None:

@@ -56,36 +56,88 @@ _CHARSET_ALIASES = {
     "unknown-8bit": "latin-1",
 }
 
-_text_cache: weakref.WeakKeyDictionary[Message, str] = weakref.WeakKeyDictionary()
+
+class MessageInfo:
+    """What decoders read from a message, computed once per message: every decoder looks at
+    a few headers (and `Message.get` scans and lower-cases all of them on each call); the
+    body text is decoded at most once, and only when a decoder's header checks pass."""
+
+    __slots__ = ("daemon", "decoded", "ms_exchange", "raw", "sender", "subject", "text")
+
+    def __init__(self, msg: Message) -> None:
+        raw: dict[str, str] = {}
+        ms_exchange = False
+        for name, value in msg.raw_items():
+            key = name.lower()
+            if key not in raw:
+                raw[key] = str(value)
+                ms_exchange = ms_exchange or key.startswith("x-ms-exchange")
+        self.raw = raw
+        self.decoded: dict[str, str] = {}
+        self.ms_exchange = ms_exchange
+        value = raw.get("from", "")
+        m = _FROM_ADDR_RE.search(value)
+        if m is None:
+            self.sender = value.strip().lower()
+        else:
+            self.sender = (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
+        self.daemon = self.sender in ("", "@") or (
+            self.sender.partition("@")[0] in _DAEMON_LOCALPARTS
+        )
+        subject = raw.get("subject", "")
+        if "=?" in subject:
+            with contextlib.suppress(ValueError, LookupError, UnicodeError):
+                subject = str(make_header(decode_header(subject)))
+        self.subject = " ".join(subject.split()).lower()
+        self.text: str | None = None
+
+
+# The registry hands the same message to every decoder in turn: remember the last one.
+_last: tuple[weakref.ref[Message], MessageInfo] | None = None
+
+
+def message_info(msg: Message) -> MessageInfo:
+    global _last
+    last = _last
+    if last is not None and last[0]() is msg:
+        return last[1]
+    info = MessageInfo(msg)
+    _last = (weakref.ref(msg), info)
+    return info
+
+
+def headers(msg: Message) -> dict[str, str]:
+    """Lower-cased header name -> first raw value (not decoded)."""
+    return message_info(msg).raw
 
 
 def header(msg: Message, name: str) -> str:
     """The header's value as text (RFC 2047 decoded, unfolded), or "" when absent."""
-    raw = msg.get(name)
-    if raw is None:
-        return ""
-    raw = str(raw)
-    if "=?" in raw:
-        with contextlib.suppress(ValueError, LookupError, UnicodeError):
-            raw = str(make_header(decode_header(raw)))
-    return " ".join(raw.split())
+    info = message_info(msg)
+    value = info.decoded.get(name)
+    if value is None:
+        raw = info.raw.get(name.lower(), "")
+        if "=?" in raw:
+            with contextlib.suppress(ValueError, LookupError, UnicodeError):
+                raw = str(make_header(decode_header(raw)))
+        value = info.decoded[name] = " ".join(raw.split())
+    return value
+
+
+def subject(msg: Message) -> str:
+    """The Subject, decoded and lower-cased (what decoders compare against)."""
+    return message_info(msg).subject
 
 
 def from_address(msg: Message) -> str:
-    """The From address, lower-cased ("" when there is none)."""
-    value = header(msg, "From")
-    m = _FROM_ADDR_RE.search(value)
-    if not m:
-        return value.strip().lower()
-    return (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
+    """The From address, lower-cased ("" when there is none).  Read from the raw header:
+    an address is never RFC 2047 encoded, only the display name is."""
+    return message_info(msg).sender
 
 
 def from_daemon(msg: Message) -> bool:
     """True when From is a mailer daemon / postmaster, or the null sender ("<>", "<@>")."""
-    addr = from_address(msg)
-    if addr in ("", "@"):
-        return True
-    return addr.partition("@")[0] in _DAEMON_LOCALPARTS
+    return message_info(msg).daemon
 
 
 def decode_part(part: Message) -> str:
@@ -139,15 +191,15 @@ def _text_parts(msg: Message, plain: list[str], html: list[str]) -> None:
 
 def body_text(msg: Message) -> str:
     """The human-readable report: all text/plain parts outside attached messages (HTML
-    converted when there is no plain text), decoded, LF line endings.  Cached per message."""
-    cached = _text_cache.get(msg)
-    if cached is not None:
-        return cached
+    converted when there is no plain text), decoded, LF line endings.  Decoded once."""
+    info = message_info(msg)
+    if info.text is not None:
+        return info.text
     plain: list[str] = []
     html: list[str] = []
     _text_parts(msg, plain, html)
     text = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
-    _text_cache[msg] = text
+    info.text = text
     return text
 
 

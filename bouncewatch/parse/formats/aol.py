@@ -10,7 +10,7 @@ from __future__ import annotations
 from email.message import Message
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, from_address
+from bouncewatch.parse.formats._common import body_text, message_info
 from bouncewatch.parse.formats.sendmail import sendmail_recipients
 
 _MARKERS = ("----- The following addresses had", "----- Transcript of session follows -----")
@@ -23,7 +23,7 @@ class AolDetector:
     name = "aol"
 
     def detect(self, msg: Message) -> Detection | None:
-        sender = from_address(msg)
+        sender = message_info(msg).sender
         local, _, domain = sender.rpartition("@")
         if local != "mailer-daemon" or not domain.endswith(_AOL_DOMAINS):
             return None

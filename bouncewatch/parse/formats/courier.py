@@ -25,9 +25,8 @@ from bouncewatch.parse.formats._common import (
     address_blocks,
     between,
     body_text,
-    from_daemon,
-    header,
     join_reply,
+    message_info,
     report,
     unique,
 )
@@ -46,7 +45,8 @@ class CourierDetector:
     name = "courier"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not from_daemon(msg) and "courier mail server" not in header(msg, "From").lower():
+        info = message_info(msg)
+        if not info.daemon and "courier mail server" not in info.raw.get("from", "").lower():
             return None
         text = body_text(msg)
         if _MARK not in text:

@@ -24,7 +24,13 @@ import re
 from email.message import Message
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import ADDR_RE, body_text, header, report, unique
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    body_text,
+    message_info,
+    report,
+    unique,
+)
 
 _SUBJECTS = ("delivery failure", "delivery_failure", "delivery report")
 _ENTRY_RE = re.compile(
@@ -34,9 +40,10 @@ _TRANSFER_RE = re.compile(r"Error transferring to ([\w.-]+?)\.?;")
 
 
 def _is_domino(msg: Message) -> bool:
-    if header(msg, "Subject").lower().startswith(_SUBJECTS):
+    info = message_info(msg)
+    if info.subject.startswith(_SUBJECTS):
         return True
-    return msg.get("X-MIMETrack") is not None and msg.get("X-Notes-Item") is not None
+    return "x-mimetrack" in info.raw and "x-notes-item" in info.raw
 
 
 class DominoDetector:

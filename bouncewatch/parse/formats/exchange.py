@@ -29,8 +29,7 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
-    from_daemon,
-    header,
+    message_info,
     report,
     unique,
 )
@@ -55,9 +54,8 @@ _X400_RE = re.compile(r"<([\w.-]+) #([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*))?>\s*
 
 
 def _is_exchange(msg: Message) -> bool:
-    if header(msg, "Subject").lower().startswith(_SUBJECTS) or from_daemon(msg):
-        return True
-    return any(k.lower().startswith("x-ms-exchange") for k in msg)
+    info = message_info(msg)
+    return info.daemon or info.ms_exchange or info.subject.startswith(_SUBJECTS)
 
 
 def _blocks(text: str, line_re: re.Pattern[str]) -> list[tuple[str, list[str]]]:

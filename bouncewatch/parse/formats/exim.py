@@ -26,8 +26,7 @@ from bouncewatch.parse.formats._common import (
     address_blocks,
     body_text,
     cut,
-    from_daemon,
-    header,
+    message_info,
     remote_host,
     report,
     unique,
@@ -63,12 +62,10 @@ class EximDetector:
     name = "exim"
 
     def detect(self, msg: Message) -> Detection | None:
-        failed_hdr = header(msg, "X-Failed-Recipients")
-        if not failed_hdr:
-            if not from_daemon(msg):
-                return None
-            if not header(msg, "Subject").lower().startswith(_SUBJECTS):
-                return None
+        info = message_info(msg)
+        failed_hdr = info.raw.get("x-failed-recipients", "")
+        if not failed_hdr and not (info.daemon and info.subject.startswith(_SUBJECTS)):
+            return None
         text = body_text(msg)
         if _CREATED not in text:
             return None

@@ -31,8 +31,8 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
-    from_address,
     header,
+    message_info,
     report,
 )
 
@@ -81,7 +81,7 @@ class GmailDetector:
     name = "gmail"
 
     def detect(self, msg: Message) -> Detection | None:
-        sender = from_address(msg)
+        sender = message_info(msg).sender
         if not sender.startswith("mailer-daemon@") or not sender.endswith(_GOOGLE):
             return None
         text = cut(body_text(msg), *_ENDS)

@@ -20,7 +20,7 @@ from bouncewatch.parse.formats._common import (
     between,
     body_text,
     cut,
-    header,
+    message_info,
     report,
     unique,
 )
@@ -36,10 +36,10 @@ class GroupWiseDetector:
     name = "groupwise"
 
     def detect(self, msg: Message) -> Detection | None:
-        subject = header(msg, "Subject").lower()
+        info = message_info(msg)
         if (
-            not subject.startswith("message status - undeliverable")
-            and "groupwise" not in header(msg, "X-Mailer").lower()
+            not info.subject.startswith("message status - undeliverable")
+            and "groupwise" not in info.raw.get("x-mailer", "").lower()
         ):
             return None
         section = between(body_text(msg), _START)

@@ -23,8 +23,7 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
-    from_daemon,
-    header,
+    message_info,
     report,
     unique,
 )
@@ -67,8 +66,9 @@ class MDaemonDetector:
     name = "mdaemon"
 
     def detect(self, msg: Message) -> Detection | None:
-        marked = header(msg, "X-MDaemon-Deliver-To") or header(msg, "X-MDDSN-Message")
-        if not marked and not from_daemon(msg):
+        info = message_info(msg)
+        marked = "x-mdaemon-deliver-to" in info.raw or "x-mddsn-message" in info.raw
+        if not marked and not info.daemon:
             return None
         text = body_text(msg)
         if _PERMANENT not in text:

@@ -21,7 +21,7 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
-    from_daemon,
+    message_info,
     remote_host,
     report,
     unique,
@@ -55,7 +55,7 @@ class PostfixDetector:
     name = "postfix"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not from_daemon(msg):
+        if not message_info(msg).daemon:
             return None
         text = body_text(msg)
         for marker in _STARTS:

@@ -20,8 +20,7 @@ from bouncewatch.parse.formats._common import (
     address_blocks,
     body_text,
     cut,
-    from_daemon,
-    header,
+    message_info,
     report,
     unique,
 )
@@ -64,7 +63,8 @@ class QmailDetector:
     name = "qmail"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not from_daemon(msg) and "failure notice" not in header(msg, "Subject").lower():
+        info = message_info(msg)
+        if not info.daemon and "failure notice" not in info.subject:
             return None
         text = body_text(msg)
         start = -1

@@ -23,7 +23,7 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
-    from_daemon,
+    message_info,
     remote_host,
     report,
     unique,
@@ -105,7 +105,7 @@ class SendmailDetector:
     name = "sendmail"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not from_daemon(msg):
+        if not message_info(msg).daemon:
             return None
         text = body_text(msg)
         if _TRANSCRIPT not in text and _PERMANENT not in text and _TRANSIENT not in text:

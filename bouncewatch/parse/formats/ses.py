@@ -21,7 +21,7 @@ from typing import Any
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, from_address, header, report
+from bouncewatch.parse.formats._common import body_text, message_info, report
 
 _SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
 _SUBJECTS = ("aws notification message",)
@@ -76,9 +76,8 @@ class SesDetector:
     name = "ses"
 
     def detect(self, msg: Message) -> Detection | None:
-        if from_address(msg) not in _SNS_SENDERS and header(msg, "Subject").lower() not in (
-            _SUBJECTS
-        ):
+        info = message_info(msg)
+        if info.sender not in _SNS_SENDERS and info.subject not in _SUBJECTS:
             return None
         data = _payload(body_text(msg))
         if data is None:

@@ -16,7 +16,12 @@ from __future__ import annotations
 from email.message import Message
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, cut, from_address, header
+from bouncewatch.parse.formats._common import (
+    MessageInfo,
+    body_text,
+    cut,
+    message_info,
+)
 from bouncewatch.parse.formats.qmail import qmail_recipients
 
 _STARTS = (
@@ -24,14 +29,15 @@ _STARTS = (
     "Unable to deliver message to the following address(es)",
 )
 _ENDS = ("--- Below this line is a copy of the message", "--- Original message follows")
+_SUBJECTS = ("failure notice", "delivery status notification")
 _YAHOO_DOMAINS = ("yahoo.com", "yahoo.co.jp", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com")
 
 
-def _from_yahoo(msg: Message) -> bool:
-    domain = from_address(msg).rpartition("@")[2]
+def _from_yahoo(info: MessageInfo) -> bool:
+    domain = info.sender.rpartition("@")[2]
     if domain.endswith(_YAHOO_DOMAINS) or domain.endswith("yahoodns.net"):
         return True
-    received = msg.get("Received") or ""
+    received = info.raw.get("received", "")
     return ".yahoo.com" in received or "yahoodns.net" in received
 
 
@@ -41,10 +47,8 @@ class YahooDetector:
     name = "yahoo"
 
     def detect(self, msg: Message) -> Detection | None:
-        subject = header(msg, "Subject").lower()
-        if subject not in ("failure notice", "delivery status notification") or not _from_yahoo(
-            msg
-        ):
+        info = message_info(msg)
+        if info.subject not in _SUBJECTS or not _from_yahoo(info):
             return None
         text = body_text(msg)
         for marker in _STARTS:
