@@ -10,7 +10,10 @@ def iso(value: datetime) -> str:
     """'2026-11-23T02:48:00Z' (naive datetimes are taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    v = value  # f-string formatting: several times faster than strftime on the hot path
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
 
 
 def from_iso(value: str | None) -> datetime | None:
