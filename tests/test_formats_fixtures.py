@@ -27,6 +27,7 @@ FOLDERS: dict[str, str] = {
     "gmail-text": "gmail",
     "groupwise": "groupwise",
     "mdaemon": "mdaemon",
+    "opensmtpd-text": "opensmtpd",
     "postfix-text": "postfix",
     "qmail": "qmail",
     "sendmail-text": "sendmail",

@@ -23,6 +23,7 @@ FOLDERS = [
     "gmail-text",
     "groupwise",
     "mdaemon",
+    "opensmtpd-text",
     "postfix-text",
     "qmail",
     "sendmail-text",

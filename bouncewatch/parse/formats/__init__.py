@@ -17,6 +17,7 @@ from bouncewatch.parse.formats.exim import EximDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
+from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
 from bouncewatch.parse.formats.postfix import PostfixDetector
 from bouncewatch.parse.formats.qmail import QmailDetector
 from bouncewatch.parse.formats.sendmail import SendmailDetector
@@ -32,6 +33,7 @@ FORMAT_DETECTORS: list[Detector] = [
     GroupWiseDetector(),
     MDaemonDetector(),
     CourierDetector(),
+    OpenSmtpdDetector(),
     ExchangeDetector(),
     QmailDetector(),
     EximDetector(),
@@ -49,6 +51,7 @@ __all__ = [
     "GmailDetector",
     "GroupWiseDetector",
     "MDaemonDetector",
+    "OpenSmtpdDetector",
     "PostfixDetector",
     "QmailDetector",
     "SendmailDetector",
