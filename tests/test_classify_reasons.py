@@ -1065,3 +1065,156 @@ def test_table_is_large_and_covers_every_failure_reason() -> None:
     covered = {c[5] for c in CASES}
     not_failures = {"complaint", "auto_reply", "delayed", "delivered"}
     assert covered == set(REASONS) - not_failures
+
+
+# More wordings, reason only: (status, smtp_code, diagnostic, reason)
+MORE: list[tuple[str | None, int | None, str, str]] = [
+    (
+        "5.1.1",
+        550,
+        "550 5.1.1 <x@example.org>: Recipient address rejected: undeliverable address: host "
+        "mx.example.org[1.2.3.4] said: 550 5.1.1 <x@example.org>: Recipient address rejected: User"
+        " unknown in local recipient table",
+        "user_unknown",
+    ),
+    ("5.0.0", 550, "550 Recipient address rejected: Access denied", "blocked"),
+    ("5.1.1", 550, "550 5.1.1 Requested action not taken: mailbox unavailable", "user_unknown"),
+    (
+        "5.2.0",
+        550,
+        "550 5.2.0 Mailbox unavailable. The server response was: Mailbox does not exist",
+        "user_unknown",
+    ),
+    (
+        "5.7.1",
+        550,
+        "550 5.7.1 Requested action not taken: mailbox unavailable (blocked)",
+        "user_unknown",
+    ),
+    ("5.7.1", 554, "554 5.7.1 Delivery not authorized, message refused", "blocked"),
+    ("5.7.1", 550, "550 5.7.1 Message rejected due to content restrictions", "policy"),
+    ("5.7.0", 550, "550 5.7.0 Local Policy Violation", "policy"),
+    ("4.7.1", 451, "451 4.7.1 Service unavailable - try again later", "system_error"),
+    (
+        "5.0.0",
+        553,
+        "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)",
+        "relay_denied",
+    ),
+    ("5.0.0", 550, "550 Administrative prohibition", "blocked"),
+    ("5.7.1", 554, "554 5.7.1 Spam message rejected", "spam_content"),
+    ("5.0.0", 550, "550 High probability of spam", "spam_content"),
+    (
+        "5.0.0",
+        550,
+        "550 5.2.1 The email account that you tried to reach is disabled.",
+        "mailbox_disabled",
+    ),
+    ("5.2.1", 550, "550 5.2.1 Mailbox temporarily disabled", "mailbox_disabled"),
+    ("5.0.0", 550, "550 Mailbox not found", "user_unknown"),
+    ("5.0.0", 550, "550 5.1.1 Recipient unknown", "user_unknown"),
+    ("5.0.0", 550, "550 address unknown", "user_unknown"),
+    ("5.0.0", 501, "501 Invalid address", "user_unknown"),
+    ("5.0.0", 550, "550 Sorry, no such user here", "user_unknown"),
+    ("5.0.0", 550, "550 This account has been suspended", "mailbox_disabled"),
+    ("5.0.0", 550, "550 user account is expired", "mailbox_disabled"),
+    (
+        "5.0.0",
+        550,
+        "550 Message rejected because of DKIM signature verification failure",
+        "auth_failure",
+    ),
+    ("5.7.1", 550, "550 5.7.1 SPF check failed", "auth_failure"),
+    ("5.7.1", 550, "550 5.7.1 Sender domain has no MX record", "policy"),
+    ("5.0.0", 553, "553 Domain of sender address bounce@example.com does not exist", "policy"),
+    (
+        "5.0.0",
+        450,
+        "450 4.1.8 <news@example.com>: Sender address rejected: Domain not found",
+        "policy",
+    ),
+    ("5.0.0", 550, "550 Too many invalid recipients", "rate_limited"),
+    ("4.0.0", 421, "421 Too many connections from your IP", "rate_limited"),
+    ("4.0.0", 451, "451 Throttled - try again later", "rate_limited"),
+    ("5.0.0", 554, "554 Message size exceeds limit", "message_too_large"),
+    ("5.3.4", 552, "552 5.3.4 Error: message file too big", "message_too_large"),
+    ("5.0.0", 550, "550 Virus detected in message", "virus"),
+    ("5.0.0", 550, "550 Message contains a virus", "virus"),
+    (
+        "5.7.1",
+        554,
+        "554 5.7.1 The message was rejected because it contains prohibited virus or spam content",
+        "virus",
+    ),
+    ("4.0.0", 451, "451 Temporary failure, please try again later", "system_error"),
+    ("5.0.0", 554, "554 No SMTP service here", "not_accept"),
+    ("5.1.10", 550, "550 5.1.10 Recipient address has null MX", "not_accept"),
+    ("5.0.0", 550, "550 Host unknown", "domain_not_found"),
+    ("5.4.4", 550, "550 5.4.4 Unrouteable address", "domain_not_found"),
+    (
+        "5.0.0",
+        550,
+        "550 The mail server could not deliver mail to x@example.org. The account or domain may "
+        "not exist, they may be blacklisted, or missing the proper dns entries.",
+        "blocked",
+    ),
+    (
+        "5.0.0",
+        554,
+        "554 5.7.1 Your mail could not be delivered because the recipient is only accepting mail "
+        "from specific email addresses",
+        "policy",
+    ),
+    ("5.0.0", 550, "550 RCPT TO:<x@example.org> User unknown", "user_unknown"),
+    (
+        "5.0.0",
+        550,
+        "550 Requested action not taken: mailbox unavailable or not local",
+        "user_unknown",
+    ),
+    ("5.0.0", 550, "550 Unknown local part x in <x@example.org>", "user_unknown"),
+    ("5.0.0", 550, "550 x@example.org: invalid mailbox", "user_unknown"),
+    (
+        "5.7.1",
+        550,
+        "550 5.7.1 Recipient address rejected: This mailbox is no longer active",
+        "mailbox_disabled",
+    ),
+    ("5.0.0", 550, "550 sender IP 203.0.113.25 is in a blacklist", "blocked"),
+    ("5.7.1", 554, "554 5.7.1 Message refused by spam filter", "spam_content"),
+    ("5.0.0", 421, "421 4.3.2 Service not available", "system_error"),
+    ("5.0.0", 550, "550 5.7.1 Command rejected", "policy"),
+    ("5.0.0", 550, "550 5.4.1 Recipient address rejected: Access denied. AS(201806271)", "blocked"),
+    (
+        "5.0.0",
+        554,
+        "554 Your access to this mail system has been rejected due to the sending MTA's poor "
+        "reputation",
+        "blocked",
+    ),
+    (
+        "4.0.0",
+        450,
+        "450 4.7.1 Client host rejected: cannot find your reverse hostname, [203.0.113.25]",
+        "auth_failure",
+    ),
+    ("5.0.0", 550, "550 Please turn on SMTP Authentication in your mail client", "auth_failure"),
+    ("5.0.0", 554, "554 5.7.1 This message has been flagged as spam", "spam_content"),
+    ("5.0.0", 550, "550 User is over quota", "mailbox_full"),
+    ("5.0.0", 552, "552 Mailbox limit exceeded for this email address", "mailbox_full"),
+    ("5.0.0", 550, "550 Recipient's mailbox is full, message returned to sender", "mailbox_full"),
+    ("5.0.0", 550, "550 Domain example.invalid does not exist", "domain_not_found"),
+    (
+        "5.0.0",
+        550,
+        "550 5.1.2 Bad destination host 'DNS Hard Error looking up example.invalid (MX): NXDomain'",
+        "domain_not_found",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", MORE, ids=[f"{c[3]}-{c[2][:40]}" for c in MORE])
+def test_more_real_world_wording(case: tuple) -> None:
+    status, code, text, reason = case
+    got = classify(RecipientReport("jo@example.org", "failed", status, code, text), kind="bounce")
+    assert got.reason == reason, got.rule

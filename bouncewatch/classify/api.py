@@ -99,12 +99,11 @@ def _says_nothing(norm: str) -> bool:
 def _decide(
     status: str | None,
     code: int | None,
-    diagnostic: str | None,
+    norm: str,
     remote_mta: str | None,
     reporting_mta: str | None,
 ) -> tuple[str, str]:
-    """(reason, rule) from the failure fields: steps 4-9 of the module docstring."""
-    norm = normalise(diagnostic) if diagnostic else ""
+    """(reason, rule) from the failure fields (`norm`: normalised diagnostic): steps 4-9."""
     text_words = words(norm) if norm else _EMPTY
     by_status, last_resort = reason_for_status(status) if status else (None, False)
     context: str | None = None
@@ -160,17 +159,18 @@ def _classify(
     act = action.strip().lower() if action else None
     if status is not None:
         status = status.strip() or None
-    if diagnostic and (status is None or code is None):
+    norm = normalise(diagnostic) if diagnostic else ""
+    if norm and (status is None or code is None):
         # imported here: bouncewatch.parse imports this package
         from bouncewatch.parse.text import extract_reply_code, extract_status
 
-        status = status or extract_status(diagnostic)
-        code = code or extract_reply_code(diagnostic)
+        status = status or extract_status(norm)
+        code = code or extract_reply_code(norm)
     if act in _DELIVERED_ACTIONS:
         return Classification("none", "delivered", f"action:{act}")
     if act is None and status is not None and status.startswith("2."):
         return Classification("none", "delivered", f"status:{status}")
-    reason, rule = _decide(status, code, diagnostic, remote_mta, reporting_mta)
+    reason, rule = _decide(status, code, norm, remote_mta, reporting_mta)
     if act == "delayed":
         return Classification("none", "delayed", f"action:delayed:{reason}")
     if kind == "dsn" and act == "failed" and status is not None and status.startswith("4."):

@@ -149,6 +149,7 @@ _RATE_LIMITED = (
     r"max connections", r"temporarily deferred", r"\[tss04\]", r"server busy",
     r"resources temporarily unavailable", r"try again later.{0,40}limit",
     r"limits for how many messages", r"mail flood",
+    r"too many (?:invalid|bad|unknown) recipients",
 )
 
 _VIRUS = (
@@ -166,6 +167,7 @@ _AUTH_FAILURE = (
     r"required authentication level", r"ptr records?\b", r"reverse dns", r"reverse lookup",
     r"rdns", r"reverse (?:dns|ptr|name)", r"forward dns", r"cannot find your hostname",
     r"valid sender domain", r"arc validation",
+    r"reverse hostname", r"smtp authentication",
 )
 
 _BLOCKED_STRONG = (
@@ -200,6 +202,7 @@ _MAILBOX_FULL = (
     r"storage allocation", r"mailbox would exceed", r"not enough (?:disk )?space", r"is full",
     r"full mailbox", r"mailfolder is full", r"storage (?:space )?(?:is )?full", r"quotaexceeded",
     r"boite du destinataire pleine", r"recipient overquota",
+    r"mailbox limit",
 )
 
 _MESSAGE_TOO_LARGE = (
@@ -252,6 +255,7 @@ _USER_UNKNOWN = (
     r"no mailbox here", r"bad destination mailbox", r"not a valid mailbox",
     r"unknown in (?:local|virtual|relay)", r"addressee unknown", r"unknown or invalid",
     r"destinataire invalide", r"utilisateur inconnu",
+    r"address unknown", r"mailbox unknown",
 )
 
 _ADDRESS_INVALID = (
@@ -269,6 +273,7 @@ _DOMAIN_NOT_FOUND = (
     r"could not be resolved", r"no mx (?:record|host)", r"no valid mx", r"mx records? point",
     r"domain (?:is )?invalid", r"invalid domain", r"unknown domain",
     r"couldn'?t find any host named", r"non-existent (?:host|domain)", r"domain has no",
+    r"domain \S+ (?:does not|doesn'?t) exist",
 )
 
 _RELAY_DENIED = (
@@ -276,6 +281,7 @@ _RELAY_DENIED = (
     r"not permitted to relay", r"unable to relay", r"relaying not allowed", r"we do not relay",
     r"relay not allowed", r"not allowed to relay", r"open relay", r"is not a local domain",
     r"not our domain", r"relaying mail to",
+    r"allowed rcpthosts", r"rcpthosts",
 )
 
 _EXPIRED = (
@@ -308,6 +314,8 @@ _POLICY_SENDER = (
     r"sender address rejected", r"sender rejected", r"sender (?:address )?(?:is )?not allowed",
     r"sender (?:address )?denied", r"sender domain (?:is )?(?:not|in)", r"from address rejected",
     r"not authorized to send", r"restricted to internal senders", r"does not accept your sender",
+    r"sender domain (?:has no|does not|doesn'?t)", r"domain of sender address",
+    r"sender address domain", r"only accept(?:s|ing)? mail from",
 )
 
 # --- weak tier: generic wording, consulted only after the status table ---------------------
