@@ -247,6 +247,7 @@ def report(
     remote_mta: str | None = None,
     status: str | None = None,
     smtp_code: int | None = None,
+    original_recipient: str | None = None,
 ) -> RecipientReport:
     """A RecipientReport whose status / reply code come from the diagnostic unless given."""
     diag = squash(diagnostic)
@@ -257,6 +258,7 @@ def report(
         smtp_code=smtp_code if smtp_code is not None else extract_reply_code(diag),
         diagnostic=diag,
         remote_mta=remote_mta,
+        original_recipient=clean_address(original_recipient) if original_recipient else None,
     )
 
 

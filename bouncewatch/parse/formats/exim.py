@@ -26,6 +26,7 @@ from bouncewatch.parse.formats._common import (
     address_blocks,
     body_text,
     cut,
+    join_reply,
     message_info,
     remote_host,
     report,
@@ -48,10 +49,11 @@ _SUBJECTS = ("mail delivery failed", "warning: message", "undelivered mail", "fa
 # the recipient line: two-space indent, the address, optionally "<addr>" or a comment after it.
 _RCPT_LINE_RE = re.compile(r"^  <?(" + ADDR_RE.pattern + r")>?(?:[ \t].*)?$", re.M)
 _SMTP_ERR_RE = re.compile(
-    r"SMTP error from remote mail(?: server)?(?: after ([^:\n]+(?::<[^>\n]*>)?))?:\s*"
+    r"SMTP error from remote mail(?:er| server)?(?: after ([^:\n]+(?::<[^>\n]*>)?))?:\s*"
     r"(?:host ([\w.-]+) \[[^\]]+\]:\s*)?(.*)",
     re.S,
 )
+_GENERATED_RE = re.compile(r"\((?:ultimately )?generated from <?(" + ADDR_RE.pattern + r")>?\)")
 _QUEUE_HOST_RE = re.compile(r"on the queue on ([\w.-]+)")
 
 
@@ -89,7 +91,8 @@ class EximDetector:
 
 def _recipient(address: str, action: str, block: str):
     lines = [ln.strip() for ln in block.strip("\n").split("\n")]
-    lines = [ln for ln in lines if ln and not ln.startswith("(generated from")]
+    generated = [m.group(1) for ln in lines if (m := _GENERATED_RE.match(ln))]
+    lines = [ln for ln in lines if ln and not _GENERATED_RE.match(ln)]
     body = "\n".join(lines).replace("Delay reason: ", "")
     host = remote_host(body)
     m = _SMTP_ERR_RE.search(body)
@@ -99,4 +102,6 @@ def _recipient(address: str, action: str, block: str):
         diagnostic = m.group(3)
     else:
         diagnostic = "\n".join(ln for ln in body.split("\n") if not ln.startswith("host "))
-    return report(address, action, diagnostic or body, remote_mta=host)
+    diagnostic = join_reply(diagnostic.split("\n")) if diagnostic else body
+    original = generated[-1] if generated else None
+    return report(address, action, diagnostic, remote_mta=host, original_recipient=original)
