@@ -4,7 +4,8 @@ No scheduling and no CLI here: the daemon calls `run_pass` from its poll timer a
 loop, `bouncewatch run --once` calls it once per mailbox.
 
 The order is what makes it safe.  A message is acknowledged at the server (moved, flagged,
-deleted, quarantined) only after `store.record` has committed what it said; a crash before the
+deleted, quarantined) only after what it said is committed (one transaction per fetched
+batch, each message atomic inside it); a crash before the
 acknowledgement leaves the message in the folder and the next pass records it again, which the
 store recognises (same mailbox + UIDVALIDITY + UID, or same content) and does not count twice.
 A UIDVALIDITY change is logged and the folder re-scanned from the start, with the same
@@ -19,12 +20,14 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bouncewatch.errors import StoreError
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.parse import parse_message
 from bouncewatch.sources.imap import ImapFolder
@@ -36,7 +39,8 @@ log = logging.getLogger("bouncewatch.service")
 QUARANTINE_OUTCOMES = frozenset({"unrecognized", "error"})
 
 #: Fault injection for the crash tests: "after-commit:N" makes the process SIGKILL itself
-#: right after committing its N-th message, before acknowledging it (read once, at import).
+#: right after the commit that brings it to N recorded messages, before acknowledging them
+#: (read once, at import).
 _FAILPOINT = os.environ.get("BOUNCEWATCH_FAILPOINT", "")
 
 
@@ -59,6 +63,7 @@ class PassStats:
     parsed: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    failed: int = 0
     events: int = 0
     changes: int = 0
     bytes: int = 0
@@ -72,7 +77,7 @@ class PassStats:
         return (
             f"mailbox={self.mailbox} uidvalidity={self.uidvalidity} pending={self.pending} "
             f"fetched={self.fetched} parsed={self.parsed} quarantined={self.quarantined} "
-            f"duplicates={self.duplicates} events={self.events} changes={self.changes} "
+            f"duplicates={self.duplicates} failed={self.failed} events={self.events} changes={self.changes} "
             f"bytes={self.bytes} last_uid={self.last_uid} interrupted={str(self.interrupted).lower()} "
             f"seconds={self.seconds:.3f}"
         )
@@ -94,9 +99,9 @@ class _Failpoint:
         self.after_commit = int(count) if name == "after-commit" and count.isdigit() else 0
         self.commits = 0
 
-    def committed(self) -> None:
+    def committed(self, messages: int) -> None:
         if self.after_commit:
-            self.commits += 1
+            self.commits += messages
             if self.commits >= self.after_commit:
                 log.warning("failpoint_hit failpoint=after-commit commits=%d", self.commits)
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -142,21 +147,22 @@ def run_pass(
     for batch in folder.fetch(uids):
         processed: list[int] = []
         quarantined: list[int] = []
-        try:
+        # one transaction per fetched batch (each message a savepoint inside it): the commit
+        # comes before the acknowledgement; a failure rolls the batch back and acknowledges
+        # nothing, so the next pass sees those messages again
+        with store.batch(size=len(batch) + 1):
             for raw in batch:
                 if stop is not None and stop.is_set():
                     stats.interrupted = True
                     break
                 _record_one(raw, store, options, now, stats, processed, quarantined)
-        finally:
-            # whatever happened, acknowledge what was committed (the connection may be gone:
-            # then the next pass sees these messages again and the store knows them)
             if processed or quarantined:
                 newest = max(processed + quarantined)
                 if newest > stats.last_uid:
                     stats.last_uid = newest
                     store.set_meta(f"{key}:last_uid", str(newest))
-                folder.ack(processed, quarantined)
+        _failpoint.committed(len(processed) + len(quarantined))
+        folder.ack(processed, quarantined)
         if stats.interrupted:
             break
     store.set_meta(f"{key}:last_success", iso(now()))
@@ -178,8 +184,18 @@ def _record_one(
     stats.fetched += 1
     stats.bytes += len(raw.data)
     result = safe_parse(raw.data, options)
-    outcome = store.record(raw, result, now())  # the commit
-    _failpoint.committed()
+    try:
+        outcome = store.record(raw, result, now())  # atomic: a savepoint in the batch
+    except (sqlite3.Error, StoreError) as exc:
+        # left in the mailbox, unacknowledged: the next pass tries again; the others go on
+        stats.failed += 1
+        log.error(
+            "record_failed mailbox=%s uid=%d error=%s action=left_in_mailbox",
+            stats.mailbox,
+            raw.uid,
+            f"{type(exc).__name__}:{exc}".replace(" ", "_")[:200],
+        )
+        return
     assert raw.uid is not None
     if outcome.outcome in QUARANTINE_OUTCOMES:
         quarantined.append(raw.uid)

@@ -123,6 +123,7 @@ default_internal_user = {internal_user}
 default_internal_group = {internal_group}
 default_login_user = {login_user}
 mail_location = maildir:~/Maildir
+mail_fsync = never
 auth_mechanisms = plain login
 disable_plaintext_auth = no
 imap_idle_notify_interval = 2 mins

@@ -194,7 +194,7 @@ def test_killed_between_commit_and_move_doubles_nothing(
     msgs = synthetic_bounces(5, "kill") + demo_messages()[-1:]  # 5 bounces + 1 not-a-bounce
     imap_account.append(msgs)
     db = tmp_path / "bw.db"
-    config = imap_account.config_toml(db)
+    config = imap_account.config_toml(db, schedule={"batch_size": 3})
     d = DaemonProcess(config, env={"BOUNCEWATCH_FAILPOINT": "after-commit:3"})
     daemons.append(d)
     assert d.wait(20) == -signal.SIGKILL, d.log

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from bouncewatch.errors import AuthenticationError, SourceError
@@ -39,7 +39,9 @@ BATCH_MAX_COUNT = 200
 #: ... and at most this many bytes (a single bigger message gets a batch of its own).
 BATCH_MAX_BYTES = 16 * 1024 * 1024
 #: Default socket timeout: a hung server is noticed, a slow FETCH of a big batch is not cut.
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = 30.0
+#: TCP connect timeout (a host that drops SYNs).
+CONNECT_TIMEOUT = 15.0
 
 #: What a broken or vanished connection raises (besides SourceError of our own).
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, EOFError)
@@ -100,6 +102,7 @@ def connect(
 ) -> IMAPClient:
     """Open, secure and log in one connection.  Raises AuthenticationError or SourceError."""
     security = (mailbox.security or "tls").lower()
+    timeouts = SocketTimeout(connect=min(timeout, CONNECT_TIMEOUT), read=timeout)
     where = f"{mailbox.host}:{mailbox.port}"
     if security == "plain" and not is_loopback(mailbox.host):
         raise SourceError(
@@ -115,10 +118,10 @@ def connect(
                 port=mailbox.port,
                 ssl=True,
                 ssl_context=tls_context(mailbox.ca_file),
-                timeout=timeout,
+                timeout=timeouts,
             )
         else:
-            client = IMAPClient(mailbox.host, port=mailbox.port, ssl=False, timeout=timeout)
+            client = IMAPClient(mailbox.host, port=mailbox.port, ssl=False, timeout=timeouts)
             if security == "starttls":
                 if not client.has_capability("STARTTLS"):
                     _quietly_close(client)

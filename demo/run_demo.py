@@ -1,0 +1,162 @@
+"""The demo: the daemon for real, against a private IMAP server holding the demo bounces.
+
+    python demo/run_demo.py [--maildir]
+
+IMAP (the default, needs /usr/sbin/dovecot): start a private Dovecot on free loopback ports,
+APPEND the messages of demo/mail/ to a fresh mailbox, write demo-state/config.toml, run
+`bouncewatch run --once` (one full pass: fetch, parse, classify, record, move), then show the
+mailbox folders, the address states, one address's story and the suppression list, and stop
+the server.  --maildir (when no IMAP server can be installed): the same messages as a Maildir,
+recorded with `bouncewatch ingest`.  Everything is left in demo-state/ to look at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIL = ROOT / "demo" / "mail"
+STATE = ROOT / "demo-state"
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def say(text: str) -> None:
+    print(f"\n\033[1m== {text}\033[0m" if sys.stdout.isatty() else f"\n== {text}", flush=True)
+
+
+def bouncewatch(*args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    cmd = [sys.executable, "-m", "bouncewatch", *args]
+    print("$ bouncewatch " + " ".join(args), flush=True)
+    env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env)
+    if check and proc.returncode != 0:
+        sys.exit(f"bouncewatch {args[0]} failed with exit status {proc.returncode}")
+    return proc
+
+
+def messages() -> list[bytes]:
+    return [p.read_bytes() for p in sorted(MAIL.glob("*.eml"))]
+
+
+def show_states(db: Path) -> None:
+    say("Address states (SQLite: addresses)")
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "SELECT address, state, coalesce(last_reason, '-'), coalesce(last_status, '-'), "
+        "hard_count, soft_count, block_count FROM addresses ORDER BY state, address"
+    ).fetchall()
+    print(f"{'address':36} {'state':14} {'reason':18} {'status':7} hard soft block")
+    for a, s, r, st, h, so, b in rows:
+        print(f"{a:36} {s:14} {r:18} {st:7} {h:4} {so:4} {b:5}")
+    say("Messages by outcome (SQLite: messages)")
+    for outcome, kind, n in conn.execute(
+        "SELECT outcome, kind, count(*) FROM messages GROUP BY 1, 2 ORDER BY 1, 2"
+    ):
+        print(f"{outcome:13} {kind or '-':12} {n}")
+    conn.close()
+
+
+def run_imap(config: Path, db: Path) -> None:
+    from dovecot import Dovecot
+    from imapclient import IMAPClient
+
+    server_dir = STATE / "dovecot"
+    server = Dovecot(server_dir)
+    try:
+        say("Starting a private Dovecot IMAP server")
+        server.start()
+        user = server.add_user("bounces", "demo-password")
+        print(f"listening on 127.0.0.1:{server.port} (IMAP+STARTTLS), :{server.ssl_port} (TLS)")
+        (STATE / "imap-password").write_text(user.password + "\n")
+        (STATE / "imap-password").chmod(0o600)
+
+        msgs = messages()
+        say(f"APPEND {len(msgs)} demo messages to the INBOX of bounces@")
+        client = IMAPClient("127.0.0.1", port=server.port, ssl=False)
+        client.login(user.name, user.password)
+        client.multiappend("INBOX", msgs)
+        client.logout()
+
+        config.write_text(
+            f"""\
+# written by `make demo`
+database = "{db}"
+
+[[mailbox]]
+name = "demo"
+host = "localhost"
+port = {server.port}
+security = "starttls"
+ca_file = "{server.cafile}"
+username = "{user.name}"
+password_file = "{STATE / "imap-password"}"
+folder = "INBOX"
+processed_folder = "Processed"
+quarantine_folder = "Unrecognized"
+after = "move"
+
+[schedule]
+poll_interval = "60s"
+idle = true
+"""
+        )
+        say("One pass of the daemon: bouncewatch run --once")
+        started = time.monotonic()
+        bouncewatch("run", "--once", "--config", str(config))
+        print(f"(took {time.monotonic() - started:.1f} s)")
+
+        say("The mailbox afterwards")
+        client = IMAPClient("127.0.0.1", port=server.port, ssl=False)
+        client.login(user.name, user.password)
+        for folder in ("INBOX", "Processed", "Unrecognized"):
+            n = client.folder_status(folder, ["MESSAGES"])[b"MESSAGES"]
+            print(f"{folder:13} {n} message(s)")
+        client.logout()
+    finally:
+        server.stop()
+        shutil.rmtree(server_dir, ignore_errors=True)
+
+
+def run_maildir(config: Path, db: Path) -> None:
+    maildir = STATE / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    for i, data in enumerate(messages()):
+        (maildir / "new" / f"1763630000.demo{i:02d}.localhost").write_bytes(data)
+    config.write_text(f'# written by `make demo` (Maildir fallback)\ndatabase = "{db}"\n')
+    say(f"No IMAP server available: recording the demo Maildir ({maildir}) with ingest")
+    bouncewatch("ingest", str(maildir), "--config", str(config))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--maildir", action="store_true", help="use the Maildir fallback")
+    args = ap.parse_args()
+    if STATE.exists():
+        shutil.rmtree(STATE)
+    STATE.mkdir()
+    STATE.chmod(0o755)  # the IMAP server's mail processes run as another user
+    db = STATE / "bouncewatch.db"
+    config = STATE / "config.toml"
+    if args.maildir:
+        run_maildir(config, db)
+    else:
+        run_imap(config, db)
+    show_states(db)
+    say("Why was dana.k@example.net suspended? (bouncewatch status)")
+    bouncewatch("status", "dana.k@example.net", "--config", str(config), check=False)
+    say("The suppression list for the sending tool (bouncewatch export)")
+    bouncewatch("export", "--config", str(config))
+    say(f"Done. The database and config are in {STATE.relative_to(ROOT)}/")
+    print(f"Try: .venv/bin/bouncewatch report --config {config.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
