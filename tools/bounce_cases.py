@@ -171,6 +171,40 @@ MTA_OVERRIDES: dict[str, dict[tuple[str, str, int], dict[str, Any]]] = {
             "remote_mta": "slow.example.com",
         },
     },
+    # Sendmail 8.17: its own routing errors get 5.1.2 / 5.1.10, expiry is Status: 4.4.7 with the
+    # last reply kept, success notices say "relayed (to non-DSN-aware mailer)" with 2.1.5. A 421
+    # that closes the connection leaves "Diagnostic-Code: SMTP; " empty (the reply is only in
+    # the transcript).
+    "sendmail": {
+        ("nxdomain", "final", 0): {
+            "status": "5.1.2",
+            "smtp_code": 550,
+            "remote_mta": "nxdomain.example.com",
+            "diagnostic_contains": "Host unknown",
+        },
+        ("deadmx", "final", 0): {
+            "status": "5.1.2",
+            "remote_mta": "mx2.gone.example.com",
+            "diagnostic_contains": None,
+        },
+        ("nullmx", "final", 0): {"smtp_code": 556, "remote_mta": "nullmx.example.com"},
+        ("ok", "final", 0): {"status": "2.1.5"},
+        ("local", "final", 0): {"status": "2.1.5"},
+        ("slow", "delayed", 0): {"diagnostic_contains": None},
+        ("refused", "delayed", 0): {
+            "diagnostic_contains": None,
+            "remote_mta": "refused.example.com",
+        },
+        ("unsolicited", "delayed", 0): {"diagnostic_contains": None},
+        **{(name, "final", 0): {"status": "4.4.7"} for name in ("grey", "ratelimit", "overquota")},
+        ("unsolicited", "final", 0): {"status": "4.4.7", "diagnostic_contains": None},
+        ("slow", "final", 0): {"status": "4.4.7", "diagnostic_contains": None},
+        ("refused", "final", 0): {
+            "status": "4.4.7",
+            "diagnostic_contains": None,
+            "remote_mta": "refused.example.com",
+        },
+    },
 }
 
 

@@ -118,8 +118,9 @@ def collect() -> list[bytes]:
             found.append((path.stat().st_mtime, path.read_bytes()))
     spool = Path("/var/mail/newsletter")
     if spool.exists() and spool.stat().st_size:
-        for i, msg in enumerate(mailbox.mbox(str(spool))):
-            found.append((i, msg.as_bytes()))
+        box = mailbox.mbox(str(spool), create=False)
+        for i, key in enumerate(box.keys()):
+            found.append((i, box.get_bytes(key)))
     found.sort(key=lambda item: item[0])
     return [data for _, data in found]
 
@@ -221,7 +222,7 @@ def capture(args: argparse.Namespace) -> None:
             notices = collect()
             seen = {classify_notice(data) for data in notices}
             missing = wanted - seen
-            print(f"{len(notices)} delivered, waiting for {sorted(missing)}", flush=True)
+            print(f"{len(notices)} delivered, {len(missing)} notices to come", flush=True)
             if not missing:
                 break
     finally:

@@ -181,4 +181,60 @@ class Exim(Driver):
         time.sleep(1)
 
 
-DRIVERS: dict[str, type[Driver]] = {"postfix": Postfix, "exim": Exim}
+class Sendmail(Driver):
+    name = "sendmail"
+    packages = ("sendmail-bin", "sendmail-cf", "m4", "make")
+    purge_packages = ("sendmail-bin", "sendmail-cf", "sendmail-base")
+    pid_file = Path("/run/bw-capture/sendmail.pid")
+
+    def install(self) -> None:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *self.packages], env=env)
+
+    def purge(self) -> None:
+        apt_purge(self.purge_packages)
+
+    def version(self) -> str:
+        out = run(["sendmail", "-d0.1", "-bt"], check=False, input="").stdout
+        return "Sendmail " + out.split()[1]
+
+    def configure(self) -> None:
+        etc = Path("/etc/mail")
+        mc = render("sendmail/sendmail.mc", SINK=SINK_PORT, TARPIT=TARPIT_PORT,
+                    CLOSED=CLOSED_PORT, LIFETIME=LIFETIME_S)  # fmt: skip
+        mc += f"define(`confPID_FILE', `{self.pid_file}')dnl\n"
+        (etc / "bw-capture.mc").write_text(mc)
+        cf = run(["m4", str(etc / "bw-capture.mc")]).stdout
+        (etc / "sendmail.cf").write_text(cf)
+        (etc / "mailertable").write_text(render("sendmail/mailertable"))
+        (etc / "local-host-names").write_text(render("sendmail/local-host-names"))
+        # makemap refuses to write into /etc/mail here (safe-file checks): build, then move.
+        scratch = Path("/run/bw-capture/mailertable")
+        with open(etc / "mailertable") as src:
+            run(["makemap", "hash", str(scratch)], stdin=src)
+        shutil.move(f"{scratch}.db", etc / "mailertable.db")
+        run(["newaliases"], check=False)
+        for path in Path("/var/spool/mqueue").glob("*"):
+            path.unlink()
+        # Under some sandboxes root loses DAC override once the set-gid sendmail switches ids:
+        # let root own the queue directory.
+        shutil.chown("/var/spool/mqueue", "root", "smmsp")
+        Path("/var/spool/mqueue").chmod(0o770)
+
+    def start(self) -> None:
+        # Queue runner only (no SMTP listener); the initial delivery happens at submission.
+        run(["sendmail", "-q10s"])
+        time.sleep(1)
+
+    def submit(self, message: bytes, sender: str, recipients: list[str], notify: str) -> None:
+        cmd = ["sendmail", "-Am", "-i", "-f", sender, "-N", notify, "--", *recipients]
+        print("+", " ".join(cmd), flush=True)
+        subprocess.run(cmd, input=message, check=True)
+
+    def stop(self) -> None:
+        if self.pid_file.exists():
+            run(["kill", self.pid_file.read_text().split()[0]], check=False)
+        time.sleep(1)
+
+
+DRIVERS: dict[str, type[Driver]] = {"postfix": Postfix, "exim": Exim, "sendmail": Sendmail}

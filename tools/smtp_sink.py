@@ -175,7 +175,7 @@ class SinkServer:
                         send("250 2.1.5 Ok\r\n")
                         self._record({"cmd": "RCPT", "rcpt": rcpt, "reply": "250 (data stage)"})
                         continue
-                    self._record({"cmd": "RCPT", "rcpt": rcpt, "reply": reply.lines[-1]})
+                    self._record({"cmd": "RCPT", "rcpt": rcpt, "reply": reply.lines[-1][:3]})
                     send(reply.render(rcpt))
                     if reply.lines[-1].startswith("2"):
                         accepted.append(rcpt)
