@@ -77,3 +77,17 @@ def test_ses_body_that_is_not_json() -> None:
                 f"Subject: AWS Notification Message\n\n{body}\n"
             ).encode()
         )
+
+
+def test_quoted_printable_with_bare_cr_and_stray_8bit_byte() -> None:
+    """Found by the property test: a bare-CR quoted-printable body with an 8-bit byte."""
+    data = (
+        b"From: MAILER-DAEMON@mail.example.com\rSubject: failure notice\r"
+        b"Content-Type: text/plain; charset=utf-8\rContent-Transfer-Encoding: quoted-printable\r\r"
+        b"Hi. This is the qmail-send program at mail.example.com.\r\r<a@example.org>:\r"
+        b"Sorry, no mailbox here by that name. (#5.1.1) \x80=\rtail\r"
+    )
+    msg = email.message_from_bytes(data, policy=policy.compat32)
+    found = next(d for d in FORMAT_DETECTORS if d.name == "qmail").detect(msg)
+    assert found is not None
+    assert [(r.address, r.status) for r in found.recipients] == [("a@example.org", "5.1.1")]

@@ -150,7 +150,8 @@ def decode_part(part: Message) -> str:
     ):
         # soft line breaks are "=" + a line ending: make bare-CR endings decodable too
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-        payload = quopri.decodestring(raw.encode("ascii", "surrogateescape"))
+        # quoted-printable is ASCII; stray 8-bit text was already decoded by the parser
+        payload = quopri.decodestring(raw.encode("utf-8", "surrogateescape"))
     else:
         payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
