@@ -26,6 +26,7 @@ FOLDERS: dict[str, str] = {
     "exim-text": "exim",
     "gmail-text": "gmail",
     "groupwise": "groupwise",
+    "imail": "imail",
     "mdaemon": "mdaemon",
     "opensmtpd-text": "opensmtpd",
     "postfix-text": "postfix",

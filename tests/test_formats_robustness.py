@@ -22,6 +22,7 @@ FOLDERS = [
     "exim-text",
     "gmail-text",
     "groupwise",
+    "imail",
     "mdaemon",
     "opensmtpd-text",
     "postfix-text",

@@ -16,6 +16,7 @@ from bouncewatch.parse.formats.exchange import ExchangeDetector
 from bouncewatch.parse.formats.exim import EximDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
+from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
 from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
 from bouncewatch.parse.formats.postfix import PostfixDetector
@@ -31,6 +32,7 @@ FORMAT_DETECTORS: list[Detector] = [
     AolDetector(),
     DominoDetector(),
     GroupWiseDetector(),
+    IMailDetector(),
     MDaemonDetector(),
     CourierDetector(),
     OpenSmtpdDetector(),
@@ -50,6 +52,7 @@ __all__ = [
     "EximDetector",
     "GmailDetector",
     "GroupWiseDetector",
+    "IMailDetector",
     "MDaemonDetector",
     "OpenSmtpdDetector",
     "PostfixDetector",

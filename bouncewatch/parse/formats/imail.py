@@ -1,0 +1,56 @@
+"""Ipswitch IMail Server ("X-Mailer: <SMTP32 v8.22>") undeliverable notices.
+
+    Subject: Undeliverable Mail
+
+    Unknown user: nobody@example.org
+
+    Original message follows.
+
+Other first lines: "User mailbox exceeds allowed size: …", "Delivery failed 3 attempts: …".
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bouncewatch.parse.base import Detection
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    body_text,
+    cut,
+    message_info,
+    report,
+    unique,
+)
+
+_END = "Original message follows"
+_LINE_RE = re.compile(
+    r"^\s*((?:Unknown user|User mailbox exceeds allowed size|Delivery failed \d+ attempts?"
+    r"|Delivery userid|Undeliverable to)[^:\n]*):?\s*<?(" + ADDR_RE.pattern + r")>?\s*$",
+    re.M | re.I,
+)
+_REPLY_RE = re.compile(r"^.*\b[245][0-9][0-9][ -].*$", re.M)
+
+
+class IMailDetector:
+    """IMail (SMTP32) "Undeliverable Mail" notices."""
+
+    name = "imail"
+
+    def detect(self, msg: Message) -> Detection | None:
+        info = message_info(msg)
+        if not info.raw.get("x-mailer", "").lstrip().startswith("<SMTP32 v"):
+            return None
+        text = cut(body_text(msg), _END)
+        matches = list(_LINE_RE.finditer(text))
+        recipients = []
+        for i, m in enumerate(matches):
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+            reply = _REPLY_RE.search(text, m.end(), end)
+            diagnostic = reply.group(0).strip() if reply else m.group(1)
+            recipients.append(report(m.group(2), "failed", diagnostic))
+        recipients = unique(recipients)
+        if not recipients:
+            return None
+        return Detection(kind="bounce", recipients=recipients)
