@@ -136,6 +136,15 @@ def _decide(
     return "unknown", "none"
 
 
+def _extract_codes(text: str) -> tuple[str | None, int | None]:
+    """parse.text.extract_codes, imported on first use (bouncewatch.parse imports us)."""
+    global _extract_codes
+    from bouncewatch.parse.text import extract_codes
+
+    _extract_codes = extract_codes
+    return extract_codes(text)
+
+
 def _is_temporary(status: str | None, code: int | None) -> bool:
     if status:
         return status.startswith("4")
@@ -161,11 +170,9 @@ def _classify(
         status = status.strip() or None
     norm = normalise(diagnostic) if diagnostic else ""
     if norm and (status is None or code is None):
-        # imported here: bouncewatch.parse imports this package
-        from bouncewatch.parse.text import extract_reply_code, extract_status
-
-        status = status or extract_status(norm)
-        code = code or extract_reply_code(norm)
+        found_status, found_code = _extract_codes(norm)
+        status = status or found_status
+        code = code or found_code
     if act in _DELIVERED_ACTIONS:
         return Classification("none", "delivered", f"action:{act}")
     if act is None and status is not None and status.startswith("2."):
