@@ -126,7 +126,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.1.10", 556, "556 5.1.10 Recipient address has null MX", None, "hard", "not_accept"),
     ("5.1.10", None, "nullMX: example.net does not accept mail", None, "hard", "not_accept"),
     ("5.3.2", 556, "556 Domain does not accept mail", None, "hard", "not_accept"),
-    ("5.7.27", None, "Domain example.net does not accept mail (nullMX)",
+    ("5.1.10", None, "Domain example.net does not accept mail (nullMX)",
      None, "hard", "not_accept"),
     # --- mailbox_full ---------------------------------------------------------------------
     ("4.2.2", 452, "452-4.2.2 The email account that you tried to reach is over quota. Please "
@@ -326,6 +326,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
      "block", "policy"),
     ("5.7.1", 550, "550 5.7.1 Sender address rejected: not owned by user", None, "block", "policy"),
     # --- auth_failure ---------------------------------------------------------------------
+    ("5.7.27", 550, "550 5.7.27 Sender address has null MX", None, "block", "auth_failure"),
     ("5.7.26", 550, "550-5.7.26 This mail is unauthenticated, which poses a security risk to "
      "the sender and Gmail users, and has been blocked. The sender must authenticate with at "
      "least one of SPF or DKIM. - gsmtp", G, "block", "auth_failure"),

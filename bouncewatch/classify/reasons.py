@@ -168,6 +168,7 @@ _AUTH_FAILURE = (
     r"rdns", r"reverse (?:dns|ptr|name)", r"forward dns", r"cannot find your hostname",
     r"valid sender domain", r"arc validation",
     r"reverse hostname", r"smtp authentication",
+    r"sender address has null mx", r"sender domain has null mx",
 )
 
 _BLOCKED_STRONG = (
