@@ -112,12 +112,27 @@ def timed(label: str, count: int, step: Callable[[], int]) -> tuple[float, list[
     return elapsed, samples
 
 
+def _cache_clearer() -> Callable[[], None]:
+    from bouncewatch.parse import mime
+
+    caches = [v for k, v in vars(mime).items() if k.endswith("_cache") and hasattr(v, "clear")]
+    print(f"clearing parser caches after each message: {len(caches)}")
+    return lambda: [c.clear() for c in caches] and None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=500, help="messages per commit (1: one each)")
     ap.add_argument("--workdir", type=Path, help="keep the Maildir and database here")
+    ap.add_argument(
+        "--clear-parse-caches",
+        action="store_true",
+        help="diagnostic: empty the parser's per-message caches after each message, to tell "
+        "the parser's memory from the store's",
+    )
     args = ap.parse_args()
+    clear = _cache_clearer() if args.clear_parse_caches else (lambda: None)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bw-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -141,6 +156,7 @@ def main() -> None:
             if raw is None:
                 return 0
             parse_message(raw.data, DEFAULT_PARSE_OPTIONS)
+            clear()
             return 1
 
         parse_s, _ = timed("parse-only", args.count, parse_one)
@@ -156,6 +172,7 @@ def main() -> None:
             if raw is None:
                 return 0
             store.record(raw, parse_message(raw.data, DEFAULT_PARSE_OPTIONS), NOW)
+            clear()
             return 1
 
         with store.batch(args.batch):

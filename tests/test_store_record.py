@@ -276,3 +276,32 @@ def test_meta(store: Store) -> None:
     store.set_meta("last_poll", "2026-11-02T12:00:00Z")
     store.set_meta("last_poll", "2026-11-02T12:01:00Z")
     assert store.get_meta("last_poll") == "2026-11-02T12:01:00Z"
+
+
+def test_expiry_found_at_the_next_event_is_recorded_without_blaming_it(store: Store) -> None:
+    for day in (0, 1, 2, 40):
+        when = (NOW + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        store.record(
+            raw(f"d{day}"),
+            dsn(recipient("s@example.org", "soft"), date=when),
+            NOW + timedelta(days=41),
+        )
+    rows = store.db.execute(
+        "SELECT from_state, to_state, rule, event_id IS NULL, changed_at FROM state_changes ORDER BY id"
+    ).fetchall()
+    assert rows[-2:] == [
+        ("suspended", "active", "suspension_expired", 1, "2026-12-04T12:00:00Z"),
+        ("active", "soft_bouncing", "soft_bounce", 0, "2026-12-12T12:00:00Z"),
+    ]
+
+
+def test_a_naive_time_is_taken_as_utc(store: Store) -> None:
+    out = store.record(
+        raw("a"),
+        dsn(recipient("n@example.org", date="2026-11-01T00:00:00Z")),
+        NOW.replace(tzinfo=None),
+    )
+    assert out.events == 1
+    assert store.db.execute("SELECT processed_at FROM messages").fetchone() == (
+        "2026-11-02T12:00:00Z",
+    )

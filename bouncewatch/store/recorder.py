@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bouncewatch.model import ParseResult, RawMessage, event_type_for
@@ -38,6 +38,9 @@ def outcome_for(result: ParseResult) -> str:
         return "parsed"
     return "error" if result.error else "unrecognized"
 
+
+#: rules applied because time passed (found lazily when the next event comes)
+TIME_RULES = frozenset({"suspension_expired", "soft_decayed"})
 
 _ADDRESS_COLUMNS = (
     "state, state_since, suspended_until, hard_count, soft_count, block_count, suspensions, "
@@ -95,7 +98,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
     if row is not None:
         return RecordOutcome(row[0], row[1], True, 0, ())
 
-    now = now.replace(microsecond=0)
+    now = (now if now.tzinfo else now.replace(tzinfo=UTC)).replace(microsecond=0)
     now_s = iso(now)
     outcome = outcome_for(result)
     cur = conn.execute(
@@ -177,9 +180,10 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
             at_s,
         )
         for ch in decision.changes:
+            caused_by = None if ch.rule in TIME_RULES else event_id  # time did it, not the event
             conn.execute(
                 _INSERT_CHANGE,
-                (address, ch.from_state, ch.to_state, event_id, ch.rule, None, iso(ch.at)),
+                (address, ch.from_state, ch.to_state, caused_by, ch.rule, None, iso(ch.at)),
             )
             changes.append((address, ch.from_state, ch.to_state))
         types.append((event_type, cls.bounce_type))
