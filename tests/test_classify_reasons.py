@@ -480,6 +480,60 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     ("5.0.0", 550,
      "550 5.1.2 Bad destination host 'DNS Hard Error looking up example.invalid (MX): NXDomain'",
      "domain_not_found"),
+    ("5.7.511", 550,
+     "550 5.7.511 Access denied, banned sender[203.0.113.25]. To request removal from this"
+     " list please forward this message to delist@microsoft.com", "blocked"),
+    ("5.7.501", 550, "550 5.7.501 Service unavailable. Spam abuse detected from IP range.",
+     "spam_content"),
+    ("5.1.8", 550, "550 5.1.8 Access denied, bad outbound sender", "policy"),
+    ("5.7.1", 550,
+     "550 5.7.1 Service unavailable, Client host [203.0.113.25] blocked using Spamhaus. To"
+     " request removal from this list see https://www.spamhaus.org/query/ip/203.0.113.25 "
+     "AS(1450)", "blocked"),
+    ("5.7.32", 550,
+     "550-5.7.32 Your email has been blocked because the sender is unauthenticated. Gmail "
+     "requires all senders to authenticate with either SPF or DKIM.", "auth_failure"),
+    ("4.7.32", 421,
+     "421-4.7.32 Your email has been rate limited because the From: header (RFC5322) in "
+     "this message isn't aligned with either the authenticated SPF or DKIM organizational "
+     "domain.", "rate_limited"),
+    ("5.7.1", 550,
+     "550-5.7.1 This message does not meet IPv6 sending guidelines regarding PTR records "
+     "and authentication.", "auth_failure"),
+    ("4.7.0", 421,
+     "421-4.7.0 This message is suspicious due to the nature of the content or the links "
+     "within.", "spam_content"),
+    ("5.7.0", 554, "554 5.7.0 Reject, id=12345-01 - spam", "spam_content"),
+    ("5.7.1", 550, "550 5.7.1 Mail rejected by LinkedIn due to spam: [MessageContent]",
+     "spam_content"),
+    ("5.2.1", 550, "550 5.2.1 <x@example.org>... Mailbox disabled for this recipient",
+     "mailbox_disabled"),
+    ("5.0.0", 550, "550 5.1.1 <x@example.org>... User unknown", "user_unknown"),
+    ("5.0.0", 553, "553 5.3.0 <x@example.org>... No such user here", "user_unknown"),
+    ("5.0.0", 550, "550 <x@example.org>: Recipient address rejected: Mailbox is frozen.",
+     "mailbox_disabled"),
+    ("4.0.0", 451, "451 4.3.5 Server configuration problem", "system_error"),
+    ("4.0.0", 452, "452 4.3.1 Insufficient system storage", "system_error"),
+    ("5.0.0", 550, "550 Requested action not taken: mailbox name not allowed", "user_unknown"),
+    ("5.0.0", 550,
+     "550 Message rejected: Email address is not verified. The following identities failed"
+     " the check in region US-EAST-1: news@example.com", "policy"),
+    ("5.0.0", 554, "554 Message rejected: Sending paused for this account", "policy"),
+    ("4.0.0", 450, "450 4.7.25 Client host rejected: cannot find your hostname", "auth_failure"),
+    ("5.0.0", 550, "550 5.7.1 Your message was rejected by this user and was not delivered",
+     "policy"),
+    ("5.0.0", 550, "550 Your e-mail was rejected because the recipient has blocked your address",
+     "blocked"),
+    ("5.0.0", 550, "550 Mailbox quota usage exceeded", "mailbox_full"),
+    ("5.0.0", 452, "452 4.2.2 Over Quota", "mailbox_full"),
+    ("5.0.0", 550, "550 5.7.1 Message rejected: Attachment type not allowed (.exe)", "virus"),
+    ("5.0.0", 550, "550 The recipient mailbox is not available", "user_unknown"),
+    ("5.4.4", 550, "550 5.4.4 Invalid domain", "domain_not_found"),
+    ("5.0.0", 550, "550 5.1.6 Recipient addresses have moved", "has_moved"),
+    ("5.0.0", 550, "550 Sorry, this mailbox has been closed", "mailbox_disabled"),
+    ("5.0.0", 554, "554 5.4.6 Routing loop detected -- too many Received: headers",
+     "network_error"),
+    ("5.0.0", 550, "550 5.7.1 TLS is required, but was not offered by host", "policy"),
 ]
 # fmt: on
 

@@ -197,7 +197,7 @@ _SPAM_CONTENT = (
 
 _MAILBOX_FULL = (
     r"mailbox full", r"mailbox is full", r"mailbox has exceeded", r"mailbox size limit",
-    r"over quota", r"overquota", r"over its quota", r"over the quota", r"quota exceeded",
+    r"over quota", r"overquota", r"over its quota", r"over the quota", r"quota exceeded", r"quota (?:\S+ )?exceeded",
     r"exceeded (?:the )?(?:storage|quota|mailbox)", r"exceeds (?:the )?quota", r"disk quota",
     r"quota full", r"insufficient (?:disk )?space", r"out of (?:disk )?space",
     r"storage allocation", r"mailbox would exceed", r"not enough (?:disk )?space", r"is full",
@@ -225,6 +225,7 @@ _HAS_MOVED = (
     r"no longer (?:at|with|employed)", r"forwarding address", r"new address",
     r"changed (?:his|her|their) address",
     r"no longer in use",
+    r"ha(?:s|ve) moved",
 )
 
 _MAILBOX_DISABLED = (
@@ -257,6 +258,7 @@ _USER_UNKNOWN = (
     r"unknown in (?:local|virtual|relay)", r"addressee unknown", r"unknown or invalid",
     r"destinataire invalide", r"utilisateur inconnu",
     r"address unknown", r"mailbox unknown",
+    r"mailbox name not allowed", r"mailbox (?:is )?not available",
 )
 
 _ADDRESS_INVALID = (
@@ -311,12 +313,13 @@ _SYSTEM_ERROR = (
     r"local delivery failed", r"unable to deliver.{0,20}at this time",
 )
 
-_POLICY_SENDER = (
+_POLICY_STRONG = (
     r"sender address rejected", r"sender rejected", r"sender (?:address )?(?:is )?not allowed",
     r"sender (?:address )?denied", r"sender domain (?:is )?(?:not|in)", r"from address rejected",
     r"not authorized to send", r"restricted to internal senders", r"does not accept your sender",
     r"sender domain (?:has no|does not|doesn'?t)", r"domain of sender address",
     r"sender address domain", r"only accept(?:s|ing)? mail from",
+    r"tls (?:is )?required", r"requires? tls", r"encryption (?:is )?required",
 )
 
 # --- weak tier: generic wording, consulted only after the status table ---------------------
@@ -348,7 +351,7 @@ STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("virus", _VIRUS),
     ("auth_failure", _AUTH_FAILURE),
     ("blocked", _BLOCKED_STRONG),
-    ("policy", _POLICY_SENDER),
+    ("policy", _POLICY_STRONG),
     ("not_accept", _NOT_ACCEPT),
     ("mailbox_full", _MAILBOX_FULL),
     ("message_too_large", _MESSAGE_TOO_LARGE),
