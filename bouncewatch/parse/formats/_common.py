@@ -11,6 +11,7 @@ import quopri
 import re
 import weakref
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
 from html import unescape
@@ -37,7 +38,10 @@ _FROM_ADDR_RE = re.compile(r"<([^<>]*)>|(\S+@\S+)")
 _HOST_RES = (
     re.compile(r"\bhost ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\s*\[[0-9A-Fa-f.:]+\]"),
     re.compile(r"\bwhile talking to ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\.?:"),
-    re.compile(r"\bconnect to ([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\[[0-9A-Fa-f.:]+\]"),
+    re.compile(
+        r"\b(?:connect to|conversation with|delivery via) "
+        r"([A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9])\[[0-9A-Fa-f.:]+\]"
+    ),
 )
 
 _TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
@@ -234,6 +238,26 @@ def remote_host(text: str) -> str | None:
         if m:
             return m.group(1).rstrip(".").lower()
     return None
+
+
+def sender_host(msg: Message) -> str | None:
+    """The host part of the daemon's From address ("Mailer-Daemon@mail.example.com"): for
+    MTAs that write their own name there, the reporting MTA."""
+    host = message_info(msg).sender.rpartition("@")[2]
+    return host if "." in host else None
+
+
+def iso_timestamp(value: object) -> str | None:
+    """An ISO 8601 timestamp ("2026-11-23T01:00:01.000Z") as "2026-11-23T01:00:01Z" (UTC)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def clean_address(addr: str) -> str:

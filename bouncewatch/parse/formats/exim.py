@@ -30,6 +30,7 @@ from bouncewatch.parse.formats._common import (
     message_info,
     remote_host,
     report,
+    sender_host,
     unique,
 )
 
@@ -86,7 +87,8 @@ class EximDetector:
         if not recipients:
             return None
         m = _QUEUE_HOST_RE.search(text)
-        return Detection(kind="bounce", recipients=recipients, reporting_mta=m and m.group(1))
+        reporting = m.group(1) if m else sender_host(msg)
+        return Detection(kind="bounce", recipients=recipients, reporting_mta=reporting)
 
 
 def _recipient(address: str, action: str, block: str):

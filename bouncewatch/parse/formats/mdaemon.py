@@ -25,6 +25,7 @@ from bouncewatch.parse.formats._common import (
     body_text,
     message_info,
     report,
+    sender_host,
     unique,
 )
 
@@ -82,4 +83,4 @@ class MDaemonDetector:
         recipients = unique(recipients)
         if not recipients:
             return None
-        return Detection(kind="bounce", recipients=recipients)
+        return Detection(kind="bounce", recipients=recipients, reporting_mta=sender_host(msg))

@@ -29,6 +29,9 @@ from bouncewatch.parse.formats._common import (
 
 _STARTS = ("This is the mail system at host ", "This is the Postfix program at host ")
 _WARNING = "THIS IS A WARNING ONLY"
+_SUCCESS = "Your message was successfully delivered to the destination"
+#: "delivery via mx.example.org[192.0.2.1]:25: 250 2.0.0 Ok" / "delivery via local: delivered …"
+_VIA_RE = re.compile(r"delivery via [\w.-]+(\[[0-9A-Fa-f.:]+\](?::\d+)?)?: (.*)")
 _ENDS = ("\n--", "Reporting-MTA:", "Final-Recipient:")
 #: "<addr>: text" or "<addr> (expanded from <alias>): text", continued by indented lines.
 _ENTRY_RE = re.compile(
@@ -45,7 +48,13 @@ def postfix_recipients(text: str, action: str) -> list[RecipientReport]:
         body = " ".join(m.group(2).split())
         said = _SAID_RE.search(body)
         diagnostic = said.group(1) if said else _REPLY_TAIL_RE.sub("", body)
-        out.append(report(m.group(1), action, diagnostic, remote_mta=remote_host(body)))
+        how = action
+        if action == "delivered":  # success notice: handed to another server, or stored here
+            via = _VIA_RE.match(body)
+            if via:
+                diagnostic = via.group(2)
+                how = "relayed" if via.group(1) else "delivered"
+        out.append(report(m.group(1), how, diagnostic, remote_mta=remote_host(body)))
     return unique(out)
 
 
@@ -65,6 +74,8 @@ class PostfixDetector:
         else:
             return None
         action = "delayed" if _WARNING in text else "failed"
+        if _SUCCESS in text:
+            action = "delivered"
         recipients = postfix_recipients(cut(text[start:], *_ENDS), action)
         if not recipients:
             return None

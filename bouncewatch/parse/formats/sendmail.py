@@ -23,23 +23,45 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
+    join_reply,
     message_info,
     remote_host,
     report,
+    sender_host,
     unique,
 )
+from bouncewatch.parse.mime import iso_date
 from bouncewatch.parse.text import extract_status
 
 _PERMANENT = "----- The following addresses had permanent fatal errors -----"
 _TRANSIENT = "----- The following addresses had transient non-fatal errors -----"
+_SUCCESS = "----- The following addresses had successful delivery notifications -----"
+_SUCCESS_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\s+\(([^)]*)\)", re.M)
 _TRANSCRIPT = "----- Transcript of session follows -----"
 _WARNING = "THIS IS A WARNING MESSAGE ONLY"
 _ENDS = ("----- Original message follows -----", "----- Message header follows -----")
 _ADDR_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
 _REASON_RE = re.compile(r"^\s+\(reason: (.*)\)\s*$", re.M)
 _RECEIVED_AT_RE = re.compile(r"The original message was received at (.+)")
+_DEFERRED_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\.\.\. ", re.M)
+_EXPIRED_RE = re.compile(r"^Message could not be delivered for .+$", re.M)
 _CODE_LINE_RE = re.compile(r"^[245][0-9][0-9][ -]")
-_WITH_HOST_RE = re.compile(r"\bwith ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
+_WITH_HOST_RE = re.compile(r"\b(?:with|by) ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
+
+
+def _reply(lines: list[str], start: int) -> str | None:
+    """The server reply ("<<< " lines, multi-line replies joined) from `start` on."""
+    for i in range(start, len(lines)):
+        if lines[i].startswith("<<< "):
+            block = []
+            for line in lines[i:]:
+                if not line.startswith("<<< "):
+                    break
+                block.append(line[4:])
+            return join_reply(block)
+        if lines[i].startswith((">>> ", "... ")):
+            return None
+    return None
 
 
 def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | None]:
@@ -51,19 +73,21 @@ def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | N
         if line.startswith("... while talking to"):
             host = remote_host(line) or host
         elif line.startswith(">>> ") and low in line.lower():
-            for nxt in lines[i + 1 :]:
-                if nxt.startswith("<<< "):
-                    return nxt[4:], host
+            reply = _reply(lines, i + 1)
+            if reply:
+                return reply, host
         elif low in line.lower() and ("... " in line or "Deferred:" in line):
             m = _WITH_HOST_RE.search(line)
             diag = line if _CODE_LINE_RE.match(line) else line.split("... ", 1)[-1]
+            if diag.startswith("Deferred: ") and _CODE_LINE_RE.match(diag[10:]):
+                diag = diag[10:]  # "Deferred: 451 4.7.1 …": the server's reply
             return diag, (m.group(1).lower() if m else host)
     host = None
-    for line in lines:
+    for i, line in enumerate(lines):
         if line.startswith("... while talking to"):
             host = remote_host(line)
         elif line.startswith("<<< "):
-            return line[4:], host
+            return _reply(lines, i), host
     return None, None
 
 
@@ -75,6 +99,16 @@ def _own_status(address: str, transcript: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _successes(section: str, transcript: str) -> list[RecipientReport]:
+    """Success notices (NOTIFY=SUCCESS): "ok@example.org  (relayed to non-DSN-aware mailer)"."""
+    out = []
+    for m in _SUCCESS_LINE_RE.finditer(cut(section, _TRANSCRIPT)):
+        action = "relayed" if "relayed" in m.group(2) else "delivered"
+        diag, host = _from_transcript(m.group(1), transcript)
+        out.append(report(m.group(1), action, diag or m.group(2), remote_mta=host))
+    return unique(out)
+
+
 def sendmail_recipients(text: str) -> list[RecipientReport]:
     """Decode a sendmail-style report (also used by AOL's sendmail-based bounces)."""
     text = cut(text, *_ENDS)
@@ -83,9 +117,18 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
     head = _TRANSIENT if delayed and _TRANSIENT in text else _PERMANENT
     section = cut(text.split(head, 1)[1], _TRANSCRIPT) if head in text else ""
     transcript = text.split(_TRANSCRIPT, 1)[1] if _TRANSCRIPT in text else ""
+    if not section and _SUCCESS in text:
+        return _successes(text.split(_SUCCESS, 1)[1], transcript)
     matches = list(_ADDR_LINE_RE.finditer(section))
-    if not matches:  # warnings list the addresses in the transcript only
-        matches = list(re.finditer(r"^<(" + ADDR_RE.pattern + r")>\.\.\. ", transcript, re.M))
+    if not matches and delayed:  # old warnings list the addresses in the transcript only
+        matches = list(_DEFERRED_RE.finditer(transcript))
+    tlines = transcript.split("\n")
+    replies = [
+        _reply(tlines, i)
+        for i, line in enumerate(tlines)
+        if line.startswith("<<< ") and (i == 0 or not tlines[i - 1].startswith("<<< "))
+    ]
+    expired = _EXPIRED_RE.search(transcript)
     out = []
     for i, m in enumerate(matches):
         address = m.group(1)
@@ -93,7 +136,11 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
         reason = _REASON_RE.search(section[m.end() : end]) if section else None
         diag, host = _from_transcript(address, transcript)
         if reason:
-            diag = reason.group(1)
+            # "(reason: …)" keeps only the first line of a multi-line reply: find it whole
+            first = join_reply([reason.group(1)])
+            diag = next((r for r in replies if r.startswith(first)), reason.group(1))
+        if expired and action == "failed" and diag and expired.group(0) not in diag:
+            diag = f"{diag} {expired.group(0)}"
         status = None if extract_status(diag) else _own_status(address, transcript)
         out.append(report(address, action, diag, remote_mta=host, status=status))
     return unique(out)
@@ -114,4 +161,9 @@ class SendmailDetector:
         if not recipients:
             return None
         m = _RECEIVED_AT_RE.search(text)
-        return Detection(kind="bounce", recipients=recipients, arrival_date=m and m.group(1))
+        return Detection(
+            kind="bounce",
+            recipients=recipients,
+            reporting_mta=sender_host(msg),
+            arrival_date=iso_date(m.group(1)) if m else None,
+        )

@@ -21,7 +21,7 @@ from typing import Any
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, message_info, report
+from bouncewatch.parse.formats._common import body_text, iso_timestamp, message_info, report
 
 _SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
 _SUBJECTS = ("aws notification message",)
@@ -104,7 +104,7 @@ class SesDetector:
                 kind="bounce",
                 recipients=recipients,
                 reporting_mta=_mta(event.get("reportingMTA")),
-                arrival_date=event.get("timestamp"),
+                arrival_date=iso_timestamp(event.get("timestamp")),
                 extra=extra,
             )
         if ntype == "Complaint" and isinstance(data.get("complaint"), dict):
@@ -120,7 +120,7 @@ class SesDetector:
             return Detection(
                 kind="complaint",
                 recipients=recipients,
-                arrival_date=event.get("arrivalDate") or event.get("timestamp"),
+                arrival_date=iso_timestamp(event.get("arrivalDate") or event.get("timestamp")),
                 feedback_type=event.get("complaintFeedbackType"),
                 extra=extra,
             )
