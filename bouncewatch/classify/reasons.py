@@ -204,6 +204,7 @@ _MAILBOX_FULL = (
     r"full mailbox", r"mailfolder is full", r"storage (?:space )?(?:is )?full", r"quotaexceeded",
     r"boite du destinataire pleine", r"recipient overquota",
     r"mailbox limit",
+    r"mailbox exceeds", r"mailbox (?:size )?exceeds", r"exceeds (?:the |its )?(?:mailbox|storage)",
 )
 
 _MESSAGE_TOO_LARGE = (
