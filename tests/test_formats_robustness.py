@@ -92,3 +92,16 @@ def test_quoted_printable_with_bare_cr_and_stray_8bit_byte() -> None:
     found = next(d for d in FORMAT_DETECTORS if d.name == "qmail").detect(msg)
     assert found is not None
     assert [(r.address, r.status) for r in found.recipients] == [("a@example.org", "5.1.1")]
+
+
+def test_absurdly_nested_mime_is_not_followed() -> None:
+    parts = "".join(
+        f'--b{i}\nContent-Type: multipart/mixed; boundary="b{i + 1}"\n\n' for i in range(60)
+    )
+    data = (
+        'From: MAILER-DAEMON@mail.example.com\nSubject: failure notice\nContent-Type: multipart/mixed; boundary="b0"\n\n'
+        + parts
+        + "--b60\nContent-Type: text/plain\n\nHi. This is the qmail-send program at x.example.\n<a@example.org>:\nno (#5.1.1)\n"
+    ).encode()
+    msg = email.message_from_bytes(data, policy=policy.compat32)
+    assert [d.name for d in FORMAT_DETECTORS if d.detect(msg)] == []

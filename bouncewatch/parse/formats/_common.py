@@ -48,6 +48,8 @@ _TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 _BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/h\d|/li|p|div|tr|li)\b[^>]*>", re.I)
 _BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
+#: MIME nesting followed at most when looking for the report's text
+_MAX_DEPTH = 8
 #: bytes of body text decoded at most: bounce reports are short, originals can be huge.
 MAX_TEXT = 256 * 1024
 
@@ -179,14 +181,14 @@ def html_to_text(html: str) -> str:
     return _BLANKS_RE.sub("\n\n", text)
 
 
-def _text_parts(msg: Message, plain: list[str], html: list[str]) -> None:
+def _text_parts(msg: Message, plain: list[str], html: list[str], depth: int = 0) -> None:
     ctype = msg.get_content_type()
     if msg.is_multipart():
-        if ctype.startswith("message/"):
-            return  # an attached original: not part of the report
+        if ctype.startswith("message/") or depth >= _MAX_DEPTH:
+            return  # an attached original (not part of the report), or absurd nesting
         for sub in msg.get_payload():
             if isinstance(sub, Message):
-                _text_parts(sub, plain, html)
+                _text_parts(sub, plain, html, depth + 1)
         return
     if ctype == "text/plain":
         plain.append(decode_part(msg))
