@@ -92,8 +92,11 @@ def _is_recipient(group: dict[str, str]) -> bool:
 _TYPE_PREFIX_RE = re.compile(
     r"^\s*(?:rfc822|utf-8|x-[a-z0-9-]+|unknown|dns|smtp|x400|x500)\s*;\s*", re.I
 )
+_KNOWN_TYPES = frozenset({"rfc822", "utf-8", "unknown", "dns", "smtp", "x-postfix", "x-unix"})
 _ANY_PREFIX_RE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9.+-]*\s*;\s*")
 _ADDR_IN_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_PLAIN_ADDR_RE = re.compile(r"[^\s<>\"'\\+;,.][^\s<>\"'\\+;,]*@[^\s<>\"'\\;,]*[^\s<>\"'\\;,.]")
+_QUOTED_LOCAL_RE = re.compile(r'"[^"]*"@\S+')
 _UTF8_XTEXT_RE = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
 _XTEXT_RE = re.compile(r"\+([0-9A-F]{2})")
 
@@ -103,6 +106,9 @@ def strip_type(value: str | None) -> str | None:
     if value is None:
         return None
     value = decode_words(value) or ""
+    head, sep, tail = value.partition(";")
+    if sep and head.strip().lower() in _KNOWN_TYPES:
+        return tail.strip() or None
     stripped = _TYPE_PREFIX_RE.sub("", value, count=1)
     if stripped == value:
         stripped = _ANY_PREFIX_RE.sub("", value, count=1) if ";" in value[:24] else value
@@ -114,11 +120,13 @@ def clean_address(value: str | None, *, xtext: bool = False) -> str | None:
     addr = strip_type(value)
     if not addr:
         return None
+    if _PLAIN_ADDR_RE.fullmatch(addr):  # the usual case: nothing to clean
+        return addr
     m = _ADDR_IN_RE.search(addr)
     if m:
         addr = m.group(1)
     addr = addr.strip().strip("<>\"'").strip()
-    if " " in addr:  # "Name user@example.org" or trailing comments
+    if " " in addr and not _QUOTED_LOCAL_RE.fullmatch(addr):  # "Name user@…", comments
         words = [w.strip("<>()\"',;") for w in addr.split()]
         addr = next((w for w in words if "@" in w), words[0])
     addr = _UTF8_XTEXT_RE.sub(lambda m: chr(int(m.group(1), 16)), addr)

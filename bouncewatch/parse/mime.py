@@ -10,19 +10,22 @@ from __future__ import annotations
 import binascii
 import quopri
 import re
-from datetime import UTC
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from weakref import WeakKeyDictionary
+from weakref import ref
 
 from bouncewatch.parse.text import squash, strip_html
 
 #: parts below this depth are not looked at (a 60-deep nest of multiparts is an attack, not mail)
 MAX_DEPTH = 40
 
-_parts_cache: WeakKeyDictionary[Message, list[tuple[str, Message]]] = WeakKeyDictionary()
+#: the registry hands one message to every detector in turn: its part list is kept until the
+#: next message comes (the list holds the message, so a weak-keyed cache would never let go)
+_last_parts: tuple[ref[Message], list[tuple[str, Message]]] | None = None
 
 #: container types whose payload the stdlib parses into blocks/messages we must not descend into
 _STATUS_TYPES = frozenset(
@@ -41,9 +44,10 @@ ORIGINAL_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-header
 def typed_parts(msg: Message) -> list[tuple[str, Message]]:
     """(content type, part) for every part of `msg` (itself first), depth-first, without
     entering status blocks or attached messages.  Computed once per message and cached."""
-    cached = _parts_cache.get(msg)
-    if cached is not None:
-        return cached
+    global _last_parts
+    last = _last_parts
+    if last is not None and last[0]() is msg:
+        return last[1]
     out: list[tuple[str, Message]] = []
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
@@ -55,7 +59,7 @@ def typed_parts(msg: Message) -> list[tuple[str, Message]]:
         payload = part.get_payload()
         if isinstance(payload, list):
             stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
-    _parts_cache[msg] = out
+    _last_parts = (ref(msg), out)
     return out
 
 
@@ -86,32 +90,24 @@ def unescape(text: str) -> str:
         return raw.decode("latin-1")
 
 
-_headers_cache: WeakKeyDictionary[Message, dict[str, list[str]]] = WeakKeyDictionary()
-
-
-def header_map(msg: Message) -> dict[str, list[str]]:
-    """Lower-cased header name -> its raw values, built once per message (compat32's `get`
-    scans and lower-cases every header on each call)."""
-    found = _headers_cache.get(msg)
-    if found is None:
-        found = {}
-        for k, v in msg.raw_items():
-            if isinstance(v, str):
-                found.setdefault(k.lower(), []).append(v)
-        _headers_cache[msg] = found
-    return found
-
-
 def raw_all(msg: Message, name: str) -> list[str]:
     """Every value of header `name` exactly as parsed (8-bit bytes still surrogate-escaped;
     compat32's `get` would turn them into replacement characters)."""
-    return header_map(msg).get(name.lower(), [])
+    lname, size = name.lower(), len(name)
+    return [
+        v
+        for k, v in msg.raw_items()
+        if len(k) == size and k.lower() == lname and isinstance(v, str)
+    ]
 
 
 def raw(msg: Message, name: str) -> str | None:
     """The first value of header `name` as parsed, or None."""
-    values = header_map(msg).get(name.lower())
-    return values[0] if values else None
+    lname, size = name.lower(), len(name)
+    for k, v in msg.raw_items():
+        if len(k) == size and k.lower() == lname and isinstance(v, str):
+            return v
+    return None
 
 
 def header(msg: Message, name: str) -> str | None:
@@ -281,11 +277,25 @@ def _headers_from_text(text: str) -> Message:
     return out
 
 
+_COMPLEX_ADDR_RE = re.compile(r'["()\\:]')
+_ANGLE_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_BARE_ADDR_RE = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
+
+
 def addresses(msg: Message, name: str) -> list[str]:
     """The bare addresses in every occurrence of header `name`."""
     values = raw_all(msg, name)
     if not values:
         return []
+    joined = unescape(",".join(values))
+    if not _COMPLEX_ADDR_RE.search(joined):
+        # no quotes, comments or groups: the addresses are the <…> or bare tokens with an @
+        simple = []
+        for item in joined.split(","):
+            m = _ANGLE_RE.search(item) or _BARE_ADDR_RE.search(item)
+            if m is not None:
+                simple.append(m.group(1) if m.lastindex else m.group(0))
+        return simple
     out = []
     for _, addr in getaddresses([unescape(v) for v in values]):
         addr = addr.strip().strip("<>").strip()
@@ -299,10 +309,38 @@ def first_address(msg: Message, name: str) -> str | None:
     return found[0] if found else None
 
 
+#: the usual shape of an RFC 5322 date: "[Tue, ]14 May 2024 09:58:15 +0000[ (UTC)]"
+_DATE_RE = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+"
+    r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s+(?:([+-])(\d{2})(\d{2})|UT|UTC|GMT|Z)"
+    r"(?:\s*\([^)]*\))?\s*$",
+    re.I,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
 def iso_date(value: str | None) -> str | None:
     """An RFC 5322 date as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or None if unparseable."""
     if not value:
         return None
+    m = _DATE_RE.match(value)
+    month = _MONTHS.get(m.group(2).lower()) if m else None
+    if m is not None and month is not None:
+        day, year, hour, minute = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+        offset = 0
+        if m.group(7):
+            offset = (int(m.group(8)) * 60 + int(m.group(9))) * (-1 if m.group(7) == "-" else 1)
+        try:
+            dt = datetime(year, month, day, hour, minute, int(m.group(6) or 0), tzinfo=UTC)
+            dt -= timedelta(minutes=offset)
+            return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
+        except (ValueError, OverflowError):
+            return None
     try:
         dt = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -315,6 +353,26 @@ def iso_date(value: str | None) -> str | None:
         return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (ValueError, OverflowError):
         return None
+
+
+def human_texts(msg: Message, limit: int = 200_000) -> Iterator[str]:
+    """The human-readable parts of a bounce, cheapest first: the first text/plain part, then
+    the first text/html part stripped of markup (Exchange puts the details in HTML), then a
+    body the parser could not split.  Lazy: a caller that finds what it needs stops early."""
+    plain = html = None
+    for ctype, part in typed_parts(msg):
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
+            html = part
+    if plain is not None:
+        yield readable_text(plain)[:limit]
+    if html is not None:
+        yield readable_text(html)[:limit]
+    if plain is None and html is None and msg.get_content_maintype() == "multipart":
+        body = msg.get_payload() if not msg.is_multipart() else msg.preamble
+        if isinstance(body, str):
+            yield unescape(body[:limit])
 
 
 def human_text(msg: Message, limit: int = 200_000) -> str:

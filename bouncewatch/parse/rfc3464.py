@@ -10,12 +10,14 @@ diagnostic from the human-readable part.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from email.message import Message
+from functools import partial
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.dsn_fields import clean_address, clean_host, parse_fields, strip_type
-from bouncewatch.parse.mime import container_text, human_text, iso_date, part_text, typed_parts
+from bouncewatch.parse.mime import container_text, human_texts, iso_date, part_text, typed_parts
 from bouncewatch.parse.text import (
     explanation_after,
     extract_reply_code,
@@ -156,8 +158,62 @@ def _fill(best: RecipientReport, other: RecipientReport) -> RecipientReport:
 
 def _needs_recovery(r: RecipientReport) -> bool:
     return r.action in ("failed", "delayed", None) and (
-        is_generic_status(r.status) or not r.diagnostic or extract_status(r.diagnostic) is None
+        is_generic_status(r.status)
+        or not r.diagnostic
+        or extract_status(r.diagnostic) is None
+        or _MULTILINE_RE.match(r.diagnostic) is not None
     )
+
+
+#: "550-5.7.26 …": the first line of a multi-line reply (Sendmail keeps only that one)
+_MULTILINE_RE = re.compile(r"([245]\d\d)-")
+_TRANSCRIPT_PREFIX_RE = re.compile(r"^\s*(?:<<<\s*)?")
+
+
+#: a reply received from the remote server in a Sendmail-style transcript
+_REMOTE_REPLY_RE = re.compile(r"^<<<\s*([45]\d\d)[ -](.*)$", re.M)
+
+
+def _remote_reply(text: str) -> tuple[int, str] | None:
+    """(code, whole reply) of the last 4xx/5xx reply in a session transcript, or None."""
+    found = _REMOTE_REPLY_RE.findall(text)
+    if not found:
+        return None
+    code = found[-1][0]
+    block: list[str] = []
+    for reply_code, rest in reversed(found):
+        if reply_code != code:
+            break
+        block.append(rest.strip())
+    return int(code), squash(f"{code} " + " ".join(reversed(block))) or code
+
+
+def _completed(r: RecipientReport, text: str) -> RecipientReport | None:
+    """The whole multi-line reply when the diagnostic holds only its first line and the
+    transcript in the text part has the rest."""
+    from dataclasses import replace
+
+    diag = r.diagnostic or ""
+    m = _MULTILINE_RE.match(diag)
+    if m is None:
+        return None
+    code = m.group(1)
+    lines = text.split("\n")
+    head = diag[:60]
+    for i, line in enumerate(lines):
+        if head not in " ".join(line.split()):
+            continue
+        reply = []
+        for follow in lines[i:]:
+            bare = _TRANSCRIPT_PREFIX_RE.sub("", follow, count=1)
+            if not bare.startswith(code):
+                break
+            reply.append(bare)
+            if bare[3:4] != "-":
+                break
+        if len(reply) > 1:
+            return replace(r, diagnostic=squash(" ".join(reply)))
+    return None
 
 
 def _explained(r: RecipientReport, text: str) -> RecipientReport:
@@ -178,40 +234,83 @@ def _explained(r: RecipientReport, text: str) -> RecipientReport:
 
 
 def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[RecipientReport]:
-    """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable part."""
-    from dataclasses import replace
-
-    text = human_text(msg)
-    if not text:
-        return reports
-    lowered = text.lower()
+    """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable
+    parts (plain text first; the HTML part is decoded only if the plain one has nothing)."""
+    texts = _Lazy(human_texts(msg))
     out = []
     for r in reports:
         if not _needs_recovery(r):
             out.append(r)
             continue
-        scope = text
-        if len(reports) > 1:  # several recipients: only the text after this address
-            pos = lowered.find(r.address.lower())
-            if pos < 0:
-                out.append(r)
-                continue
-            scope = text[pos : pos + 2000]
-        found = [
-            c
-            for c in find_code_lines(scope)
-            if r.status is None or c[1][0] == r.status[0] or r.action is None
-        ]
-        specific = [c for c in found if not is_generic_status(c[1])]
-        pick = (specific or found or [None])[0]
-        if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
-            out.append(r if r.diagnostic else _explained(r, text))
+        fixed = None
+        if r.diagnostic and _MULTILINE_RE.match(r.diagnostic):
+            fixed = next((c for c in map(partial(_completed, r), texts) if c is not None), None)
+            out.append(fixed or r)
             continue
-        code, status, phrase = pick
-        replacement = {"status": status, "smtp_code": code}
-        if not r.diagnostic or extract_status(r.diagnostic) in (None, r.status):
-            replacement["diagnostic"] = phrase
-        if r.action is None:
-            replacement["action"] = _CLASS_ACTION.get(status[0])
-        out.append(replace(r, **replacement))
+        for text in texts:
+            fixed = _from_codes(r, text, several=len(reports) > 1)
+            if fixed is not None:
+                break
+        if fixed is None and not r.diagnostic:
+            for text in texts:
+                fixed = _explained(r, text)
+                if fixed is not r:
+                    break
+        out.append(fixed or r)
     return out
+
+
+def _from_codes(r: RecipientReport, text: str, *, several: bool) -> RecipientReport | None:
+    """`r` with the status, reply code and phrase of the best "550 5.1.10 …" in `text`."""
+    from dataclasses import replace
+
+    scope = text
+    if several:  # several recipients: only the text after this address
+        pos = text.lower().find(r.address.lower())
+        if pos < 0:
+            return None
+        scope = text[pos : pos + 2000]
+    if not is_generic_status(r.status):
+        # the status part was precise but says nothing more (Sendmail): the receiver's reply
+        # from the session transcript ("<<< 421-4.7.28 …"), else a phrase with that very
+        # status -- whose code is then the reporting MTA's own, not a receiver's reply
+        reply = _remote_reply(scope)
+        if reply is not None:
+            return replace(r, diagnostic=reply[1], smtp_code=reply[0])
+        same = next((c for c in find_code_lines(scope) if c[1] == r.status), None)
+        return replace(r, diagnostic=same[2]) if same is not None else None
+    found = [
+        c
+        for c in find_code_lines(scope)
+        if r.status is None or c[1][0] == r.status[0] or r.action is None
+    ]
+    specific = [c for c in found if not is_generic_status(c[1])]
+    pick = (specific or found or [None])[0]
+    if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
+        return None
+    code, status, phrase = pick
+    replacement: dict[str, object] = {"status": status, "smtp_code": code}
+    if not r.diagnostic or extract_status(r.diagnostic) in (None, r.status):
+        replacement["diagnostic"] = phrase
+    if r.action is None:
+        replacement["action"] = _CLASS_ACTION.get(status[0])
+    return replace(r, **replacement)
+
+
+class _Lazy:
+    """Iterate a generator several times, computing each item once."""
+
+    def __init__(self, source: Iterator[str]) -> None:
+        self._source: Iterator[str] | None = source
+        self._items: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._items
+        while self._source is not None:
+            item = next(self._source, None)
+            if item is None:
+                self._source = None
+                return
+            self._items.append(item)
+            if item:
+                yield item

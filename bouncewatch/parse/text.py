@@ -32,14 +32,11 @@ def extract_codes(text: str | None) -> tuple[str | None, int | None]:
     return extract_status(text), extract_reply_code(text)
 
 
-_WS_RE = re.compile(r"\s+")
-
-
 def squash(text: str | None) -> str | None:
     """Collapse runs of white space (folded headers, wrapped lines) to one space."""
     if text is None:
         return None
-    out = _WS_RE.sub(" ", text).strip()
+    out = " ".join(text.split())
     return out or None
 
 
