@@ -28,6 +28,7 @@ FOLDERS: dict[str, str] = {
     "groupwise": "groupwise",
     "imail": "imail",
     "mdaemon": "mdaemon",
+    "office365-text": "office365",
     "opensmtpd-text": "opensmtpd",
     "postfix-text": "postfix",
     "qmail": "qmail",

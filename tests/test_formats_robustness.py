@@ -24,6 +24,7 @@ FOLDERS = [
     "groupwise",
     "imail",
     "mdaemon",
+    "office365-text",
     "opensmtpd-text",
     "postfix-text",
     "qmail",

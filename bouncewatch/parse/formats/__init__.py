@@ -18,6 +18,7 @@ from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
+from bouncewatch.parse.formats.office365 import Office365Detector
 from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
 from bouncewatch.parse.formats.postfix import PostfixDetector
 from bouncewatch.parse.formats.qmail import QmailDetector
@@ -36,6 +37,7 @@ FORMAT_DETECTORS: list[Detector] = [
     MDaemonDetector(),
     CourierDetector(),
     OpenSmtpdDetector(),
+    Office365Detector(),
     ExchangeDetector(),
     QmailDetector(),
     EximDetector(),
@@ -54,6 +56,7 @@ __all__ = [
     "GroupWiseDetector",
     "IMailDetector",
     "MDaemonDetector",
+    "Office365Detector",
     "OpenSmtpdDetector",
     "PostfixDetector",
     "QmailDetector",
