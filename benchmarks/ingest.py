@@ -105,6 +105,8 @@ def timed(label: str, count: int, step: Callable[[], int]) -> tuple[float, list[
         if n in marks:
             samples.append(rss_mb())
     elapsed = time.perf_counter() - t0
+    if n != count:
+        sys.exit(f"{label}: read {n} messages, expected {count} (files removed meanwhile?)")
     print(
         f"{label:<11} {n:>7} messages  {elapsed:7.2f} s  {n / elapsed:8.0f} msg/s  "
         f"RSS at 10/50/100 %: {' / '.join(f'{s:.0f}' for s in samples)} MB"
@@ -134,7 +136,7 @@ def main() -> None:
     args = ap.parse_args()
     clear = _cache_clearer() if args.clear_parse_caches else (lambda: None)
 
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="bw-bench-"))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bouncewatch-ingest-benchmark-"))
     work.mkdir(parents=True, exist_ok=True)
     maildir, db = work / "Maildir", work / "bench.db"
     try:
