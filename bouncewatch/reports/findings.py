@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bouncewatch.reports import queries as q
+from bouncewatch.reports.episodes import soft_episodes
 from bouncewatch.store.report_views import (
     COMPLAINT_LIMIT_PCT,
     HARD_LIMIT_PCT,
@@ -101,8 +102,8 @@ def _counted(items: list[q.Counted]) -> list[dict[str, Any]]:
     return [{"value": c.value, "count": c.count} for c in items]
 
 
-def rate_over(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Finding]:
-    total = q.totals(conn, period)
+def rate_over(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
+    total = snap.totals()
     out = []
     for name, limit in (
         ("hard", t.hard_limit_pct),
@@ -136,16 +137,20 @@ def rate_over(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list
     return out
 
 
-def spikes(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Finding]:
+def spikes(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
+    conn, period = snap.conn, snap.period
     bounds = _bounds(conn, period)
     if bounds is None:
         return []
     start, end = bounds
     first_data = _day(q.data_span(conn)[0] or str(start))
-    lookback = 4 * t.spike_baseline_days  # rate baselines skip days without a sent count
+    lookback = spike_history_days(t)  # rate baselines skip days without a sent count
     history_start = max(first_data, start - timedelta(lookback))
-    wide = q.Period(f"{history_start}T00:00:00Z", f"{end + timedelta(1)}T00:00:00Z")
-    rows = {s.key: s for s in q.by_day(conn, wide, fill=False)}
+    read_from = snap.wide.since  # the snapshot holds whole days from here on
+    if read_from:
+        partial = read_from[10:] != "T00:00:00Z"
+        history_start = max(history_start, _day(read_from) + timedelta(int(partial)))
+    rows = {s.key: s for s in snap.daily(fill=False, history=True)}
     calendar = [history_start + timedelta(n) for n in range((end - history_start).days + 1)]
     series = [rows.get(str(d), q.Stats(str(d))) for d in calendar]
     out = []
@@ -196,21 +201,24 @@ def spikes(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Fi
     return out
 
 
-def throttled_domains(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Finding]:
+def throttled_domains(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
+    conn, period = snap.conn, snap.period
+    flagged = sorted(
+        (
+            (domain, soft, limited, grey)
+            for domain, (soft, limited, grey) in snap.throttling().items()
+            if soft >= t.throttle_min_soft and limited + grey >= t.throttle_share * soft
+        ),
+        key=lambda r: (-(r[2] + r[3]), r[0]),
+    )
     where, params = period.where()
-    sql = f"""
-        SELECT domain, count(*) AS soft,
-               count(*) FILTER (WHERE reason = 'rate_limited') AS rate_limited,
-               count(*) FILTER (WHERE reason = 'greylisted') AS greylisted,
-               min(occurred_at), max(occurred_at)
-        FROM events WHERE event_type = 'bounce' AND bounce_type = 'soft' AND {where}
-        GROUP BY domain
-        HAVING soft >= ? AND rate_limited + greylisted >= ? * soft
-        ORDER BY rate_limited + greylisted DESC, domain"""
     out = []
-    for domain, soft, limited, grey, first, last in conn.execute(
-        sql, [*params, t.throttle_min_soft, t.throttle_share]
-    ):
+    for domain, soft, limited, grey in flagged:
+        first, last = conn.execute(
+            "SELECT min(occurred_at), max(occurred_at) FROM events WHERE domain = ?"
+            f" AND event_type = 'bounce' AND bounce_type = 'soft' AND {where}",
+            [domain, *params],
+        ).fetchone()
         share = (limited + grey) / soft
         diagnostics = q.top_values(
             conn, "diagnostic", period, domain=domain, bounce_types=("soft",)
@@ -243,7 +251,8 @@ def throttled_domains(conn: sqlite3.Connection, period: q.Period, t: Thresholds)
     return out
 
 
-def blocks_rising(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Finding]:
+def blocks_rising(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
+    conn, period = snap.conn, snap.period
     bounds = _bounds(conn, period)
     if bounds is None:
         return []
@@ -316,8 +325,9 @@ def blocks_rising(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> 
     return out
 
 
-def bad_sources(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Finding]:
-    sources = [s for s in q.by_source(conn, period) if s.bounces or s.sent]
+def bad_sources(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
+    conn, period = snap.conn, snap.period
+    sources = [s for s in snap.sources() if s.bounces or s.sent]
     if len(sources) < 2:
         return []
     by_rate = all(s.sent for s in sources)
@@ -367,62 +377,49 @@ def _source_reasons(conn: sqlite3.Connection, period: q.Period, source: str) -> 
     return [q.Counted(r, n) for r, n in conn.execute(sql, [source, *params])]
 
 
-def re_engage(conn: sqlite3.Connection, period: q.Period, t: Thresholds) -> list[Finding]:
-    until = period.until or "9999"
-    since = period.since or ""
-    marks = ", ".join("?" * len(THROTTLE_REASONS))
-    sql = f"""
-        WITH reset AS (
-            SELECT address, max(occurred_at) AS at FROM events
-            WHERE (event_type IN ('delivered', 'complaint') OR bounce_type IN ('hard', 'complaint'))
-              AND occurred_at < ?
-            GROUP BY address
-        ), episode AS (
-            SELECT e.address, count(*) AS n, min(e.occurred_at) AS first_at,
-                   max(e.occurred_at) AS last_at
-            FROM events e LEFT JOIN reset r ON r.address = e.address
-            WHERE e.event_type = 'bounce' AND e.bounce_type = 'soft'
-              AND e.reason NOT IN ({marks}) AND e.occurred_at < ?
-              AND (r.at IS NULL OR e.occurred_at > r.at)
-            GROUP BY e.address
-            HAVING n >= ? AND julianday(last_at) - julianday(first_at) >= ? AND last_at >= ?
+def re_engage(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
+    found = [
+        e
+        for e in soft_episodes(
+            snap.conn,
+            snap.period,
+            min_soft=t.reengage_min_soft,
+            min_days=t.reengage_min_days,
+            ignore_reasons=THROTTLE_REASONS,  # a domain slowing you down says nothing of the address
         )
-        SELECT ep.address, ep.n, ep.first_at, ep.last_at, a.state,
-               (SELECT reason FROM events x WHERE x.address = ep.address
-                AND x.occurred_at = ep.last_at AND x.bounce_type = 'soft' LIMIT 1)
-        FROM episode ep LEFT JOIN addresses a ON a.address = ep.address
-        WHERE a.state IS NULL OR a.state IN ('active', 'soft_bouncing', 'suspended')
-        ORDER BY ep.first_at, ep.address"""
-    args = [until, *THROTTLE_REASONS, until, t.reengage_min_soft, t.reengage_min_days, since]
-    rows = conn.execute(sql, args).fetchall()
-    if not rows:
+        if e.state in (None, "active", "soft_bouncing", "suspended")
+    ]
+    if not found:
         return []
     reasons: dict[str, int] = {}
-    for row in rows:
-        reasons[row[5]] = reasons.get(row[5], 0) + 1
-    listed = [
-        {"address": a, "soft": n, "first_at": f, "last_at": last, "state": s, "last_reason": r}
-        for a, n, f, last, s, r in rows[: t.reengage_list]
-    ]
+    for e in found:
+        reasons[e.last_reason or "unknown"] = reasons.get(e.last_reason or "unknown", 0) + 1
+    n = len(found)
     return [
         Finding(
             "re_engage",
-            f"{len(rows)} address{'es' if len(rows) > 1 else ''}",
-            f"{len(rows)} address{'es have' if len(rows) > 1 else ' has'} been soft-bouncing for {t.reengage_min_days} days or more",
+            f"{n} address{'es' if n > 1 else ''}",
+            f"{n} address{'es have' if n > 1 else ' has'} been soft-bouncing for "
+            f"{t.reengage_min_days} days or more",
             "Send them one re-engagement message (confirm they still want your mail); "
             "suppress the ones that bounce again or don't respond.",
             {
-                "addresses": len(rows),
+                "addresses": n,
                 "threshold_days": t.reengage_min_days,
                 "threshold_soft": t.reengage_min_soft,
                 "last_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-                "listed": listed,
+                "listed": [asdict(e) for e in found[: t.reengage_list]],
             },
         )
     ]
 
 
-DETECTORS: tuple[Callable[[sqlite3.Connection, q.Period, Thresholds], list[Finding]], ...] = (
+def spike_history_days(t: Thresholds) -> int:
+    """Days before the period the spike detector reads for its baselines."""
+    return 4 * t.spike_baseline_days
+
+
+DETECTORS: tuple[Callable[[q.Snapshot, Thresholds], list[Finding]], ...] = (
     rate_over,
     spikes,
     blocks_rising,
@@ -433,8 +430,13 @@ DETECTORS: tuple[Callable[[sqlite3.Connection, q.Period, Thresholds], list[Findi
 
 
 def find_all(
-    conn: sqlite3.Connection, period: q.Period, thresholds: Thresholds | None = None
+    conn: sqlite3.Connection,
+    period: q.Period,
+    thresholds: Thresholds | None = None,
+    *,
+    snapshot: q.Snapshot | None = None,
 ) -> list[Finding]:
-    """Every finding for the period, in detector order."""
+    """Every finding for the period, in detector order (`snapshot`: counts already read)."""
     t = thresholds or Thresholds()
-    return [f for detect in DETECTORS for f in detect(conn, period, t)]
+    snap = snapshot or q.Snapshot(conn, period, history_days=spike_history_days(t))
+    return [f for detect in DETECTORS for f in detect(snap, t)]

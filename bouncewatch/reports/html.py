@@ -12,7 +12,7 @@ from html import escape
 
 from bouncewatch import __version__
 from bouncewatch.reports import queries as q
-from bouncewatch.reports.findings import Finding, Thresholds, find_all
+from bouncewatch.reports.findings import Finding, Thresholds, find_all, spike_history_days
 
 COLORS = {"hard": "#d1495b", "block": "#7b5ea7", "soft": "#edae49", "complaint": "#00798c"}
 STACK = ("hard", "block", "soft")  # bottom to top
@@ -178,7 +178,7 @@ def domain_chart(domains: list[q.Stats]) -> str:
     parts = [f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="top receiving domains">']
     for i, d in enumerate(domains):
         y = 4 + i * row
-        tip = f"{d.key}: hard {d.hard:,}, block {d.block:,}, soft {d.soft:,}, {d.addresses or 0:,} addresses"
+        tip = f"{d.key}: hard {d.hard:,}, block {d.block:,}, soft {d.soft:,}, complaints {d.complaint:,}"
         parts.append(f'<g class="domain"><title>{escape(tip)}</title>')
         parts.append(
             f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" style="fill:#1f2430">{escape(d.key)}</text>'
@@ -283,11 +283,12 @@ def render_page(
 ) -> str:
     """The whole page for `period` as a string."""
     t = thresholds or Thresholds()
-    days = q.by_day(conn, period)
-    total = q.totals(conn, period)
-    domains = q.by_domain(conn, period, limit=top_domains)
-    sources = q.by_source(conn, period)
-    findings = find_all(conn, period, t)
+    snap = q.Snapshot(conn, period, history_days=spike_history_days(t))
+    days = snap.daily()
+    total = snap.totals()
+    domains = snap.domains(limit=top_domains)
+    sources = snap.sources()
+    findings = find_all(conn, period, t, snapshot=snap)
     spikes = {f.subject for f in findings if f.kind == "spike"}
     span = f"{days[0].key} – {days[-1].key}" if days else "no events"
     generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")

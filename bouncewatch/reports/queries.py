@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from bouncewatch.store.report_views import (
     COMPLAINT_LIMIT_PCT,
-    COUNT_COLUMNS,
     COUNTED_EVENTS,
     HARD_LIMIT_PCT,
     SOFT_LIMIT_PCT,
@@ -43,19 +42,30 @@ class Period:
             params.append(self.until)
         return " AND ".join(terms), params
 
-    def sent_days(self) -> tuple[str, list[str]]:
-        """Condition on `sent.day` for the days this period covers (a partial day counts)."""
-        terms, params = ["1"], []
-        if self.since:
-            terms.append("day >= ?")
-            params.append(self.since[:10])
+    def day_range(self) -> tuple[str | None, str | None]:
+        """The first day the period touches and the day after its last (YYYY-MM-DD)."""
+        first = self.since[:10] if self.since else None
+        end = None
         if self.until:
-            last = self.until[:10]
-            if self.until[10:] in ("", "T00:00:00Z"):
-                terms.append("day < ?")
-            else:
-                terms.append("day <= ?")
-            params.append(last)
+            last = date.fromisoformat(self.until[:10])
+            end = str(last if self.until[10:] in ("", "T00:00:00Z") else last + timedelta(1))
+        return first, end
+
+    def has_day(self, day: str) -> bool:
+        """Whether the period touches `day` (a partial day counts)."""
+        first, end = self.day_range()
+        return (first is None or day >= first) and (end is None or day < end)
+
+    def sent_days(self) -> tuple[str, list[str]]:
+        """Condition on `sent.day` for the days this period touches."""
+        first, end = self.day_range()
+        terms, params = ["1"], []
+        if first:
+            terms.append("day >= ?")
+            params.append(first)
+        if end:
+            terms.append("day < ?")
+            params.append(end)
         return " AND ".join(terms), params
 
 
@@ -131,10 +141,6 @@ class Stats:
         return out
 
 
-def _stats(key: str, row: sqlite3.Row | tuple, sent: int | None = None) -> Stats:
-    return Stats(key, *(int(v or 0) for v in row[: len(COUNT_NAMES)]), sent=sent)
-
-
 def sent_by_day(conn: sqlite3.Connection, period: Period) -> dict[str, int]:
     where, params = period.sent_days()
     sql = f"SELECT day, sum(count) FROM sent WHERE {where} GROUP BY day"
@@ -147,74 +153,35 @@ def sent_by_source(conn: sqlite3.Connection, period: Period) -> dict[str, int]:
     return {source: int(n) for source, n in conn.execute(sql, params)}
 
 
-def by_day(conn: sqlite3.Connection, period: Period, *, fill: bool = True) -> list[Stats]:
-    """One row per day with events or a sent count; with `fill`, the days between get zeros."""
-    where, params = period.where()
-    sql = (
-        f"SELECT {COUNT_COLUMNS}, substr(occurred_at, 1, 10) AS day FROM events"
-        f" WHERE {COUNTED_EVENTS} AND {where} GROUP BY day"
-    )
-    sent = sent_by_day(conn, period)
-    rows = {r[-1]: _stats(r[-1], r) for r in conn.execute(sql, params)}
-    days = set(rows) | set(sent)
-    if fill and days:
-        first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
-        days |= {str(first + timedelta(n)) for n in range((last - first).days + 1)}
-    return [replace(rows.get(d, Stats(d)), sent=sent.get(d)) for d in sorted(days)]
-
-
 def week_of(day: str) -> str:
     """The Monday (YYYY-MM-DD) of the ISO week holding `day`."""
     d = date.fromisoformat(day)
     return str(d - timedelta(d.weekday()))
 
 
+def by_day(conn: sqlite3.Connection, period: Period, *, fill: bool = True) -> list[Stats]:
+    """One row per day with events or a sent count; with `fill`, the days between get zeros."""
+    return Snapshot(conn, period).daily(fill=fill)
+
+
 def by_week(conn: sqlite3.Connection, period: Period) -> list[Stats]:
     """One row per ISO week (keyed by its Monday), summed from the days."""
-    weeks: dict[str, Stats] = {}
-    for day in by_day(conn, period):
-        key = week_of(day.key)
-        weeks[key] = weeks[key] + day if key in weeks else replace(day, key=key)
-    return list(weeks.values())
+    return Snapshot(conn, period).weekly()
 
 
 def by_domain(conn: sqlite3.Connection, period: Period, *, limit: int | None = None) -> list[Stats]:
     """Receiving domains, most bounces first (ties: most complaints, then name)."""
-    where, params = period.where()
-    sql = (
-        f"SELECT {COUNT_COLUMNS}, count(DISTINCT address) FILTER (WHERE event_type = 'bounce'),"
-        f" domain FROM events WHERE {COUNTED_EVENTS} AND {where} GROUP BY domain"
-        " ORDER BY bounces DESC, complaint DESC, domain"
-    )
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [
-        replace(_stats(r[-1], r), addresses=int(r[len(COUNT_NAMES)]))
-        for r in conn.execute(sql, params)
-    ]
+    return Snapshot(conn, period).domains(limit=limit, addresses=True)
 
 
 def by_source(conn: sqlite3.Connection, period: Period) -> list[Stats]:
     """List sources ('' = none named), with messages sent where known; most bounces first."""
-    where, params = period.where()
-    sql = (
-        f"SELECT {COUNT_COLUMNS}, coalesce(list_source, '') AS source FROM events"
-        f" WHERE {COUNTED_EVENTS} AND {where} GROUP BY source"
-    )
-    sent = sent_by_source(conn, period)
-    rows = {r[-1]: _stats(r[-1], r) for r in conn.execute(sql, params)}
-    out = [replace(rows.get(s, Stats(s)), sent=sent.get(s)) for s in set(rows) | set(sent)]
-    return sorted(out, key=lambda s: (-s.bounces, -s.complaint, s.key))
+    return Snapshot(conn, period).sources()
 
 
 def totals(conn: sqlite3.Connection, period: Period) -> Stats:
     """Everything in the period; `sent` is the sum of all sent counts (None if none)."""
-    where, params = period.where()
-    row = conn.execute(
-        f"SELECT {COUNT_COLUMNS} FROM events WHERE {COUNTED_EVENTS} AND {where}", params
-    ).fetchone()
-    sent = sent_by_day(conn, period)
-    return _stats("total", row, sent=sum(sent.values()) if sent else None)
+    return Snapshot(conn, period).totals()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,10 +239,171 @@ def mask_addresses(text: str | None) -> str | None:
 
 def data_span(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
     """First and last `occurred_at` of all events (None, None when there are none)."""
-    row = conn.execute("SELECT min(occurred_at), max(occurred_at) FROM events").fetchone()
+    # two subqueries: each is one index seek, where min() and max() together scan the index
+    row = conn.execute(
+        "SELECT (SELECT min(occurred_at) FROM events), (SELECT max(occurred_at) FROM events)"
+    ).fetchone()
     return row[0], row[1]
 
 
 def iso(moment: datetime) -> str:
     """A datetime as the database's ISO UTC text."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- one scan per kind of bucket, shared by the report, the page and the findings ---------------
+
+
+def _fold(acc: list[int], event_type: str, bounce_type: str, n: int) -> None:
+    """Add `n` events of one type to counts in COUNT_NAMES order (as COUNT_COLUMNS counts)."""
+    if event_type == "bounce" and bounce_type != "complaint":
+        acc[0] += n
+        acc[_TYPE_SLOT.get(bounce_type, 5)] += n
+    if event_type == "complaint" or bounce_type == "complaint":
+        acc[4] += n
+    if event_type == "delayed":
+        acc[6] += n
+
+
+_TYPE_SLOT = {"hard": 1, "soft": 2, "block": 3}
+
+
+def _zero() -> list[int]:
+    return [0] * len(COUNT_NAMES)
+
+
+def _add_into(acc: list[int], other: list[int]) -> None:
+    for i, v in enumerate(other):
+        acc[i] += v
+
+
+class Snapshot:
+    """The counts of one period, each kind computed by a single scan when first asked for.
+
+    `history_days` more days before `since` are read with the days (for the spike baselines),
+    in the same scan: rows carry whether they fall inside the period.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, period: Period, *, history_days: int = 0) -> None:
+        self.conn = conn
+        self.period = period
+        self.history_days = history_days
+        self._cells: dict[tuple[str, str, bool], list[int]] | None = None
+        self._domains: dict[str, list[int]] | None = None
+        self._throttle: dict[str, list[int]] = {}
+        self._sent_days: dict[str, int] | None = None
+
+    @property
+    def wide(self) -> Period:
+        """The period with the history days added before it."""
+        if not self.period.since or not self.history_days:
+            return self.period
+        start = datetime.strptime(self.period.since, "%Y-%m-%dT%H:%M:%SZ")
+        return Period(iso(start - timedelta(self.history_days)), self.period.until)
+
+    def _grid(self) -> dict[tuple[str, str, bool], list[int]]:
+        if self._cells is None:
+            where, params = self.wide.where()
+            inside = "occurred_at >= ?" if self.period.since else "1"
+            sql = (
+                "SELECT substr(occurred_at, 1, 10) AS day, coalesce(list_source, '') AS source,"
+                f" event_type, bounce_type, {inside} AS inside, count(*) FROM events"
+                f" WHERE {COUNTED_EVENTS} AND {where}"
+                " GROUP BY day, source, event_type, bounce_type, inside"
+            )
+            args = [self.period.since] if self.period.since else []
+            cells: dict[tuple[str, str, bool], list[int]] = {}
+            for day, source, etype, btype, is_in, n in self.conn.execute(sql, [*args, *params]):
+                _fold(cells.setdefault((day, source, bool(is_in)), _zero()), etype, btype, n)
+            self._cells = cells
+        return self._cells
+
+    def _sent(self) -> dict[str, int]:
+        if self._sent_days is None:
+            self._sent_days = sent_by_day(self.conn, self.wide)
+        return self._sent_days
+
+    def daily(self, *, fill: bool = True, history: bool = False) -> list[Stats]:
+        """Days of the period (with `history`, also the days before it), with messages sent."""
+        days: dict[str, list[int]] = {}
+        for (day, _source, inside), acc in self._grid().items():
+            if inside or history:
+                _add_into(days.setdefault(day, _zero()), acc)
+        scope = self.wide if history else self.period
+        sent = {d: n for d, n in self._sent().items() if scope.has_day(d)}
+        keys = set(days) | set(sent)
+        if fill and keys:
+            first, last = date.fromisoformat(min(keys)), date.fromisoformat(max(keys))
+            keys |= {str(first + timedelta(n)) for n in range((last - first).days + 1)}
+        return [Stats(d, *days.get(d, _zero()), sent=sent.get(d)) for d in sorted(keys)]
+
+    def weekly(self) -> list[Stats]:
+        weeks: dict[str, Stats] = {}
+        for day in self.daily():
+            key = week_of(day.key)
+            weeks[key] = weeks[key] + day if key in weeks else replace(day, key=key)
+        return list(weeks.values())
+
+    def sources(self) -> list[Stats]:
+        acc: dict[str, list[int]] = {}
+        for (_day, source, inside), counts in self._grid().items():
+            if inside:
+                _add_into(acc.setdefault(source, _zero()), counts)
+        sent = sent_by_source(self.conn, self.period)
+        out = [Stats(s, *acc.get(s, _zero()), sent=sent.get(s)) for s in set(acc) | set(sent)]
+        return sorted(out, key=lambda s: (-s.bounces, -s.complaint, s.key))
+
+    def totals(self) -> Stats:
+        acc = _zero()
+        for (_day, _source, inside), counts in self._grid().items():
+            if inside:
+                _add_into(acc, counts)
+        sent = [n for d, n in self._sent().items() if self.period.has_day(d)]
+        return Stats("total", *acc, sent=sum(sent) if sent else None)
+
+    def _domain_scan(self) -> dict[str, list[int]]:
+        if self._domains is None:
+            where, params = self.period.where()
+            sql = (
+                "SELECT domain, event_type, bounce_type,"
+                " CASE WHEN bounce_type = 'soft' AND reason IN ('rate_limited', 'greylisted')"
+                " THEN reason END AS throttle, count(*)"
+                f" FROM events WHERE {COUNTED_EVENTS} AND {where}"
+                # +domain: scan in table or covering-index order, not through events(domain)
+                # with a table lookup per row
+                " GROUP BY +domain, event_type, bounce_type, throttle"
+            )
+            domains: dict[str, list[int]] = {}
+            for domain, etype, btype, soft_reason, n in self.conn.execute(sql, params):
+                _fold(domains.setdefault(domain, _zero()), etype, btype, n)
+                if etype == "bounce" and btype == "soft":
+                    throttle = self._throttle.setdefault(domain, [0, 0, 0])
+                    throttle[0] += n
+                    if soft_reason == "rate_limited":
+                        throttle[1] += n
+                    elif soft_reason == "greylisted":
+                        throttle[2] += n
+            self._domains = domains
+        return self._domains
+
+    def domains(self, *, limit: int | None = None, addresses: bool = False) -> list[Stats]:
+        """Receiving domains, most bounces first; `addresses` adds distinct bouncing addresses
+        (one more scan)."""
+        rows = sorted(
+            (Stats(d, *acc) for d, acc in self._domain_scan().items()),
+            key=lambda s: (-s.bounces, -s.complaint, s.key),
+        )[: limit or None]
+        if not addresses:
+            return rows
+        where, params = self.period.where()
+        sql = (
+            "SELECT domain, count(DISTINCT address) FROM events"
+            f" WHERE event_type = 'bounce' AND {where} GROUP BY +domain"
+        )
+        distinct = dict(self.conn.execute(sql, params).fetchall())
+        return [replace(r, addresses=int(distinct.get(r.key, 0))) for r in rows]
+
+    def throttling(self) -> dict[str, tuple[int, int, int]]:
+        """domain -> (soft bounces, of which rate_limited, of which greylisted)."""
+        self._domain_scan()
+        return {d: (t[0], t[1], t[2]) for d, t in self._throttle.items()}

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bouncewatch.reports import queries as q
-from bouncewatch.reports.findings import Finding, Thresholds, find_all
+from bouncewatch.reports.findings import Finding, Thresholds, find_all, spike_history_days
 
 BUCKETS = ("day", "week", "domain", "source")
 
@@ -84,21 +84,22 @@ def build_report(
     if by not in BUCKETS:
         raise ValueError(f"--by must be one of {', '.join(BUCKETS)}")
     t = thresholds or Thresholds()
+    snap = q.Snapshot(conn, period, history_days=spike_history_days(t) if findings else 0)
     if by == "day":
-        rows = q.by_day(conn, period)
+        rows = snap.daily()
     elif by == "week":
-        rows = q.by_week(conn, period)
+        rows = snap.weekly()
     elif by == "domain":
-        rows = q.by_domain(conn, period, limit=limit)
+        rows = snap.domains(limit=limit, addresses=True)
     else:
-        rows = q.by_source(conn, period)
+        rows = snap.sources()
     if limit and by != "domain":
         rows = rows[-limit:] if by in ("day", "week") else rows[:limit]
     return Report(
         by=by,
         period=period,
         thresholds=t,
-        totals=q.totals(conn, period),
+        totals=snap.totals(),
         rows=rows,
-        findings=find_all(conn, period, t) if findings else [],
+        findings=find_all(conn, period, t, snapshot=snap) if findings else [],
     )
