@@ -44,7 +44,8 @@ def test_delayed_is_none_whatever_the_code_and_keeps_the_reason_in_the_rule() ->
 
 def test_provider_row_beats_phrases_and_status() -> None:
     text = "550 5.7.1 No such user!"
-    assert classify(r(status="5.7.1", code=550, text=text)).rule == "provider:yandex:NoSuchUser"
+    got = classify(r(status="5.7.1", code=550, text=text, host="mx.yandex.ru"))
+    assert got.rule == "provider:yandex:NoSuchUser"
 
 
 def test_strong_text_beats_the_status_code() -> None:
@@ -75,7 +76,7 @@ def test_bare_reply_codes() -> None:
     assert classify(r(code=550, text="550")).rule == "code:550"
     assert classify(r(code=551)).reason == "user_unknown"
     assert classify(r(code=552)) == Classification("soft", "mailbox_full", "code:552")
-    assert classify(r(code=421, text="421 go away for now")) == Classification(
+    assert classify(r(None, code=421, text="421 go away for now")) == Classification(
         "soft", "system_error", "code:421"
     )
     # a 5xx with words nobody knows is not guessed
@@ -102,13 +103,18 @@ def test_dsn_failed_with_temporary_status_means_the_mta_gave_up() -> None:
     assert got == Classification("soft", "expired", "action:failed:4.2.2:mailbox_full")
     got = classify(r("failed", "4.4.1", None, "connect to mx.example.org: Connection refused"))
     assert got == Classification("soft", "expired", "action:failed:4.4.1:network_error")
+    # Exim gives up with "5.0.0" and the last 4xx reply
+    got = classify(r("failed", "5.0.0", 452, "452 4.2.2 Over quota"))
+    assert got == Classification("soft", "expired", "action:failed:452:mailbox_full")
+    # a specific permanent status wins over the reply code
+    assert classify(r("failed", "5.1.1", 450, "450 user unknown")).reason == "user_unknown"
     # only RFC 3464 DSNs say so explicitly; other formats' actions are inferred
     assert classify(r("failed", "4.2.2", 452, text), kind="bounce").reason == "mailbox_full"
 
 
 def test_an_mta_saying_it_gave_up_beats_the_quoted_last_error() -> None:
     text = "451 4.7.1 Greylisted, please try again later: retry timeout exceeded"
-    got = classify(r("failed", "5.0.0", 451, text))
+    got = classify(r("failed", "5.0.0", 451, text), kind="bounce")
     assert got == Classification("soft", "expired", "text:expired")
 
 

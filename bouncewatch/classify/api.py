@@ -6,9 +6,10 @@ Decision order (the first step that decides wins; the rule string names it):
 2. ``action:delivered|relayed|expanded`` (or a 2.x.x status) -> none/delivered.
 3. ``action:delayed:<reason>`` -> none/delayed whatever the code says; the reason steps 4-9
    would have given is kept in the rule ("action:delayed:greylisted").
-   ``action:failed:<4.x.x>:<reason>`` -> soft/expired, for RFC 3464 DSNs only: "failed" with
-   a temporary status is how an MTA says it gave up retrying (queue lifetime reached); the
-   last attempt's reason stays in the rule ("action:failed:4.2.2:mailbox_full").  Other
+   ``action:failed:<4.x.x|4xx>:<reason>`` -> soft/expired, for RFC 3464 DSNs only: "failed"
+   with a temporary status (or a 4xx reply and no specific status, as Exim's 5.0.0) is how an
+   MTA says it gave up retrying (queue lifetime reached); the last attempt's reason stays in
+   the rule ("action:failed:4.2.2:mailbox_full").  Other
    formats' actions are inferred by their decoders, so they get steps 4-9.
 4. ``text:expired`` -- the MTA says it gave up ("retry timeout exceeded"): the rest of such a
    text only quotes the last attempt, so this beats even the provider rows.
@@ -91,6 +92,19 @@ _BOILERPLATE = re.compile(
 )
 _WORD = re.compile(r"[a-z]{2,}")
 
+#: reply codes inside a text: multi-line continuations ("550-5.7.1 "), and codes quoted
+#: mid-text ("… said: 550 5.1.1 …"); removed before phrases are matched, since they
+#: interrupt the wording ("potential 552-5.7.0 security issue").
+_REPLY_MARKS = re.compile(
+    r"(?:^|(?<= ))[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\b)?|(?<= )[245]\d\d [245]\.\d{1,3}\.\d{1,3}(?= )"
+)
+
+
+def _wording(norm: str) -> str:
+    """The normalised text without the reply codes that interrupt its wording."""
+    text, n = _REPLY_MARKS.subn("", norm)
+    return " ".join(text.split()) if n else norm
+
 
 def _says_nothing(norm: str) -> bool:
     return _WORD.search(_BOILERPLATE.sub(" ", norm)) is None
@@ -104,7 +118,8 @@ def _decide(
     reporting_mta: str | None,
 ) -> tuple[str, str]:
     """(reason, rule) from the failure fields (`norm`: normalised diagnostic): steps 4-9."""
-    text_words = words(norm) if norm else _EMPTY
+    text = _wording(norm) if norm else norm
+    text_words = words(text) if text else _EMPTY
     by_status, last_resort = reason_for_status(status) if status else (None, False)
     context: str | None = None
     status_done = False
@@ -114,11 +129,11 @@ def _decide(
             status_done = True
             if by_status is not None and not last_resort:
                 return by_status, f"status:{status}"
-        if not phrase.search(norm):
+        if not phrase.search(text):
             continue
         if hit.host is not None:
             if context is None:
-                context = f"{remote_mta or ''} {reporting_mta or ''}".lower() + " " + norm
+                context = f"{remote_mta or ''} {reporting_mta or ''}".lower() + " " + text
             if hit.host.search(context) is None:
                 continue
         return hit.reason, hit.rule
@@ -143,6 +158,13 @@ def _extract_codes(text: str) -> tuple[str | None, int | None]:
 
     _extract_codes = extract_codes
     return extract_codes(text)
+
+
+def _gave_up(status: str | None, code: int | None) -> bool:
+    """A failure whose status (or, with no specific status, reply code) is temporary."""
+    if status is not None and not status.endswith(".0.0"):
+        return status.startswith("4.")
+    return (code is not None and 400 <= code < 500) or (status or "").startswith("4.")
 
 
 def _is_temporary(status: str | None, code: int | None) -> bool:
@@ -180,9 +202,10 @@ def _classify(
     reason, rule = _decide(status, code, norm, remote_mta, reporting_mta)
     if act == "delayed":
         return Classification("none", "delayed", f"action:delayed:{reason}")
-    if kind == "dsn" and act == "failed" and status is not None and status.startswith("4."):
+    if kind == "dsn" and act == "failed" and _gave_up(status, code):
         # RFC 3464: "failed" with a temporary status = the MTA gave up retrying
-        return Classification("soft", "expired", f"action:failed:{status}:{reason}")
+        evidence = status if status and status.startswith("4.") else code
+        return Classification("soft", "expired", f"action:failed:{evidence}:{reason}")
     bounce_type = REASONS[reason]
     if bounce_type == "hard" and _is_temporary(status, code):
         bounce_type = "soft"

@@ -156,7 +156,7 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "[DB5PEPF00014B9E.eurprd02.prod.outlook.com 2025-05-12T10:22:31.123Z 08DD8F]",
         MICROSOFT),
     ProviderRule("microsoft", "BannedIP",
-        r"5\.7\.6(?:0[6-9]|[1-3]\d|4\d) access denied, banned sending ip", "blocked", _M,
+        r"access denied, banned sending ip", "blocked", _M,
         "550 5.7.606 Access denied, banned sending IP [203.0.113.25]. To request removal from "
         "this list please visit https://sender.office.com/ and follow the directions. For more "
         "information please go to http://go.microsoft.com/fwlink/?LinkID=526655 AS(1430)"),
@@ -187,7 +187,7 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "Please try again. We have limits for how many messages can be sent per hour and per day. "
         "You can also refer to http://mail.live.com/mail/troubleshooting.aspx#errors."),
     ProviderRule("microsoft", "ServerBusy",
-        r"4\.7\.500 server busy", "rate_limited", _M,
+        r"server busy\. please try again later from", "rate_limited", _M,
         "451 4.7.500 Server busy. Please try again later from [203.0.113.25]. (S77714) "
         "[DM6NAM12FT042.eop-nam12.prod.protection.outlook.com]"),
     ProviderRule("microsoft", "SubmissionQuota",
@@ -332,8 +332,8 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         MAILRU),
     # --- Yandex ---------------------------------------------------------------------------
     ProviderRule("yandex", "NoSuchUser",
-        r"5\.7\.1 no such user", "user_unknown", "Yandex.Mail postmaster",
-        "550 5.7.1 No such user!"),
+        r"no such user!", "user_unknown", "Yandex.Mail postmaster",
+        "550 5.7.1 No such user!", YANDEX),
     ProviderRule("yandex", "PolicyRejectionTarget",
         r"policy rejection on the target address", "mailbox_disabled", "Yandex.Mail postmaster",
         "550 5.7.1 Policy rejection on the target address"),
