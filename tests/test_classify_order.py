@@ -120,3 +120,14 @@ def test_an_mta_saying_it_gave_up_beats_the_quoted_last_error() -> None:
 
 def test_nothing_known() -> None:
     assert classify(r()) == Classification("undetermined", "unknown", "none")
+
+
+def test_reply_codes_inside_a_multi_line_reply_do_not_split_the_wording() -> None:
+    text = (
+        "552-5.7.0 This message was blocked because its content presents a potential "
+        "552-5.7.0 security issue. Please visit 552 5.7.0 https://support.google.com/ - gsmtp"
+    )
+    got = classify(r("failed", "5.7.0", 552, text))
+    assert (got.reason, got.rule) == ("virus", "provider:gmail:BlockedMessage")
+    got = classify(r("failed", None, None, "host mx.example.org said: 550 5.1.1 user unknown"))
+    assert (got.reason, got.rule) == ("user_unknown", "text:user_unknown")
