@@ -161,3 +161,11 @@ def test_an_empty_database_still_makes_a_page(tmp_path: Path):
     text = render_page(conn, q.Period(), now=NOW)
     assert "no events" in text and "Nothing stands out." in text
     assert "Top receiving domains" not in text and "Rates per day" not in text
+
+
+def test_big_numbers_stay_on_one_line_in_the_cards():
+    from bouncewatch.reports.html import _card
+
+    card = _card("Sent", 131_400_000, None, None, "#ccc")
+    assert '<div class="value">131.4 M</div>' in card and 'title="Sent: 131,400,000"' in card
+    assert '<div class="value">9,999,999</div>' in _card("Sent", 9_999_999, None, None, "#ccc")

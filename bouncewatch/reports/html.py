@@ -202,9 +202,12 @@ def _card(label: str, value: int | None, pct: float | None, limit: float | None,
         over = limit is not None and pct >= limit
         note = f" (limit {limit:g}%)" if limit is not None else ""
         rate = f'<div class="rate{" over" if over else ""}">{pct:.2f}% of sent{note}</div>'
+    shown = _n(value)
+    if value is not None and value >= 10_000_000:  # keep the card's number on one line
+        shown = f"{value / 1e6:,.1f} M"
     return (
-        f'<div class="card" style="border-top-color:{color}"><div class="label">{label}</div>'
-        f'<div class="value">{_n(value)}</div>{rate}</div>'
+        f'<div class="card" style="border-top-color:{color}" title="{label}: {_n(value)}">'
+        f'<div class="label">{label}</div><div class="value">{shown}</div>{rate}</div>'
     )
 
 
