@@ -17,12 +17,13 @@ from bouncewatch.model import (
 )
 from bouncewatch.parse import registry, verp
 from bouncewatch.parse.mime import (
-    addresses,
-    header,
+    address_list,
+    decode_words,
     human_text,
     iso_date,
     looks_like_bounce,
     original_headers,
+    pick_headers,
 )
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
 
@@ -71,19 +72,22 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
     results = tuple(
         RecipientResult(r, classify(r, kind=kind, reporting_mta=reporting_mta)) for r in reports
     )
+    wanted = {"message-id", "subject", "date", *(h.lower() for h in options.list_source_headers)}
+    own = pick_headers(msg, wanted)
     original = original_headers(msg) if kind != "not_bounce" else None
+    theirs = pick_headers(original, {"message-id", "to", *wanted}) if original is not None else {}
     return ParseResult(
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
         recipients=results,
-        message_id=header(msg, "Message-ID"),
-        subject=header(msg, "Subject"),
-        date=iso_date(str(msg.get("Date", "")) or None),
+        message_id=_first(own, "message-id"),
+        subject=_first(own, "subject"),
+        date=iso_date(own["date"][0]) if "date" in own else None,
         reporting_mta=reporting_mta,
         arrival_date=found.arrival_date if found is not None else None,
-        original_message_id=header(original, "Message-ID") if original is not None else None,
-        original_to=tuple(addresses(original, "To")) if original is not None else (),
-        list_source=_list_source(original, msg, options) if kind != "not_bounce" else None,
+        original_message_id=_first(theirs, "message-id"),
+        original_to=tuple(address_list(theirs.get("to", ()))),
+        list_source=_list_source(theirs, own, options) if kind != "not_bounce" else None,
         feedback_type=found.feedback_type if found is not None else None,
         error="; ".join(errors) or None,
         extra=dict(found.extra) if found is not None else {},
@@ -106,12 +110,19 @@ def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
     return RecipientReport(address, action, status, extract_reply_code(text), None)
 
 
-def _list_source(original: Message | None, msg: Message, options: ParseOptions) -> str | None:
-    for source in (original, msg):
-        if source is None:
-            continue
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return decode_words(values[0]) if values else None
+
+
+def _list_source(
+    original: dict[str, list[str]], own: dict[str, list[str]], options: ParseOptions
+) -> str | None:
+    """The first list-source header found, in the returned message's headers, then in the
+    bounce's own (List-Id reduced to the id between angle brackets)."""
+    for source in (original, own):
         for name in options.list_source_headers:
-            value = header(source, name)
+            value = _first(source, name.lower())
             if value:
                 if name.lower() == "list-id":
                     m = _LIST_ID_RE.search(value)

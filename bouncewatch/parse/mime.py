@@ -282,9 +282,23 @@ _ANGLE_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 _BARE_ADDR_RE = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
 
 
+def pick_headers(msg: Message, names: set[str]) -> dict[str, list[str]]:
+    """The raw values of the headers in `names` (lower case), in one pass over the message."""
+    out: dict[str, list[str]] = {}
+    for k, v in msg.raw_items():
+        lk = k.lower()
+        if lk in names and isinstance(v, str):
+            out.setdefault(lk, []).append(v)
+    return out
+
+
 def addresses(msg: Message, name: str) -> list[str]:
     """The bare addresses in every occurrence of header `name`."""
-    values = raw_all(msg, name)
+    return address_list(raw_all(msg, name))
+
+
+def address_list(values: list[str] | tuple[str, ...]) -> list[str]:
+    """The bare addresses in raw address-header values."""
     if not values:
         return []
     joined = unescape(",".join(values))
@@ -335,8 +349,11 @@ def iso_date(value: str | None) -> str | None:
         offset = 0
         if m.group(7):
             offset = (int(m.group(8)) * 60 + int(m.group(9))) * (-1 if m.group(7) == "-" else 1)
+        second = int(m.group(6) or 0)
+        if offset == 0 and day <= 28 and hour < 24 and minute < 60 and second < 60:
+            return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
         try:
-            dt = datetime(year, month, day, hour, minute, int(m.group(6) or 0), tzinfo=UTC)
+            dt = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             dt -= timedelta(minutes=offset)
             return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
         except (ValueError, OverflowError):

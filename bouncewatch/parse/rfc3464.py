@@ -161,8 +161,14 @@ def _needs_recovery(r: RecipientReport) -> bool:
         is_generic_status(r.status)
         or not r.diagnostic
         or extract_status(r.diagnostic) is None
-        or _MULTILINE_RE.match(r.diagnostic) is not None
+        or _incomplete(r.diagnostic)
     )
+
+
+def _incomplete(diag: str | None) -> bool:
+    """A multi-line reply cut after its first line: "550-5.7.26 …" with no "550 " line."""
+    m = _MULTILINE_RE.match(diag or "")
+    return m is not None and f"{m.group(1)} " not in (diag or "")[4:]
 
 
 #: "550-5.7.26 …": the first line of a multi-line reply (Sendmail keeps only that one)
@@ -243,7 +249,7 @@ def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[Rec
             out.append(r)
             continue
         fixed = None
-        if r.diagnostic and _MULTILINE_RE.match(r.diagnostic):
+        if _incomplete(r.diagnostic):
             fixed = next((c for c in map(partial(_completed, r), texts) if c is not None), None)
             out.append(fixed or r)
             continue
