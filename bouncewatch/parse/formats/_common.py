@@ -328,3 +328,19 @@ def join_reply(lines: list[str]) -> str:
         else:
             parts.append(m.group(4))
     return " ".join(p for p in parts if p)
+
+
+def server_reply(lines: list[str], start: int) -> str | None:
+    """The server's reply in a session transcript: the "<<< " lines from `start` on (a
+    multi-line reply joined), or None when another command or session comes first."""
+    for i in range(start, len(lines)):
+        if lines[i].startswith("<<< "):
+            block = []
+            for line in lines[i:]:
+                if not line.startswith("<<< "):
+                    break
+                block.append(line[4:])
+            return join_reply(block)
+        if lines[i].startswith((">>> ", "... ")):
+            return None
+    return None

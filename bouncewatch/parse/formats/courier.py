@@ -25,9 +25,9 @@ from bouncewatch.parse.formats._common import (
     address_blocks,
     between,
     body_text,
-    join_reply,
     message_info,
     report,
+    server_reply,
     unique,
 )
 
@@ -59,8 +59,9 @@ class CourierDetector:
         recipients = []
         for address, block in address_blocks(section):
             host = _HOST_RE.search(block)
-            replies = [ln[4:] for ln in block.split("\n") if ln.startswith("<<< ")]
-            diagnostic = join_reply(replies) if replies else _HOST_RE.sub("", block)
+            lines = block.split("\n")
+            first = next((i for i, ln in enumerate(lines) if ln.startswith("<<< ")), len(lines))
+            diagnostic = server_reply(lines, first) or _HOST_RE.sub("", block)
             recipients.append(
                 report(address, action, diagnostic, remote_mta=host and host.group(1).lower())
             )

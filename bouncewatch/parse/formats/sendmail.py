@@ -3,7 +3,6 @@
        ----- The following addresses had permanent fatal errors -----
     <nobody@example.org>
         (reason: 550 5.1.1 <nobody@example.org>... User unknown)
-
        ----- Transcript of session follows -----
     ... while talking to mx.example.org.:
     >>> RCPT To:<nobody@example.org>
@@ -28,6 +27,7 @@ from bouncewatch.parse.formats._common import (
     remote_host,
     report,
     sender_host,
+    server_reply,
     unique,
 )
 from bouncewatch.parse.mime import iso_date
@@ -45,23 +45,9 @@ _REASON_RE = re.compile(r"^\s+\(reason: (.*)\)\s*$", re.M)
 _RECEIVED_AT_RE = re.compile(r"The original message was received at (.+)")
 _DEFERRED_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\.\.\. ", re.M)
 _EXPIRED_RE = re.compile(r"^Message could not be delivered for .+$", re.M)
+_OWN_RE = re.compile(r"^[245][0-9][0-9] ([245]\.[0-9]+\.[0-9]+) <?(" + ADDR_RE.pattern + ")", re.M)
 _CODE_LINE_RE = re.compile(r"^[245][0-9][0-9][ -]")
 _WITH_HOST_RE = re.compile(r"\b(?:with|by) ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
-
-
-def _reply(lines: list[str], start: int) -> str | None:
-    """The server reply ("<<< " lines, multi-line replies joined) from `start` on."""
-    for i in range(start, len(lines)):
-        if lines[i].startswith("<<< "):
-            block = []
-            for line in lines[i:]:
-                if not line.startswith("<<< "):
-                    break
-                block.append(line[4:])
-            return join_reply(block)
-        if lines[i].startswith((">>> ", "... ")):
-            return None
-    return None
 
 
 def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | None]:
@@ -73,7 +59,7 @@ def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | N
         if line.startswith("... while talking to"):
             host = remote_host(line) or host
         elif line.startswith(">>> ") and low in line.lower():
-            reply = _reply(lines, i + 1)
+            reply = server_reply(lines, i + 1)
             if reply:
                 return reply, host
         elif low in line.lower() and ("... " in line or "Deferred:" in line):
@@ -87,16 +73,14 @@ def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | N
         if line.startswith("... while talking to"):
             host = remote_host(line)
         elif line.startswith("<<< "):
-            return _reply(lines, i), host
+            return server_reply(lines, i), host
     return None, None
 
 
 def _own_status(address: str, transcript: str) -> str | None:
     """The status sendmail itself gave `address` ("550 5.1.1 <addr>... User unknown")."""
-    m = re.search(
-        r"^[245][0-9][0-9] ([245]\.[0-9]+\.[0-9]+) <?" + re.escape(address), transcript, re.M | re.I
-    )
-    return m.group(1) if m else None
+    low = address.lower()
+    return next((m[1] for m in _OWN_RE.finditer(transcript) if m[2].lower() == low), None)
 
 
 def _successes(section: str, transcript: str) -> list[RecipientReport]:
@@ -124,7 +108,7 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
         matches = list(_DEFERRED_RE.finditer(transcript))
     tlines = transcript.split("\n")
     replies = [
-        _reply(tlines, i)
+        server_reply(tlines, i)
         for i, line in enumerate(tlines)
         if line.startswith("<<< ") and (i == 0 or not tlines[i - 1].startswith("<<< "))
     ]
