@@ -198,3 +198,21 @@ def test_report_html_option_writes_the_page(db: Path, tmp_path: Path):
     assert code == 0 and f"wrote {page}" in err
     text = page.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "throttle.example.org" in text
+
+
+def test_rate_limits_move_the_marks_everywhere(db: Path):
+    code, out, _ = run(
+        "report", "--db", str(db), "--by", "source", "--csv", "--threshold", "hard_limit_pct=1"
+    )
+    assert code == 0
+    rows = {r["source"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["newsletter"]["over"] == "hard;complaint"  # 1.34 % is over 1 %
+    code, out, _ = run(
+        "report", "--db", str(db), "--by", "source", "--threshold", "hard_limit_pct=1"
+    )
+    assert "1.34%!" in out and "hard 1%" in out
+    data = json.loads(
+        run("report", "--db", str(db), "--json", "--threshold", "hard_limit_pct=1")[1]
+    )
+    assert data["totals"]["over"] == ["hard", "complaint"]
+    assert "hard" in {f["subject"] for f in data["findings"] if f["kind"] == "rate_over"}

@@ -53,6 +53,11 @@ class Thresholds:
     reengage_min_soft: int = 3
     reengage_list: int = 50  # addresses listed in the evidence
 
+    @property
+    def limits(self) -> tuple[float, float, float]:
+        """(hard, soft, complaint) rate limits, percent of messages sent."""
+        return (self.hard_limit_pct, self.soft_limit_pct, self.complaint_limit_pct)
+
     @classmethod
     def with_overrides(cls, pairs: dict[str, str]) -> Thresholds:
         """Copy of the defaults with NAME=VALUE strings applied; unknown names raise ValueError."""

@@ -110,13 +110,13 @@ class Stats:
 
     @property
     def over(self) -> tuple[str, ...]:
-        """Which sender thresholds this bucket breaks: 'hard', 'soft', 'complaint'."""
+        """Which sender thresholds (the defaults) this bucket breaks."""
+        return self.over_limits(HARD_LIMIT_PCT, SOFT_LIMIT_PCT, COMPLAINT_LIMIT_PCT)
+
+    def over_limits(self, hard: float, soft: float, complaint: float) -> tuple[str, ...]:
+        """Which of 'hard', 'soft', 'complaint' reach their limit (percent of sent)."""
         out = []
-        for name, limit in (
-            ("hard", HARD_LIMIT_PCT),
-            ("soft", SOFT_LIMIT_PCT),
-            ("complaint", COMPLAINT_LIMIT_PCT),
-        ):
+        for name, limit in (("hard", hard), ("soft", soft), ("complaint", complaint)):
             value = self.pct(getattr(self, name))
             if value is not None and value >= limit:
                 out.append(name)
@@ -131,13 +131,14 @@ class Stats:
         values = {n: getattr(self, n) + getattr(other, n) for n in COUNT_NAMES}
         return replace(self, sent=sent, **values)
 
-    def as_dict(self) -> dict[str, object]:
-        """Plain dict with counts, rates (rounded percent) and broken thresholds."""
+    def as_dict(self, limits: tuple[float, float, float] | None = None) -> dict[str, object]:
+        """Plain dict with counts, rates (rounded percent) and the thresholds broken (against
+        `limits` = hard, soft, complaint percent; default: the usual ones)."""
         out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in ("hard", "soft", "block", "complaint"):
             value = self.pct(getattr(self, name))
             out[f"{name}_pct"] = None if value is None else round(value, 3)
-        out["over"] = list(self.over)
+        out["over"] = list(self.over_limits(*limits) if limits else self.over)
         return out
 
 

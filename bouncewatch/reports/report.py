@@ -56,14 +56,14 @@ class Report:
             "since": self.period.since,
             "until": self.period.until,
             "thresholds": asdict(self.thresholds),
-            "totals": self.totals.as_dict(),
+            "totals": self.totals.as_dict(self.thresholds.limits),
             "rows": [self._row(r) for r in self.rows],
             "findings": [f.as_dict() for f in self.findings],
         }
 
     def _row(self, stats: q.Stats) -> dict[str, Any]:
         """A row keyed by its bucket name ("day": …, "domain": …)."""
-        d = stats.as_dict()
+        d = stats.as_dict(self.thresholds.limits)
         out: dict[str, Any] = {self.by: d.pop("key")}
         if self.by != "domain":
             d.pop("addresses")

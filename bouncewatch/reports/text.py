@@ -30,11 +30,11 @@ CSV_COLUMNS = (
 )
 
 
-def _pct(stats: Stats, name: str) -> str:
+def _pct(stats: Stats, name: str, limits: tuple[float, float, float]) -> str:
     value = stats.pct(getattr(stats, name))
     if value is None:
         return "-"
-    mark = OVER_MARK if name in stats.over else ""
+    mark = OVER_MARK if name in stats.over_limits(*limits) else ""
     return f"{value:.2f}%{mark}"
 
 
@@ -53,7 +53,8 @@ def render_table(report: Report) -> str:
         out += [_num(s.complaint), _num(s.undetermined)]
         if domain:
             return [*out, _num(s.addresses)]
-        return out + [_pct(s, n) for n in ("hard", "soft", "block", "complaint")]
+        limits = report.thresholds.limits
+        return out + [_pct(s, n, limits) for n in ("hard", "soft", "block", "complaint")]
 
     body = [cells(s, s.key if s.key or report.by != "source" else "(none)") for s in report.rows]
     total = cells(report.totals, "total")
@@ -114,7 +115,7 @@ def render_csv(report: Report) -> str:
     writer.writerow([report.by, *CSV_COLUMNS, *extra])
     for row in report.rows:
         d = row.as_dict()
-        d["over"] = ";".join(row.over)
+        d["over"] = ";".join(row.over_limits(*report.thresholds.limits))
         writer.writerow([row.key, *("" if d[c] is None else d[c] for c in (*CSV_COLUMNS, *extra))])
     return buf.getvalue()
 
