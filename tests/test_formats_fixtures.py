@@ -58,12 +58,15 @@ def case_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-def check_recipients(found: Detection, expect: dict) -> None:
+def check_recipients(found: Detection, expect: dict, text_only: bool = False) -> None:
+    """Compare decoded recipients with the expectation.  `text_only`: the pipeline reads this
+    message's DSN part first, so fields only that part carries (the remote host Gmail
+    doesn't name in its text, say) are compared only when the text decoder found them."""
     got = found.recipients
     assert [r.address for r in got] == [w["address"] for w in expect["recipients"]]
     for r, w in zip(got, expect["recipients"], strict=True):
         for key in ("action", "status", "smtp_code", "remote_mta", "diagnostic"):
-            if key in w:
+            if key in w and not (text_only and getattr(r, key) is None):
                 assert getattr(r, key) == w[key], f"{r.address}: {key}"
         if "diagnostic_contains" in w:
             assert w["diagnostic_contains"] in (r.diagnostic or ""), r.address
@@ -76,7 +79,7 @@ def test_decoder_reads_its_fixture(path: Path, ending: str) -> None:
     owner = BY_NAME[FOLDERS[path.parent.name]]
     found = owner.detect(load(path, ENDINGS[ending]))
     assert found is not None, f"{owner.name} did not recognise {path.name}"
-    check_recipients(found, expect)
+    check_recipients(found, expect, text_only=expect.get("detector") != owner.name)
     if expect.get("detector") == owner.name:
         assert found.kind == expect["kind"]
         if "feedback_type" in expect:
