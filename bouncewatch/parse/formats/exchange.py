@@ -50,6 +50,7 @@ _GEN_RE = re.compile(r"Generating server: ([\w.-]+)")
 _RETURNED_RE = re.compile(r"returned '(.*)'")
 _SERVER_AT_RE = re.compile(r"Server at ([\w.-]+)")
 _HASH_RE = re.compile(r"^(?:([\w.-]+) )?#(\d{3}[ -].*?)\s*##\s*$")
+_MAPI_RE = re.compile(r"#<\s*(?:[\w.-]+ )?#([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*?))?>\s*#SMTP#")
 _X400_RE = re.compile(r"<([\w.-]+) #([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*))?>\s*$")
 
 
@@ -76,6 +77,10 @@ def _admin_recipient(address: str, lines: list[str], action: str) -> RecipientRe
         m = _HASH_RE.match(line)
         if m:
             return report(address, action, m.group(2), remote_mta=m.group(1) and m.group(1).lower())
+        m = _MAPI_RE.search(line)
+        if m:  # as Outlook renders it: "#< #5.1.1 smtp;550 5.1.1 …> #SMTP#"
+            smtp = (m.group(2) or "").strip()
+            return report(address, action, smtp or line, status=extract_status(smtp) or m.group(1))
     returned = [m.group(1) for ln in lines if (m := _RETURNED_RE.search(ln))]
     if returned:
         at = [m.group(1) for ln in lines if (m := _SERVER_AT_RE.search(ln))]

@@ -48,7 +48,7 @@ class YahooDetector:
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
-        if info.subject not in _SUBJECTS or not _from_yahoo(info):
+        if not info.subject.startswith(_SUBJECTS) or not _from_yahoo(info):
             return None
         text = body_text(msg)
         for marker in _STARTS:
