@@ -64,7 +64,7 @@ class QmailDetector:
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
-        if not info.daemon and "failure notice" not in info.subject:
+        if not info.daemon and not info.subject.startswith("failure notice"):
             return None
         text = body_text(msg)
         start = -1
