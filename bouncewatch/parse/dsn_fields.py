@@ -27,54 +27,53 @@ PER_MESSAGE = frozenset(
 )
 #: a field that opens a recipient group when the current group already has it
 _STARTS_RECIPIENT = ("original-recipient", "final-recipient")
-_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+
+
+#: one field with its folded continuation lines
+_FIELD_BLOCK_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.M)
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+
+Block = list[tuple[str, str]]
+
+
+def text_blocks(text: str) -> list[Block]:
+    """The blank-line separated blocks of a status text as (lower-case name, value) pairs;
+    lines that are not fields (garbage, broken folding) are skipped."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [
+        [(m.group(1).lower(), m.group(2)) for m in _FIELD_BLOCK_RE.finditer(chunk)]
+        for chunk in _BLANK_LINE_RE.split(text)
+    ]
 
 
 def parse_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     """(per-message fields, per-recipient groups) out of a delivery-status text."""
+    return parse_blocks(text_blocks(text))
+
+
+def parse_blocks(blocks: list[Block]) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """(per-message fields, per-recipient groups) out of field blocks.  A block holding
+    several recipients (no blank line between them) is split where a recipient's field
+    repeats; per-message fields are taken wherever they appear (first value wins)."""
     message: dict[str, str] = {}
     groups: list[dict[str, str]] = []
-    current: dict[str, str] = {}
-    last: tuple[dict[str, str], str] | None = None
-
-    def close() -> None:
-        nonlocal current
+    for block in blocks:
+        current: dict[str, str] = {}
+        for name, value in block:
+            if name in PER_MESSAGE:
+                if current:  # a second DSN block inside the same part: new group
+                    groups.append(current)
+                    current = {}
+                message.setdefault(name, value.strip())
+                continue
+            if _opens_group(name, current):
+                groups.append(current)
+                current = {}
+            if name not in current:  # a repeated free field: keep the first
+                current[name] = value.strip()
         if current:
             groups.append(current)
-        current = {}
-
-    for line in text.splitlines():
-        if not line.strip():
-            close()
-            last = None
-            continue
-        if line[0] in " \t":
-            if last is not None:
-                target, name = last
-                target[name] = f"{target[name]} {line.strip()}"
-            continue
-        m = _FIELD_RE.match(line)
-        if m is None:
-            last = None
-            continue
-        name, value = m.group(1).lower(), m.group(2).strip()
-        if name in PER_MESSAGE and not current:
-            message.setdefault(name, value)
-            last = (message, name) if message.get(name) == value else None
-            continue
-        if name in PER_MESSAGE:  # a second DSN block inside the same part: new group
-            close()
-            message.setdefault(name, value)
-            last = None
-            continue
-        if _opens_group(name, current):
-            close()
-        if name in current:  # repeated free field: keep the first
-            last = None
-            continue
-        current[name] = value
-        last = (current, name)
-    close()
     return message, [g for g in groups if _is_recipient(g)]
 
 

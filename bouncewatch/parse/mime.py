@@ -226,6 +226,26 @@ def container_text(part: Message) -> str:
     return unescape(text)
 
 
+def status_blocks(part: Message) -> list[list[tuple[str, str]]] | None:
+    """The blocks of a message/*-status part as (lower-case name, raw value) pairs, straight
+    from what the stdlib parser made of them; None when the part needs reading as text
+    (transfer-encoded, or a block with lines that were not fields)."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return None
+    cte = part.get("content-transfer-encoding")
+    if cte is not None and str(cte).strip().lower() in ("base64", "quoted-printable"):
+        return None
+    blocks = []
+    for block in payload:
+        if not isinstance(block, Message) or block.defects or _block_body(block).strip():
+            return None
+        blocks.append(
+            [(k.lower(), unescape(v)) for k, v in block.raw_items() if isinstance(v, str)]
+        )
+    return blocks
+
+
 def _block_body(block: Message) -> str:
     # get_payload() would turn 8-bit bytes into U+FFFD; decode=True hands back the raw bytes
     if block.is_multipart():

@@ -16,8 +16,22 @@ from functools import partial
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.dsn_fields import clean_address, clean_host, parse_fields, strip_type
-from bouncewatch.parse.mime import container_text, human_texts, iso_date, part_text, typed_parts
+from bouncewatch.parse.dsn_fields import (
+    Block,
+    clean_address,
+    clean_host,
+    parse_blocks,
+    strip_type,
+    text_blocks,
+)
+from bouncewatch.parse.mime import (
+    container_text,
+    human_texts,
+    iso_date,
+    part_text,
+    status_blocks,
+    typed_parts,
+)
 from bouncewatch.parse.text import (
     explanation_after,
     extract_reply_code,
@@ -43,30 +57,28 @@ class RFC3464:
     def detect(self, msg: Message) -> Detection | None:
         if not msg.is_multipart():
             if msg.get_content_type() in _STATUS_PART_TYPES:
-                return self._decode(msg, [container_text(msg)])
+                return self._decode(msg, _blocks(msg))
             return None
-        texts = [container_text(p) for ctype, p in typed_parts(msg) if ctype in _STATUS_PART_TYPES]
-        if not texts and _is_report(msg):
+        blocks = [
+            b for ctype, p in typed_parts(msg) if ctype in _STATUS_PART_TYPES for b in _blocks(p)
+        ]
+        if not blocks and _is_report(msg):
             # report-type=delivery-status but the status part is mislabelled (text/plain)
-            texts = [
-                t
+            blocks = [
+                b
                 for p in msg.get_payload()[1:2]
                 if isinstance(p, Message) and not p.is_multipart()
                 for t in [part_text(p)]
                 if _FIELD_HINT_RE.search(t)
+                for b in text_blocks(t)
             ]
-        if not texts:
+        if not blocks:
             return None
-        return self._decode(msg, texts)
+        return self._decode(msg, blocks)
 
-    def _decode(self, msg: Message, texts: list[str]) -> Detection | None:
-        per_message: dict[str, str] = {}
-        reports: list[RecipientReport] = []
-        for text in texts:
-            fields, groups = parse_fields(text)
-            for k, v in fields.items():
-                per_message.setdefault(k, v)
-            reports.extend(r for r in (_recipient(g) for g in groups) if r is not None)
+    def _decode(self, msg: Message, blocks: list[Block]) -> Detection | None:
+        per_message, groups = parse_blocks(blocks)
+        reports = [r for r in (_recipient(g) for g in groups) if r is not None]
         reports = merge_duplicates(reports)
         if any(_needs_recovery(r) for r in reports):
             reports = _recover_from_text(msg, reports)
@@ -76,6 +88,12 @@ class RFC3464:
             reporting_mta=clean_host(per_message.get("reporting-mta")),
             arrival_date=iso_date(per_message.get("arrival-date")),
         )
+
+
+def _blocks(part: Message) -> list[Block]:
+    """A status part's field blocks: as the stdlib parsed them, or re-read from its text."""
+    blocks = status_blocks(part)
+    return blocks if blocks is not None else text_blocks(container_text(part))
 
 
 def _is_report(msg: Message) -> bool:
