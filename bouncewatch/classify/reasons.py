@@ -13,7 +13,8 @@ Everything the classifier knows about a reason lives here, in one place:
 - ``STRONG_PHRASES``: specific wording, as ``(reason, patterns)`` tiers in a FIXED order --
   the first tier holding a matching pattern decides, and it beats the status code;
 - ``WEAK_PHRASES``: generic wording ("blocked", "rejected", "try again later"), consulted
-  only after the status table has had its say.
+  only after the status table has had its say.  A bare "try again later" is read as
+  greylisting (soft), as most greylisting implementations word it so.
 
 Why this order: texts naming a *temporary* condition come first because their senders often
 add alarming words ("temporarily deferred due to unexpected volume or user complaints" is
@@ -330,9 +331,15 @@ _BLOCKED_WEAK = (
     r"administrative prohibition", r"prohibited", r"denied",
 )
 
+#: a bare "try again later" is how most greylisting implementations word their refusal
+_GREYLISTED_WEAK = (
+    r"try again later", r"please try later", r"try later", r"please retry later",
+    r"retry later", r"please come back later",
+)
+
 _SYSTEM_ERROR_WEAK = (
     r"temporary failure", r"temporarily unavailable", r"service unavailable",
-    r"service not available", r"try again later", r"please try later", r"temporary error",
+    r"service not available", r"temporary error",
     r"delivery temporarily suspended", r"requested action aborted", r"transient", r"deferred",
 )
 
@@ -371,6 +378,7 @@ STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: weak tier: consulted after the status table, before the last-resort statuses.
 WEAK_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("blocked", _BLOCKED_WEAK),
+    ("greylisted", _GREYLISTED_WEAK),
     ("system_error", _SYSTEM_ERROR_WEAK),
     ("policy", _POLICY),
 )
