@@ -117,7 +117,7 @@ class MailboxWorker(threading.Thread):
         self.mailbox = mailbox
         self.settings = settings
         self.owner = daemon
-        self.credentials = credentials_for(mailbox)
+        credentials_for(mailbox)  # unreadable now: a configuration error at start
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self.backoff = Backoff()
@@ -156,6 +156,8 @@ class MailboxWorker(threading.Thread):
                     return
                 except (SourceError, IMAPClientError, *CONNECTION_ERRORS) as exc:
                     self._pause("connection_lost", exc)
+                except ConfigError as exc:  # e.g. a token file being rewritten right now
+                    self._pause("credentials_unreadable", exc)
                 except Exception as exc:  # never let one bad moment end the daemon
                     log.exception(
                         "worker_error mailbox=%s error=%s", self.mailbox.name, describe(exc)
@@ -183,8 +185,11 @@ class MailboxWorker(threading.Thread):
             self.stop_event.wait(min(1.0, max(0.0, deadline - time.monotonic())))
 
     def _session(self, store: Store) -> None:
+        # read at every connection: OAuth2 access tokens expire and are refreshed in their
+        # file by another program; a password file may be rotated
+        credentials = credentials_for(self.mailbox)
         folder = open_folder(
-            self.mailbox, self.credentials, max_bytes=self.settings.schedule.max_message_bytes
+            self.mailbox, credentials, max_bytes=self.settings.schedule.max_message_bytes
         )
         folder.batch_count = self.settings.schedule.batch_size
         log.info(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bouncewatch.errors import StoreError
+from bouncewatch.logging_setup import kv
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.parse import parse_message
 from bouncewatch.sources.imap import ImapFolder
@@ -193,7 +194,7 @@ def _record_one(
             "record_failed mailbox=%s uid=%d error=%s action=left_in_mailbox",
             stats.mailbox,
             raw.uid,
-            f"{type(exc).__name__}:{exc}".replace(" ", "_")[:200],
+            kv(f"{type(exc).__name__}: {exc}"[:200]),
         )
         return
     assert raw.uid is not None
@@ -207,7 +208,7 @@ def _record_one(
                 raw.uid,
                 outcome.outcome,
                 result.kind,
-                (result.error or "-").replace(" ", "_")[:120],
+                kv((result.error or "-")[:200]),
             )
     else:
         processed.append(raw.uid)

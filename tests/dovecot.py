@@ -16,7 +16,10 @@ the ports and the CA file, and runs until SIGTERM / SIGINT.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -108,6 +111,21 @@ class Dovecot:
                 capture_output=True,
             )  # fmt: skip
         self.users_dir.mkdir(exist_ok=True)
+        # XOAUTH2 / OAUTHBEARER: access tokens are JWTs signed with a per-server HS256 key and
+        # validated locally by Dovecot (no identity provider needed)
+        keydir = self.root / "keys" / "default" / "HS256"
+        keydir.mkdir(parents=True, exist_ok=True)
+        if not (keydir / "default").exists():
+            (keydir / "default").write_text(base64.b64encode(os.urandom(32)).decode())
+        for path in (self.root / "keys", keydir.parent, keydir):
+            os.chmod(path, 0o755)
+        os.chmod(keydir / "default", 0o644)
+        self._jwt_key = base64.b64decode((keydir / "default").read_text())
+        (self.root / "oauth2.conf.ext").write_text(
+            f"introspection_mode = local\n"
+            f"local_validation_key_dict = fs:posix:prefix={self.root}/keys/\n"
+            f"username_attribute = email\n"
+        )
         self.conf.write_text(
             f"""\
 base_dir = {self.root}/run
@@ -124,9 +142,14 @@ default_internal_group = {internal_group}
 default_login_user = {login_user}
 mail_location = maildir:~/Maildir
 mail_fsync = never
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 disable_plaintext_auth = no
 imap_idle_notify_interval = 2 mins
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {self.root}/oauth2.conf.ext
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {self.users_dir}/%u
@@ -172,6 +195,17 @@ local 127.0.0.3 {{
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         return User(name, password)
+
+    def oauth2_token(self, user: str, lifetime: int = 3600) -> str:
+        """An OAuth2 access token (a JWT) this server accepts for `user`; a negative
+        `lifetime` gives one that has already expired."""
+        now = int(time.time())
+        claims = {"email": user, "sub": user, "iat": now - 60, "nbf": now - 60,
+                  "exp": now + lifetime}  # fmt: skip
+        head = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        body = _b64url(json.dumps(claims).encode())
+        sig = hmac.new(self._jwt_key, f"{head}.{body}".encode(), hashlib.sha256).digest()
+        return f"{head}.{body}.{_b64url(sig)}"
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -265,6 +299,10 @@ local 127.0.0.3 {{
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _group_name(gid: int) -> str:

@@ -164,3 +164,36 @@ def test_configuration_error_exits_78(tmp_path: Path) -> None:
     config.write_text('[schedule]\npoll_interval = "1m"\n')  # valid, but nothing to watch
     proc = run_once(config)
     assert proc.returncode == 78 and "no [[mailbox]]" in proc.stderr
+
+
+def _xoauth2_config(imap_account: ImapAccount, db: Path, token: str) -> Path:
+    token_file = imap_account.workdir / "oauth2-token"
+    token_file.write_text(token + "\n")
+    config = imap_account.config_toml(
+        db, mailbox={"auth": "xoauth2", "oauth2_token_file": str(token_file)}
+    )
+    config.write_text("\n".join(
+        line for line in config.read_text().splitlines() if not line.startswith("password_file")
+    ))  # fmt: skip
+    return config
+
+
+def test_xoauth2_with_a_token_file(imap_account: ImapAccount, tmp_path: Path) -> None:
+    imap_account.append(synthetic_bounces(2, "oauth"))
+    db = tmp_path / "bw.db"
+    token = imap_account.server.oauth2_token(imap_account.user)
+    proc = run_once(_xoauth2_config(imap_account, db, token))
+    assert proc.returncode == 0, proc.stderr
+    assert db_count(db, "SELECT count(*) FROM messages") == 2
+    assert imap_account.count("INBOX") == 0
+    assert token not in proc.stderr
+
+
+def test_xoauth2_expired_token_exits_77(imap_account: ImapAccount, tmp_path: Path) -> None:
+    imap_account.append(synthetic_bounces(1, "oauthx"))
+    db = tmp_path / "bw.db"
+    token = imap_account.server.oauth2_token(imap_account.user, lifetime=-600)
+    proc = run_once(_xoauth2_config(imap_account, db, token))
+    assert proc.returncode == 77
+    assert "authentication_failed" in proc.stderr and token not in proc.stderr
+    assert imap_account.count("INBOX") == 1

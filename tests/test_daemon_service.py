@@ -221,3 +221,22 @@ def test_wrong_password_exits_77_and_is_not_retried(
     assert "authentication_failed" in d.log
     assert imap_account.password not in d.log
     assert os.path.exists(tmp_path / "bw.db")
+
+
+def test_server_restarted_while_the_daemon_idles(
+    imap_account: ImapAccount, tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    db = tmp_path / "bw.db"
+    # no poll for the length of the test: the IDLE loop itself must notice the dead connection
+    config = imap_account.config_toml(db, schedule={"poll_interval": "10m"})
+    d = DaemonProcess(config)
+    daemons.append(d)
+    assert wait_for(lambda: "pass_done" in d.log, 15), d.log
+    time.sleep(0.5)  # in IDLE now
+    imap_account.server.restart()
+    assert wait_for(lambda: "connection_lost" in d.log, 10), d.log
+    imap_account.append(synthetic_bounces(2, "restart"))
+    assert wait_for(lambda: imap_account.count("Processed") == 2, 20), d.log
+    assert db_count(db, MESSAGES) == 2
+    assert d.running()
+    assert d.stop() == 0

@@ -140,6 +140,11 @@ def connect(
     except LoginError as exc:
         _quietly_close(client)
         text = _describe(exc)
+        # imapclient turns every error during LOGIN / AUTHENTICATE into LoginError, a
+        # connection that broke as well: only a refusal by the server is an authentication
+        # failure
+        if isinstance(exc.__context__, CONNECTION_ERRORS):
+            raise SourceError(f"login to {where} failed: {text}") from exc
         if "UNAVAILABLE" in text or "[INUSE]" in text:  # RFC 5530: temporary, try again
             raise SourceError(f"{where} cannot log in now: {text}") from exc
         raise AuthenticationError(
