@@ -96,7 +96,8 @@ _WORD = re.compile(r"[a-z]{2,}")
 #: mid-text ("… said: 550 5.1.1 …"); removed before phrases are matched, since they
 #: interrupt the wording ("potential 552-5.7.0 security issue").
 _REPLY_MARKS = re.compile(
-    r"(?:^|(?<= ))[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\b)?|(?<= )[245]\d\d [245]\.\d{1,3}\.\d{1,3}(?= )"
+    r"(?:^|(?<= ))[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\b)?"
+    r"|(?<= )[245]\d\d [245]\.\d{1,3}\.\d{1,3}(?= )"
 )
 
 
@@ -169,7 +170,7 @@ def _gave_up(status: str | None, code: int | None) -> bool:
 
 def _is_temporary(status: str | None, code: int | None) -> bool:
     if status:
-        return status.startswith("4")
+        return status.startswith("4.")
     return code is not None and 400 <= code < 500
 
 
