@@ -198,7 +198,8 @@ _SPAM_CONTENT = (
 
 _MAILBOX_FULL = (
     r"mailbox full", r"mailbox is full", r"mailbox has exceeded", r"mailbox size limit",
-    r"over quota", r"overquota", r"over its quota", r"over the quota", r"quota exceeded", r"quota (?:\S+ )?exceeded",
+    r"over quota", r"overquota", r"over its quota", r"over the quota", r"quota exceeded",
+    r"quota (?:\S+ )?exceeded",
     r"exceeded (?:the )?(?:storage|quota|mailbox)", r"exceeds (?:the )?quota", r"disk quota",
     r"quota full", r"insufficient (?:disk )?space", r"out of (?:disk )?space",
     r"storage allocation", r"mailbox would exceed", r"not enough (?:disk )?space", r"is full",
