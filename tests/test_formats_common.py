@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import email
+import gc
 from email import policy
 
 import pytest
 
 import bouncewatch.parse.formats as formats
+import bouncewatch.parse.formats._common as common
 from bouncewatch.parse.base import Detector
 from bouncewatch.parse.formats import FORMAT_DETECTORS
 from bouncewatch.parse.formats._common import (
@@ -140,3 +142,12 @@ def test_report_takes_codes_from_diagnostic_unless_given() -> None:
     )
     r = report("x@example.org", "failed", "Sorry (#5.1.1)", status="5.1.1", smtp_code=None)
     assert (r.status, r.smtp_code) == ("5.1.1", None)
+
+
+def test_decoded_text_is_forgotten_with_its_message() -> None:
+    msg = parse("From: MAILER-DAEMON@example.com\n\nsome report\n")
+    assert body_text(msg) == "some report\n"
+    assert common._last is not None
+    del msg
+    gc.collect()
+    assert common._last is None

@@ -98,17 +98,26 @@ class MessageInfo:
         self.text: str | None = None
 
 
-# The registry hands the same message to every decoder in turn: remember the last one.
+# The registry hands the same message to every decoder in turn: remember the last one, and
+# forget it with the message (nothing decoded outlives the message it came from).
 _last: tuple[weakref.ref[Message], MessageInfo] | None = None
 
 
+def _forget(ref: weakref.ref[Message]) -> None:
+    global _last
+    last = _last
+    if last is not None and last[0] is ref:
+        _last = None
+
+
 def message_info(msg: Message) -> MessageInfo:
+    """The decoders' view of `msg`, computed once per message."""
     global _last
     last = _last
     if last is not None and last[0]() is msg:
         return last[1]
     info = MessageInfo(msg)
-    _last = (weakref.ref(msg), info)
+    _last = (weakref.ref(msg, _forget), info)
     return info
 
 
