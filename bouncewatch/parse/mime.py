@@ -16,6 +16,7 @@ from email.errors import MissingHeaderBodySeparatorDefect
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
 from weakref import ref
 
 from bouncewatch.parse.text import squash, strip_html
@@ -358,6 +359,7 @@ _MONTHS = {
 }
 
 
+@lru_cache(maxsize=16)  # a DSN repeats its dates (Date, Arrival-Date, Last-Attempt-Date)
 def iso_date(value: str | None) -> str | None:
     """An RFC 5322 date as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or None if unparseable."""
     if not value:
