@@ -23,6 +23,7 @@ FOLDERS = [
     "gmail-text",
     "groupwise",
     "imail",
+    "mailmarshal",
     "mdaemon",
     "office365-text",
     "opensmtpd-text",

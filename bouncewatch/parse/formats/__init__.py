@@ -17,6 +17,7 @@ from bouncewatch.parse.formats.exim import EximDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
+from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
 from bouncewatch.parse.formats.office365 import Office365Detector
 from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
@@ -34,6 +35,7 @@ FORMAT_DETECTORS: list[Detector] = [
     DominoDetector(),
     GroupWiseDetector(),
     IMailDetector(),
+    MailMarshalDetector(),
     MDaemonDetector(),
     CourierDetector(),
     OpenSmtpdDetector(),
@@ -56,6 +58,7 @@ __all__ = [
     "GroupWiseDetector",
     "IMailDetector",
     "MDaemonDetector",
+    "MailMarshalDetector",
     "Office365Detector",
     "OpenSmtpdDetector",
     "PostfixDetector",
