@@ -534,6 +534,12 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     ("5.0.0", 554, "554 5.4.6 Routing loop detected -- too many Received: headers",
      "network_error"),
     ("5.0.0", 550, "550 5.7.1 TLS is required, but was not offered by host", "policy"),
+    # hard reasons must not fire on other things being disabled, listed or unresolvable
+    ("5.7.1", 550, "550 5.7.1 Relaying disabled for this client", "relay_denied"),
+    ("5.0.0", 554, "554 TLS disabled on this port, message refused", "blocked"),
+    ("5.7.1", 550, "550 5.7.1 Your IP is not listed in our allow list", "blocked"),
+    ("5.0.0", 550, "550 User jo not listed in public Name & Address Book", "user_unknown"),
+    ("4.1.8", 450, "450 4.1.8 Sender domain example.com could not be resolved", "policy"),
 ]
 # fmt: on
 

@@ -232,7 +232,11 @@ _HAS_MOVED = (
 )
 
 _MAILBOX_DISABLED = (
-    r"disabled", r"deactivated", r"inactive", r"not active", r"account suspended",
+    r"mailbox (?:\S+ ){0,3}disabled", r"account (?:\S+ ){0,3}disabled",
+    r"user (?:\S+ ){0,3}disabled", r"address (?:\S+ ){0,3}disabled",
+    r"recipient (?:\S+ ){0,3}disabled", r"disabled (?:mailbox|account|user|recipient)",
+    r"deactivated", r"inactive", r"(?:mailbox|account|user|address) (?:is )?not active",
+    r"account suspended",
     r"mailbox suspended", r"user suspended", r"(?:account|mailbox|user) (?:has been|is) suspended",
     r"suspended (?:account|mailbox|user)",
     r"account (?:has been |is )?(?:locked|blocked|frozen|closed|expired|terminated|deleted)",
@@ -255,7 +259,8 @@ _USER_UNKNOWN = (
     r"doesn'?t have an? \S+ account", r"does not have an? \S+ account",
     r"not a valid (?:user|mailbox|recipient)", r"invalid (?:user|mailbox|recipient)",
     r"invalid address", r"not our customer", r"not found in directory", r"recipnotfound",
-    r"recipientnotfound", r"no valid recipients", r"unknown or illegal alias", r"not listed in",
+    r"recipientnotfound", r"no valid recipients", r"unknown or illegal alias",
+    r"not listed in (?:\S+ ){0,4}(?:directory|address book)",
     r"unverified address", r"undeliverable address", r"not exist", r"is not a known user",
     r"no mailbox here", r"bad destination mailbox", r"not a valid mailbox",
     r"unknown in (?:local|virtual|relay)", r"addressee unknown", r"unknown or invalid",
@@ -288,6 +293,7 @@ _RELAY_DENIED = (
     r"relay not allowed", r"not allowed to relay", r"open relay", r"is not a local domain",
     r"not our domain", r"relaying mail to",
     r"allowed rcpthosts", r"rcpthosts",
+    r"relaying (?:is )?disabled", r"relay (?:is )?disabled",
 )
 
 _EXPIRED = (
@@ -323,6 +329,7 @@ _POLICY_STRONG = (
     r"sender domain (?:has no|does not|doesn'?t)", r"domain of sender address",
     r"sender address domain", r"only accept(?:s|ing)? mail from",
     r"tls (?:is )?required", r"requires? tls", r"encryption (?:is )?required",
+    r"sender domain .{0,60}resolv(?:e|ed)",
 )
 
 # --- weak tier: generic wording, consulted only after the status table ---------------------
