@@ -27,6 +27,7 @@ FOLDERS: dict[str, str] = {
     "gmail-text": "gmail",
     "groupwise": "groupwise",
     "imail": "imail",
+    "ironport": "ironport",
     "mailmarshal": "mailmarshal",
     "mdaemon": "mdaemon",
     "office365-text": "office365",

@@ -23,6 +23,7 @@ FOLDERS = [
     "gmail-text",
     "groupwise",
     "imail",
+    "ironport",
     "mailmarshal",
     "mdaemon",
     "office365-text",

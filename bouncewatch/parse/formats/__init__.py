@@ -17,6 +17,7 @@ from bouncewatch.parse.formats.exim import EximDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
+from bouncewatch.parse.formats.ironport import IronPortDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
 from bouncewatch.parse.formats.office365 import Office365Detector
@@ -36,6 +37,7 @@ FORMAT_DETECTORS: list[Detector] = [
     GroupWiseDetector(),
     IMailDetector(),
     MailMarshalDetector(),
+    IronPortDetector(),
     MDaemonDetector(),
     CourierDetector(),
     OpenSmtpdDetector(),
@@ -57,6 +59,7 @@ __all__ = [
     "GmailDetector",
     "GroupWiseDetector",
     "IMailDetector",
+    "IronPortDetector",
     "MDaemonDetector",
     "MailMarshalDetector",
     "Office365Detector",
