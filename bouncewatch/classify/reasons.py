@@ -207,6 +207,7 @@ _MAILBOX_FULL = (
     r"boite du destinataire pleine", r"recipient overquota",
     r"mailbox limit",
     r"mailbox exceeds", r"mailbox (?:size )?exceeds", r"exceeds (?:the |its )?(?:mailbox|storage)",
+    r"over (?:the |its |their |his |her )?(?:allowed |mailbox |storage |disk )?quota",
 )
 
 _MESSAGE_TOO_LARGE = (
