@@ -42,6 +42,16 @@ ORIGINAL_TYPES = frozenset({"message/rfc822", "message/global"})
 ORIGINAL_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-headers"})
 
 
+def content_type(part: Message) -> str:
+    """`part.get_content_type()`, read from the raw header (the stdlib's `get` sanitises and
+    lower-cases every header name on the way, for every call)."""
+    for k, v in part.raw_items():
+        if len(k) == 12 and k.lower() == "content-type" and isinstance(v, str):
+            ctype = v.split(";", 1)[0].strip().lower()
+            return ctype if ctype.count("/") == 1 else "text/plain"
+    return part.get_default_type()
+
+
 def typed_parts(msg: Message) -> list[tuple[str, Message]]:
     """(content type, part) for every part of `msg` (itself first), depth-first, without
     entering status blocks or attached messages.  Computed once per message and cached."""
@@ -53,7 +63,7 @@ def typed_parts(msg: Message) -> list[tuple[str, Message]]:
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
         part, depth = stack.pop()
-        ctype = part.get_content_type()
+        ctype = content_type(part)
         out.append((ctype, part))
         if depth >= MAX_DEPTH or not ctype.startswith("multipart/"):
             continue
@@ -451,7 +461,10 @@ _BOUNCE_SUBJECT_RE = re.compile(
 
 def looks_like_bounce(msg: Message) -> bool:
     """Cheap header test: does this message look like a delivery failure at all?"""
-    if msg.get_content_type() == "multipart/report" or from_mail_system(msg):
+    if content_type(msg) == "multipart/report":
+        # a read receipt (disposition-notification) is a report too, but never a bounce
+        return "disposition-notification" not in str(msg.get("Content-Type", "")).lower()
+    if from_mail_system(msg):
         return True
     rp = msg.get("Return-Path")
     if rp is not None and str(rp).strip() in ("<>", ""):
