@@ -461,9 +461,11 @@ _BOUNCE_SUBJECT_RE = re.compile(
 
 def looks_like_bounce(msg: Message) -> bool:
     """Cheap header test: does this message look like a delivery failure at all?"""
-    if content_type(msg) == "multipart/report":
-        # a read receipt (disposition-notification) is a report too, but never a bounce
-        return "disposition-notification" not in str(msg.get("Content-Type", "")).lower()
+    if content_type(msg) == "multipart/report" and (
+        # a read receipt (disposition-notification) is a report too, but not a bounce
+        "disposition-notification" not in str(msg.get("Content-Type", "")).lower()
+    ):
+        return True
     if from_mail_system(msg):
         return True
     rp = msg.get("Return-Path")
