@@ -94,17 +94,30 @@ _WORD = re.compile(r"[a-z]{2,}")
 
 #: reply codes inside a text: multi-line continuations ("550-5.7.1 "), and codes quoted
 #: mid-text ("… said: 550 5.1.1 …"); removed before phrases are matched, since they
-#: interrupt the wording ("potential 552-5.7.0 security issue").
+#: interrupt the wording ("potential 552-5.7.0 security issue").  The pattern starts with a
+#: character class (fast to scan for); where a mark may start is checked in _wording.
 _REPLY_MARKS = re.compile(
-    r"(?:^|(?<= ))[245]\d\d-(?:[245]\.\d{1,3}\.\d{1,3}\b)?"
-    r"|(?<= )[245]\d\d [245]\.\d{1,3}\.\d{1,3}(?= )"
+    r"[245]\d\d(?:-(?:[245]\.\d{1,3}\.\d{1,3}\b)?| [245]\.\d{1,3}\.\d{1,3}(?= ))"
 )
 
 
 def _wording(norm: str) -> str:
     """The normalised text without the reply codes that interrupt its wording."""
-    text, n = _REPLY_MARKS.subn("", norm)
-    return " ".join(text.split()) if n else norm
+    pieces: list[str] = []
+    last = 0
+    for m in _REPLY_MARKS.finditer(norm):
+        start = m.start()
+        if start:
+            if norm[start - 1] != " ":
+                continue
+        elif norm[3:4] != "-":  # a leading "550 5.1.1" interrupts nothing
+            continue
+        pieces.append(norm[last:start])
+        last = m.end()
+    if not pieces:
+        return norm
+    pieces.append(norm[last:])
+    return " ".join("".join(pieces).split())
 
 
 def _says_nothing(norm: str) -> bool:
@@ -192,7 +205,8 @@ def _classify(
     if status is not None:
         status = status.strip() or None
     norm = normalise(diagnostic) if diagnostic else ""
-    if norm and (status is None or code is None):
+    if norm and (status is None or (code is None and status.endswith(".0.0"))):
+        # a specific status makes the reply code irrelevant: read it only when needed
         found_status, found_code = _extract_codes(norm)
         status = status or found_status
         code = code or found_code
