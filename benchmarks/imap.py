@@ -17,6 +17,7 @@ import argparse
 import gc
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -139,6 +140,7 @@ def main() -> None:
         left = client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"]
         client.logout()
 
+    shutil.rmtree(work, ignore_errors=True)
     parse_seconds = min(parse_only(messages) for _ in range(2))
 
     e2e_rate = args.count / wall

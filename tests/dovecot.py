@@ -244,7 +244,7 @@ local 127.0.0.3 {{
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
 
-    def stop(self, grace: float = 3.0) -> None:
+    def stop(self, grace: float = 2.0) -> None:
         """SIGTERM to the whole process group, SIGKILL after `grace` seconds."""
         if self.proc is None:
             return
