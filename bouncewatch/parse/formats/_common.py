@@ -1,7 +1,8 @@
 """Helpers shared by the non-standard bounce decoders (and only by them).
 
-Everything here is cheap on rejection: header helpers read one header; the body text is
-decoded once per message (cached) and only after a decoder's header checks passed.
+Everything here is cheap on rejection: the headers decoders look at are indexed once per
+message (`message_info`); the body text is decoded at most once per message, and only
+after a decoder's header checks passed.
 """
 
 from __future__ import annotations
@@ -144,12 +145,6 @@ def subject(msg: Message) -> str:
     return message_info(msg).subject
 
 
-def from_address(msg: Message) -> str:
-    """The From address, lower-cased ("" when there is none).  Read from the raw header:
-    an address is never RFC 2047 encoded, only the display name is."""
-    return message_info(msg).sender
-
-
 def from_daemon(msg: Message) -> bool:
     """True when From is a mailer daemon / postmaster, or the null sender ("<>", "<@>")."""
     return message_info(msg).daemon
@@ -217,11 +212,6 @@ def body_text(msg: Message) -> str:
     text = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
     info.text = text
     return text
-
-
-def has_part(msg: Message, ctype: str) -> bool:
-    """True when some part (outside attached messages) has this content type."""
-    return any(part.get_content_type() == ctype for part in msg.walk())
 
 
 def cut(text: str, *markers: str) -> str:
