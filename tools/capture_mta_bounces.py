@@ -140,7 +140,7 @@ def classify_notice(data: bytes) -> tuple[str | None, str]:
         r"could not send message for past|has not been delivered",
         text.split("\n\n", 1)[0] + text[:3000],
     )
-    failed = re.search(r"(?im)^Action:\s*failed", text)
+    failed = re.search(r"(?im)^Action:\s*failed", text) or "Envelope expired" in text
     return found.group(1).decode(), "delayed" if delayed and not failed else "final"
 
 
@@ -149,28 +149,44 @@ def _position(data: bytes, address: str) -> int:
     found = re.search(rb"(?im)^Final-Recipient:.*?" + re.escape(address.encode()), data)
     if found:
         return found.start()
+    if re.search(rb"(?im)^Final-Recipient:", data):
+        return len(data)  # a DSN that does not report on this address
     body = data.find(b"\n\n")
     at = data.find(address.encode(), body)
     return at if at != -1 else len(data)
 
 
-def write_fixtures(mta: str, out: Path, notices: list[bytes], scrub: dict[str, str]) -> int:
+def write_fixtures(
+    mta: str, out: Path, notices: list[bytes], scrub: dict[str, str], only: list[str] | None = None
+) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cases = {case.name: case for case in bounce_cases.CASES}
     seen: set[tuple[str, str]] = set()
+    written: set[tuple[str, str, tuple[str, ...]]] = set()
     count = 0
     for data in notices:
         name, which = classify_notice(data)
-        if name is None or which == "original" or (name, which) in seen:
+        if name is None or which == "original":
             continue
-        seen.add((name, which))
         case = cases[name]
-        expects = bounce_cases.expectation(mta, case, which)
-        addresses = bounce_cases.failed_recipients(case)
+        pairs = list(
+            zip(
+                bounce_cases.expectation(mta, case, which),
+                bounce_cases.failed_recipients(case),
+                strict=True,
+            )
+        )
+        # Some MTAs send one notice per recipient: keep the recipients this one reports on.
+        reported = [p for p in pairs if _position(data, p[1]) < len(data)] or pairs
+        key = (name, which, tuple(a for _, a in reported))
+        if key in written:
+            continue
+        written.add(key)
+        seen.add((name, which))
         for old, new in scrub.items():
             data = data.replace(old.encode(), new.encode())
-        is_report = b"multipart/report" in data.split(b"\n\n", 1)[0].lower()
-        pairs = sorted(zip(expects, addresses, strict=False), key=lambda p: _position(data, p[1]))
+        is_report = re.search(rb"(?im)^Content-Type:\s*message/delivery-status", data)
+        pairs = sorted(reported, key=lambda p: _position(data, p[1]))
         truth: dict[str, object] = {
             "kind": "dsn" if is_report else "bounce",
             "recipients": [e.as_json(a) for e, a in pairs],
@@ -186,6 +202,7 @@ def write_fixtures(mta: str, out: Path, notices: list[bytes], scrub: dict[str, s
     missing = [
         (c.name, w)
         for c in bounce_cases.CASES
+        if not only or c.name in only
         for w in (("final", "delayed") if c.temporary else ("final",))
         if (c.name, w) not in seen
     ]
@@ -234,7 +251,7 @@ def capture(args: argparse.Namespace) -> None:
         raw.mkdir(parents=True, exist_ok=True)
         for i, data in enumerate(notices):
             (raw / f"{i:03d}.eml").write_bytes(data)
-    write_fixtures(args.mta, Path(args.out), notices, {})
+    write_fixtures(args.mta, Path(args.out), notices, {}, args.only)
 
 
 def main() -> None:

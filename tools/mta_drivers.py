@@ -237,4 +237,56 @@ class Sendmail(Driver):
         time.sleep(1)
 
 
-DRIVERS: dict[str, type[Driver]] = {"postfix": Postfix, "exim": Exim, "sendmail": Sendmail}
+class OpenSMTPD(Driver):
+    name = "opensmtpd"
+    packages = ("opensmtpd",)
+    purge_packages = ("opensmtpd", "opensmtpd-extras")
+
+    def purge(self) -> None:
+        apt_purge(self.purge_packages)
+
+    def version(self) -> str:
+        out = run(["smtpd", "-h"], check=False)
+        text = (out.stdout + out.stderr).strip()
+        return text.splitlines()[0] if text else "OpenSMTPD"
+
+    def configure(self) -> None:
+        conf = render("opensmtpd/smtpd.conf", SUBMIT=SUBMIT_PORT, SINK=SINK_PORT,
+                      TARPIT=TARPIT_PORT, CLOSED=CLOSED_PORT, LIFETIME=LIFETIME_S)  # fmt: skip
+        Path("/etc/smtpd.conf").write_text(conf)
+        Path("/etc/mailname").write_text("mail.example.net\n")
+        run(["smtpd", "-n", "-f", "/etc/smtpd.conf"])
+        queue = Path("/var/spool/smtpd")
+        for sub in ("queue", "incoming", "corrupt", "temporary", "purge"):
+            for path in (queue / sub).glob("*"):
+                shutil.rmtree(path, ignore_errors=True)
+
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        # Foreground (-d) so this process owns it and can stop it by its pid.
+        self.process = subprocess.Popen(
+            ["smtpd", "-d", "-f", "/etc/smtpd.conf"],
+            stdout=subprocess.DEVNULL,
+            stderr=open("/run/bw-capture/smtpd.log", "wb"),  # noqa: SIM115
+        )
+        time.sleep(2)
+
+    def submit(self, message: bytes, sender: str, recipients: list[str], notify: str) -> None:
+        submit_smtp(message, sender, recipients, notify)
+
+    def flush(self) -> None:
+        run(["smtpctl", "schedule", "all"], check=False)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+DRIVERS: dict[str, type[Driver]] = {
+    "postfix": Postfix,
+    "exim": Exim,
+    "sendmail": Sendmail,
+    "opensmtpd": OpenSMTPD,
+}
