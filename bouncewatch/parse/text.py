@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 #: RFC 3463 enhanced status code: class 2/4/5, subject 0-7 (up to 3 digits), detail up to 3 digits.
-_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+#: (Not preceded by a digit or a dot: checked by `_matches`, not by a look-behind, which would
+#: make the regex engine try it at every position -- four times slower on long texts.)
+_STATUS_RE = re.compile(r"([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 #: an SMTP reply code at the start of a line or after "smtp;" / "said:" etc, followed by
 #: a space, a hyphen (multi-line reply) or end of text.
-_REPLY_RE = re.compile(r"(?<![\d.])([245][0-5]\d)(?=[ \-]|$)")
+_REPLY_RE = re.compile(r"([245][0-5]\d)(?=[ \-]|$)")
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """`pattern`'s matches in `text` that do not follow a digit or a dot."""
+    pos = 0
+    while True:
+        m = pattern.search(text, pos)
+        if m is None:
+            return
+        start = m.start()
+        if start == 0 or text[start - 1] not in _DIGIT_OR_DOT:
+            yield m
+            pos = m.end()
+        else:
+            pos = start + 1
+
+
+_DIGIT_OR_DOT = frozenset("0123456789.")
 
 
 def extract_status(text: str | None) -> str | None:
     """The first RFC 3463 status code in `text` ("5.1.1"), or None."""
     if not text:
         return None
-    m = _STATUS_RE.search(text)
+    m = next(_matches(_STATUS_RE, text), None)
     return f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}" if m else None
 
 
@@ -23,7 +44,7 @@ def extract_reply_code(text: str | None) -> int | None:
     """The first SMTP reply code in `text` (550), or None."""
     if not text:
         return None
-    m = _REPLY_RE.search(text)
+    m = next(_matches(_REPLY_RE, text), None)
     return int(m.group(1)) if m else None
 
 
@@ -59,15 +80,13 @@ def strip_html(html: str) -> str:
 
 #: "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found…" — a reply code, a status
 #: and the text after them on the same line (up to a quote or tag that ends the sentence).
-_CODE_LINE_RE = re.compile(
-    r"(?<![\d.])([245]\d\d)[ \-]+([245]\.\d{1,3}\.\d{1,3})(?![\d.])([^\n'\"<>]*)"
-)
+_CODE_LINE_RE = re.compile(r"([245]\d\d)[ \-]+([245]\.\d{1,3}\.\d{1,3})(?![\d.])([^\n'\"<>]*)")
 
 
 def find_code_lines(text: str) -> list[tuple[int, str, str]]:
     """Every "<reply code> <status> <text>" phrase in free text: (smtp_code, status, whole phrase)."""
     out = []
-    for m in _CODE_LINE_RE.finditer(text):
+    for m in _matches(_CODE_LINE_RE, text):
         phrase = squash(m.group(0)) or ""
         out.append(
             (int(m.group(1)), extract_status(m.group(2)) or m.group(2), phrase.rstrip(" .;,"))
