@@ -6,18 +6,16 @@ from __future__ import annotations
 import logging
 from email.message import Message
 
-from bouncewatch.parse import formats
 from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector
 from bouncewatch.parse.fallback import FluflFallback
+from bouncewatch.parse.formats import FORMAT_DETECTORS
 from bouncewatch.parse.mime import looks_like_bounce
 from bouncewatch.parse.rfc3464 import RFC3464
 
 log = logging.getLogger("bouncewatch.parse.registry")
 
-#: non-standard MTA/provider formats, in their own order (bouncewatch.parse.formats)
-FORMAT_DETECTORS: list[Detector] = list(getattr(formats, "FORMAT_DETECTORS", []))
 
 DETECTORS: tuple[Detector, ...] = (
     ARF(),
