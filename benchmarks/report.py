@@ -2,14 +2,17 @@
 
 Generates N events (default 1,000,000) over a year into a fresh database (or reuses --db), then
 times every report bucketing, each findings detector, the HTML page, and — as the baseline, in
-the same run — a bare `SELECT count(*) … GROUP BY` over the same table.
+the same run — a bare `SELECT count(*) … GROUP BY` over the same table.  Wall-clock seconds
+and, because the machine may be shared, the CPU seconds of the same runs.  `--index` first adds
+the covering index the report queries are shaped for (see REPORT_INDEX).
 
-    .venv/bin/python benchmarks/report.py [--events N] [--db PATH] [--repeat 3]
+    .venv/bin/python benchmarks/report.py [--events N] [--db PATH] [--repeat 3] [--index]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -55,12 +58,22 @@ def generate(path: Path, events: int) -> float:
 
 
 def timed(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
+    """Median wall-clock seconds; the CPU seconds of the same runs go to CPU_TIMES."""
+    runs, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn()
         runs.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    CPU_TIMES.append(statistics.median(cpu))
     return statistics.median(runs)
+
+
+CPU_TIMES: list[float] = []
+
+
+def cpu() -> float:
+    return CPU_TIMES[-1]
 
 
 def main() -> None:
@@ -74,6 +87,7 @@ def main() -> None:
         help=f"add the covering index reports would like first: {REPORT_INDEX}",
     )
     args = ap.parse_args()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
     tmp = tempfile.TemporaryDirectory()
     path = args.db or Path(tmp.name) / "bench.db"
@@ -102,30 +116,37 @@ def main() -> None:
         k: timed(lambda s=sql: conn.execute(s).fetchall(), args.repeat)
         for k, sql in baselines.items()
     }
+    base_cpu = dict(zip(baselines, CPU_TIMES, strict=True))
+    print("baseline CPU seconds: " + ", ".join(f"{k} {c:.3f}" for k, c in base_cpu.items()))
     base["week"] = base["day"]
     period = q.Period()
-    print(f"\n{'what':<28}{'seconds':>9}{'baseline':>10}{'ratio':>7}")
+    print(f"\n{'what':<28}{'seconds':>9}{'baseline':>10}{'ratio':>7}{'cpu s':>8}")
     for by in ("day", "week", "domain", "source"):
         s = timed(lambda b=by: build_report(conn, period, by=b, findings=False), args.repeat)
-        print(f"{'report --by ' + by:<28}{s:>9.3f}{base[by]:>10.3f}{s / base[by]:>7.1f}")
+        print(
+            f"{'report --by ' + by:<28}{s:>9.3f}{base[by]:>10.3f}{s / base[by]:>7.1f}{cpu():>8.3f}"
+        )
     t = fd.Thresholds()
     total = 0.0
     for detect in fd.DETECTORS:
         # a fresh snapshot each time: every detector pays for the scans it needs
         s = timed(lambda d=detect: d(q.Snapshot(conn, period, history_days=28), t), args.repeat)
         total += s
-        print(f"{'finding ' + detect.__name__:<28}{s:>9.3f}")
+        print(f"{'finding ' + detect.__name__:<28}{s:>9.3f}{'':>17}{cpu():>8.3f}")
     s = timed(lambda: fd.find_all(conn, period, t), args.repeat)
     print(
         f"{'all findings (shared scans)':<28}{s:>9.3f}{base['day']:>10.3f}{s / base['day']:>7.1f}"
+        f"{cpu():>8.3f}"
     )
     s = timed(lambda: build_report(conn, period, by="day"), args.repeat)
-    print(f"{'report (day + findings)':<28}{s:>9.3f}{base['day']:>10.3f}{s / base['day']:>7.1f}")
+    print(
+        f"{'report (day + findings)':<28}{s:>9.3f}{base['day']:>10.3f}{s / base['day']:>7.1f}{cpu():>8.3f}"
+    )
     s = timed(lambda: render_page(conn, period), args.repeat)
-    print(f"{'report --html':<28}{s:>9.3f}{base['day']:>10.3f}{s / base['day']:>7.1f}")
+    print(f"{'report --html':<28}{s:>9.3f}{base['day']:>10.3f}{s / base['day']:>7.1f}{cpu():>8.3f}")
     last30 = q.Period(f"{END - timedelta(29)}T00:00:00Z", f"{END + timedelta(1)}T00:00:00Z")
     s = timed(lambda: build_report(conn, last30, by="day"), args.repeat)
-    print(f"{'report --since 30d':<28}{s:>9.3f}")
+    print(f"{'report --since 30d':<28}{s:>9.3f}{'':>17}{cpu():>8.3f}")
     store.close()
     tmp.cleanup()
 
