@@ -203,11 +203,18 @@ class MailboxWorker(threading.Thread):
         )
         try:
             use_idle = self.settings.schedule.idle and folder.can_idle()
+            first = True
             while not self.stop_event.is_set():
                 self.wake.clear()
                 stats = run_pass(
-                    folder, store, self.settings.parse_options, stop=self.stop_event, now=self._now
+                    folder,
+                    store,
+                    self.settings.parse_options,
+                    stop=self.stop_event,
+                    now=self._now,
+                    quiet_if_empty=not first,
                 )
+                first = False
                 self.backoff.reset()
                 self.owner.passed(self, stats)
                 if self.stop_event.is_set():

@@ -118,10 +118,12 @@ def run_pass(
     *,
     stop: threading.Event | None = None,
     now: Callable[[], datetime] = utcnow,
+    quiet_if_empty: bool = False,
 ) -> PassStats:
     """Process every pending message of the folder once.  Connection errors propagate (the
     caller reconnects); what was committed before them stays committed and is acknowledged on
-    the next pass."""
+    the next pass.  `quiet_if_empty`: a pass that found nothing logs at DEBUG (the daemon's
+    periodic polls)."""
     started = time.monotonic()
     name = folder.mailbox.name
     key = f"imap:{name}"
@@ -169,7 +171,8 @@ def run_pass(
     store.set_meta(f"{key}:last_success", iso(now()))
     stats.seconds = time.monotonic() - started
     stats.finished_at = iso(now())
-    log.info("pass_done %s", stats.line())
+    level = logging.DEBUG if quiet_if_empty and not stats.pending else logging.INFO
+    log.log(level, "pass_done %s", stats.line())
     return stats
 
 

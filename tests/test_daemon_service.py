@@ -240,3 +240,35 @@ def test_server_restarted_while_the_daemon_idles(
     assert db_count(db, MESSAGES) == 2
     assert d.running()
     assert d.stop() == 0
+
+
+def test_several_mailboxes_in_one_configuration(
+    imap_account: ImapAccount, tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    server = imap_account.server
+    second = server.add_user("second" + imap_account.user, "pw-second-mailbox")
+    (tmp_path / "second-password").write_text(second.password)
+    db = tmp_path / "bw.db"
+    config = imap_account.config_toml(db)
+    config.write_text(
+        config.read_text().replace(
+            "\n[schedule]",
+            f'\n[[mailbox]]\nname = "transactional"\nhost = "127.0.0.1"\n'
+            f'port = {server.port}\nsecurity = "plain"\nusername = "{second.name}"\n'
+            f'password_file = "{tmp_path / "second-password"}"\nafter = "flag"\n\n[schedule]',
+        )
+    )
+    d = DaemonProcess(config)
+    daemons.append(d)
+    assert wait_for(lambda: d.log.count("connected mailbox=") == 2, 15), d.log
+    imap_account.append(synthetic_bounces(2, "first"))
+    other = ImapAccount(server, second.name, second.password, tmp_path)
+    other.append(synthetic_bounces(3, "second"))
+    assert wait_for(lambda: db_count(db, MESSAGES) == 5, 15), d.log
+    assert imap_account.count("Processed") == 2
+    assert wait_for(lambda: len(other.uids("INBOX", "SEEN")) == 3, 10)  # flagged, kept
+    sources = db_count(db, "SELECT count(DISTINCT source) FROM messages")
+    assert sources == 2
+    assert db_count(db, "SELECT count(*) FROM meta WHERE key LIKE 'imap:%:last_uid'") == 2
+    assert d.stop() == 0
+    other.close()
