@@ -79,8 +79,8 @@ def strip_html(html: str) -> str:
 
 
 #: "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found…" — a reply code, a status
-#: and the text after them on the same line (up to a quote or tag that ends the sentence).
-_CODE_LINE_RE = re.compile(r"([245]\d\d)[ \-]+([245]\.\d{1,3}\.\d{1,3})(?![\d.])([^\n'\"<>]*)")
+#: and the text after them on the same line (up to a quote that ends it: "returned '550 …'").
+_CODE_LINE_RE = re.compile(r"([245]\d\d)[ \-]+([245]\.\d{1,3}\.\d{1,3})(?![\d.])([^\n'\"]*)")
 
 
 def find_code_lines(text: str) -> list[tuple[int, str, str]]:
