@@ -16,15 +16,8 @@ from bouncewatch.model import (
     RecipientResult,
 )
 from bouncewatch.parse import registry, verp
-from bouncewatch.parse.mime import (
-    address_list,
-    decode_words,
-    human_text,
-    iso_date,
-    looks_like_bounce,
-    original_headers,
-    pick_headers,
-)
+from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
+from bouncewatch.parse.mime import human_text, looks_like_bounce, original_headers
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
 
 _parser = BytesParser(policy=compat32)

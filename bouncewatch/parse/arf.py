@@ -8,14 +8,8 @@ from email.message import Message
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.dsn_fields import clean_address, clean_host
-from bouncewatch.parse.mime import (
-    addresses,
-    container_text,
-    decode_words,
-    find_part,
-    iso_date,
-    original_headers,
-)
+from bouncewatch.parse.headers import addresses, decode_words, iso_date
+from bouncewatch.parse.mime import container_text, find_part, original_headers
 
 _FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 #: Outlook.com JMRP names the complaining mailbox in a header of the returned message

@@ -8,14 +8,8 @@ from email.message import Message
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.mime import (
-    bounce_subject,
-    decode_words,
-    first_address,
-    from_mail_system,
-    header,
-    raw,
-)
+from bouncewatch.parse.headers import decode_words, first_address, header, raw
+from bouncewatch.parse.mime import bounce_subject, from_mail_system
 
 _SUBJECT_RE = re.compile(
     r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"

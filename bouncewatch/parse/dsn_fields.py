@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bouncewatch.parse.mime import decode_words
+from bouncewatch.parse.headers import decode_words
 
 #: fields that belong to the per-message group (RFC 3464 §2.2, plus common extensions)
 PER_MESSAGE = frozenset(

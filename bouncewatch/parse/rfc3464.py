@@ -24,10 +24,10 @@ from bouncewatch.parse.dsn_fields import (
     strip_type,
     text_blocks,
 )
+from bouncewatch.parse.headers import iso_date
 from bouncewatch.parse.mime import (
     container_text,
     human_texts,
-    iso_date,
     part_text,
     status_blocks,
     typed_parts,

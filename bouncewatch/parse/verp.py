@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from email.message import Message
 
-from bouncewatch.parse.mime import raw_all, unescape
+from bouncewatch.parse.headers import raw_all, unescape
 
 #: where the envelope recipient of the bounce shows up
 VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")

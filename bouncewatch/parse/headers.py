@@ -1,0 +1,184 @@
+"""Header values as text: raw 8-bit bytes read as UTF-8, encoded words decoded, addresses
+and dates pulled out.  Reads the raw values (compat32's `get` would turn 8-bit bytes into
+replacement characters and sanitise every header on each call)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.header import decode_header
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+from functools import lru_cache
+
+from bouncewatch.parse.text import squash
+
+
+def unescape(text: str) -> str:
+    """compat32 keeps raw 8-bit bytes as surrogate escapes; read them as UTF-8 (or Latin-1)."""
+    try:
+        text.encode("ascii")
+        return text
+    except UnicodeEncodeError:
+        pass
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def raw_all(msg: Message, name: str) -> list[str]:
+    """Every value of header `name` exactly as parsed (8-bit bytes still surrogate-escaped;
+    compat32's `get` would turn them into replacement characters)."""
+    lname, size = name.lower(), len(name)
+    return [
+        v
+        for k, v in msg.raw_items()
+        if len(k) == size and k.lower() == lname and isinstance(v, str)
+    ]
+
+
+def raw(msg: Message, name: str) -> str | None:
+    """The first value of header `name` as parsed, or None."""
+    lname, size = name.lower(), len(name)
+    for k, v in msg.raw_items():
+        if len(k) == size and k.lower() == lname and isinstance(v, str):
+            return v
+    return None
+
+
+def header(msg: Message, name: str) -> str | None:
+    """A header's value: encoded words decoded, 8-bit read as UTF-8, white space squashed."""
+    value = raw(msg, name)
+    if value is None:
+        return None
+    return decode_words(value)
+
+
+def decode_words(value: str) -> str | None:
+    """Decode RFC 2047 encoded words (tolerating unknown charsets) and squash white space."""
+    value = unescape(value)
+    if "=?" not in value:
+        return squash(value)
+    try:
+        chunks = decode_header(value)
+    except Exception:  # malformed encoded words: keep the raw text
+        return squash(value)
+    out = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset))
+        else:
+            out.append(chunk)
+    return squash(" ".join(out) if len(out) > 1 and _needs_space(chunks) else "".join(out))
+
+
+def _needs_space(chunks: list[tuple[bytes | str, str | None]]) -> bool:
+    # decode_header drops the white space between an encoded word and plain text
+    return any(charset is None for _, charset in chunks)
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    for cs in (charset or "utf-8", "utf-8"):
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
+
+
+_COMPLEX_ADDR_RE = re.compile(r'["()\\:]')
+_ANGLE_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_BARE_ADDR_RE = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
+
+
+def pick_headers(msg: Message, names: set[str]) -> dict[str, list[str]]:
+    """The raw values of the headers in `names` (lower case), in one pass over the message."""
+    out: dict[str, list[str]] = {}
+    for k, v in msg.raw_items():
+        lk = k.lower()
+        if lk in names and isinstance(v, str):
+            out.setdefault(lk, []).append(v)
+    return out
+
+
+def addresses(msg: Message, name: str) -> list[str]:
+    """The bare addresses in every occurrence of header `name`."""
+    return address_list(raw_all(msg, name))
+
+
+def address_list(values: list[str] | tuple[str, ...]) -> list[str]:
+    """The bare addresses in raw address-header values."""
+    if not values:
+        return []
+    joined = unescape(",".join(values))
+    if not _COMPLEX_ADDR_RE.search(joined):
+        # no quotes, comments or groups: the addresses are the <…> or bare tokens with an @
+        simple = []
+        for item in joined.split(","):
+            m = _ANGLE_RE.search(item) or _BARE_ADDR_RE.search(item)
+            if m is not None:
+                simple.append(m.group(1) if m.lastindex else m.group(0))
+        return simple
+    out = []
+    for _, addr in getaddresses([unescape(v) for v in values]):
+        addr = addr.strip().strip("<>").strip()
+        if "@" in addr:
+            out.append(addr)
+    return out
+
+
+def first_address(msg: Message, name: str) -> str | None:
+    found = addresses(msg, name)
+    return found[0] if found else None
+
+
+#: the usual shape of an RFC 5322 date: "[Tue, ]14 May 2024 09:58:15 +0000[ (UTC)]"
+_DATE_RE = re.compile(
+    r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+"
+    r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s+(?:([+-])(\d{2})(\d{2})|UT|UTC|GMT|Z)"
+    r"(?:\s*\([^)]*\))?\s*$",
+    re.I,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+@lru_cache(maxsize=16)  # a DSN repeats its dates (Date, Arrival-Date, Last-Attempt-Date)
+def iso_date(value: str | None) -> str | None:
+    """An RFC 5322 date as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or None if unparseable."""
+    if not value:
+        return None
+    m = _DATE_RE.match(value)
+    month = _MONTHS.get(m.group(2).lower()) if m else None
+    if m is not None and month is not None:
+        day, year, hour, minute = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+        offset = 0
+        if m.group(7):
+            offset = (int(m.group(8)) * 60 + int(m.group(9))) * (-1 if m.group(7) == "-" else 1)
+        second = int(m.group(6) or 0)
+        if offset == 0 and day <= 28 and hour < 24 and minute < 60 and second < 60:
+            return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
+        try:
+            dt = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            dt -= timedelta(minutes=offset)
+            return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
+        except (ValueError, OverflowError):
+            return None
+    try:
+        dt = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError):
+        return None
