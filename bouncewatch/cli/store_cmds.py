@@ -118,7 +118,7 @@ class IngestSummary:
     "--batch",
     "batch_size",
     type=click.IntRange(1, 100_000),
-    default=500,
+    default=2000,
     show_default=True,
     help="Messages per commit when reading files (each message stays atomic).",
 )

@@ -60,7 +60,7 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
                 f.seek(0)
                 yield from iter_mbox(f, str(p))
                 return
-        raw = _read_file(p)
+        raw = read_message_file(p)
         if raw is not None:
             yield raw
     except FileNotFoundError:
@@ -81,7 +81,7 @@ def iter_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[
 def iter_maildir(root: Path) -> Iterator[RawMessage]:
     for sub in ("new", "cur"):
         for entry in _sorted_files(root / sub):
-            raw = _read_file(Path(entry))
+            raw = read_message_file(Path(entry))
             if raw is not None:
                 yield raw
 
@@ -175,7 +175,7 @@ def _iter_folder(root: Path) -> Iterator[RawMessage]:
                     f.seek(0)
                     yield from iter_mbox(f, str(p))
                     continue
-            raw = _read_file(p)
+            raw = read_message_file(p)
             if raw is not None:
                 yield raw
 
@@ -189,8 +189,9 @@ def _sorted_files(folder: Path) -> list[str]:
         return []
 
 
-def _read_file(p: Path) -> RawMessage | None:
-    """One message file; None (and a log line) if it vanished meanwhile (a live Maildir)."""
+def read_message_file(p: Path) -> RawMessage | None:
+    """One message file as a RawMessage; None (and a log line) if it vanished meanwhile (a
+    live Maildir)."""
     try:
         with p.open("rb") as f:
             data = f.read()

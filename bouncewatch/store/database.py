@@ -33,6 +33,9 @@ from bouncewatch.store.schema import APPLICATION_ID, SCHEMA_VERSION, VIEWS
 log = logging.getLogger("bouncewatch.store")
 
 DEFAULT_BUSY_TIMEOUT = 30.0  # seconds
+#: page cache per connection: holds the hot parts of the indexes (random keys: addresses,
+#: content hashes) so large ingests don't re-read them; a bound, so memory stays flat
+CACHE_KIB = 32_000
 
 
 class Store:
@@ -84,6 +87,7 @@ class Store:
             if mode.lower() != "wal":
                 log.warning("event=no_wal path=%s journal_mode=%s", path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             conn.execute("PRAGMA foreign_keys = ON")
             store = cls(
                 path,
@@ -159,7 +163,7 @@ class Store:
         conn.execute("COMMIT")
 
     @contextlib.contextmanager
-    def batch(self, size: int = 500) -> Iterator[Store]:
+    def batch(self, size: int = 2000) -> Iterator[Store]:
         """Group `record` calls: each message stays atomic (a savepoint), commits come every
         `size` messages.  A crash loses at most the uncommitted batch, and since recording is
         idempotent a re-run records exactly those messages again.  Not for sources that

@@ -31,7 +31,7 @@ Bounces for the sender's own addresses are counted but never change their state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from bouncewatch.config import PolicyConfig
@@ -78,6 +78,18 @@ class Decision:
     status: AddressStatus
     changes: tuple[Change, ...] = ()
     counted: bool = False  #: the event counted toward a threshold or confirmation
+
+
+_FIELDS = tuple(f.name for f in fields(AddressStatus))
+_set = object.__setattr__
+
+
+def replace(st: AddressStatus, **changes: object) -> AddressStatus:
+    """dataclasses.replace for AddressStatus, without its generic machinery (hot path)."""
+    new = object.__new__(AddressStatus)
+    for name in _FIELDS:
+        _set(new, name, changes[name] if name in changes else getattr(st, name))
+    return new
 
 
 def apply(status: AddressStatus, event: PolicyEvent, policy: PolicyConfig) -> Decision:

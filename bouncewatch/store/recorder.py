@@ -50,7 +50,8 @@ _ADDRESS_COLUMNS = (
 _INSERT_MESSAGE = """
 INSERT INTO messages (source, uidvalidity, uid, message_id, sha256, size, received_at,
                       processed_at, outcome, error, kind, detector, subject, original_message_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING"""
 
 _INSERT_EVENT = """
 INSERT INTO events (message_id, address, domain, event_type, bounce_type, reason, status,
@@ -85,22 +86,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?)"""
 def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) -> RecordOutcome:
     conn = store.conn
     sha = hashlib.sha256(raw.data).hexdigest()
-    row = None
-    if raw.uid is not None:
-        row = conn.execute(
-            "SELECT id, outcome FROM messages WHERE source = ? AND uidvalidity IS ? AND uid = ?",
-            (raw.source, raw.uidvalidity, raw.uid),
-        ).fetchone()
-    if row is None:
-        row = conn.execute(
-            "SELECT id, outcome FROM messages WHERE sha256 = ? LIMIT 1", (sha,)
-        ).fetchone()
-    if row is not None:
-        return RecordOutcome(row[0], row[1], True, 0, ())
-
     now = (now if now.tzinfo else now.replace(tzinfo=UTC)).replace(microsecond=0)
     now_s = iso(now)
     outcome = outcome_for(result)
+    # one statement for new messages; a duplicate (same content, or same mailbox UID) is a
+    # uniqueness conflict that inserts nothing
     cur = conn.execute(
         _INSERT_MESSAGE,
         (
@@ -120,6 +110,8 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
             result.original_message_id,
         ),
     )
+    if cur.rowcount == 0:
+        return _duplicate(conn, raw, sha)
     message_row = cur.lastrowid
     base_time = (
         parse_time(result.arrival_date)
@@ -188,6 +180,20 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
             changes.append((address, ch.from_state, ch.to_state))
         types.append((event_type, cls.bounce_type))
     return RecordOutcome(message_row, outcome, False, len(types), tuple(changes), tuple(types))
+
+
+def _duplicate(conn: object, raw: RawMessage, sha: str) -> RecordOutcome:
+    row = None
+    if raw.uid is not None:
+        row = conn.execute(  # type: ignore[attr-defined]
+            "SELECT id, outcome FROM messages WHERE source = ? AND uidvalidity IS ? AND uid = ?",
+            (raw.source, raw.uidvalidity, raw.uid),
+        ).fetchone()
+    if row is None:
+        row = conn.execute(  # type: ignore[attr-defined]
+            "SELECT id, outcome FROM messages WHERE sha256 = ?", (sha,)
+        ).fetchone()
+    return RecordOutcome(row[0], row[1], True, 0, ())
 
 
 def _load(conn: object, address: str) -> tuple[AddressStatus | None, str | None]:

@@ -116,16 +116,21 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 
-#: Version 2: what the address policy needs to explain itself.
+#: Version 2: what the address policy needs to explain itself, and one message per content.
 #: events.counted: 1 when the event counted toward a threshold or a confirmation (at most one
 #: soft bounce per address per day counts); addresses.soft_days: the days, inside the soft
 #: window, with a counted soft bounce; addresses.hard_pending_since: a hard bounce waiting for
-#: its confirmation (hard_confirmations = 2).
+#: its confirmation (hard_confirmations = 2).  messages.sha256 becomes unique, so recording a
+#: message is a single INSERT that a duplicate turns into nothing.  Two indexes nothing reads
+#: go (every index costs each insert): messages(message_id) and events(message_id).
 MIGRATION_V2 = """
 ALTER TABLE events ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE addresses ADD COLUMN soft_days TEXT;
 ALTER TABLE addresses ADD COLUMN hard_pending_since TEXT;
-CREATE INDEX IF NOT EXISTS state_changes_changed ON state_changes(changed_at);
+DROP INDEX IF EXISTS messages_sha256;
+CREATE UNIQUE INDEX messages_sha256 ON messages(sha256);
+DROP INDEX IF EXISTS messages_message_id;
+DROP INDEX IF EXISTS events_message;
 """
 
 #: Views are dropped and recreated at every open (they hold no data), so changing one needs
