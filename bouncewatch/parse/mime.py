@@ -1,4 +1,4 @@
-"""MIME helpers shared by the decoders: one walk of the part tree, decoded text, headers.
+"""MIME helpers shared by the decoders: one walk of the part tree, decoded bodies, originals.
 
 The message is parsed once with the stdlib compat32 parser; these helpers read that tree
 without re-parsing it.  Raw 8-bit header bytes come through compat32 as surrogate escapes;
@@ -206,29 +206,18 @@ def original_headers(msg: Message) -> Message | None:
     return None
 
 
-_HEADER_LINE_RE = re.compile(r"([^\s:][^:\n]*?)[ \t]*:[ \t]*(.*)")
+#: one header field with its folded continuation lines
+_HEADER_FIELD_RE = re.compile(r"^([^\s:][^:\n]*?)[ \t]*:[ \t]*(.*(?:\n[ \t].*)*)", re.M)
+_BLANK_RE = re.compile(r"\n[ \t]*\n")
 
 
 def _headers_from_text(text: str) -> Message:
-    """A header block (text/rfc822-headers) as a Message, without the full parser."""
+    """A header block (text/rfc822-headers) as a Message, without the full parser; a body
+    after the block (some MTAs send the whole message in this part) is ignored."""
     out = Message()
-    name: str | None = None
-    value: list[str] = []
-    for line in text.lstrip("\r\n").split("\n"):
-        if line[:1] in (" ", "\t") and name is not None:
-            value.append(line)
-            continue
-        if name is not None:
-            out[name] = "\n".join(value)
-            name = None
-        m = _HEADER_LINE_RE.fullmatch(line.rstrip("\r"))
-        if m is None:
-            if not line.strip():
-                break  # end of the header block
-            continue
-        name, value = m.group(1), [m.group(2)]
-    if name is not None:
-        out[name] = "\n".join(value)
+    block = _BLANK_RE.split(text.lstrip("\r\n"), maxsplit=1)[0]
+    for m in _HEADER_FIELD_RE.finditer(block):
+        out[m.group(1)] = m.group(2)
     return out
 
 
