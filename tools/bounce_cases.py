@@ -228,6 +228,51 @@ MTA_OVERRIDES: dict[str, dict[tuple[str, str, int], dict[str, Any]]] = {
         },
         ("ok", "final", 0): {"smtp_code": None},
     },
+    # Courier 1.0.16: Status 5.0.0 / 4.0.0 everywhere (the remote's code is in the
+    # Diagnostic-Code), "Remote-MTA: dns; host [ip]", routing errors "unknown; No such domain."
+    # (a null MX too), delay warnings carry no diagnostic, an unreachable host ends as
+    # "unknown; Network is down", and "+" is no address-extension separator (Courier uses "-").
+    # Remote-MTA "dns; mx.example.org [127.0.0.1]": the expected remote_mta is the host name.
+    "courier": {
+        **{
+            (name, "final", 0): {
+                "status": "5.0.0",
+                "reason": "domain_not_found",
+                "diagnostic_contains": "No such domain",
+            }
+            for name in ("nxdomain", "deadmx", "nullmx")
+        },
+        ("local", "final", 0): {
+            "action": "failed",
+            "status": "5.0.0",
+            "smtp_code": 550,
+            "bounce_type": "hard",
+            "reason": "user_unknown",
+            "diagnostic_contains": "unknown",
+        },
+        # Delay warnings: Status 4.0.0, no Diagnostic-Code; the last reply is only in the
+        # human-readable transcript (">>> RCPT TO:<…>" / "<<< 450 4.2.0 …").
+        **{
+            (name, "delayed", 0): {"remote_mta": None}
+            for name in ("grey", "ratelimit", "overquota", "unsolicited")
+        },
+        **{
+            (name, "delayed", 0): {
+                "status": "4.0.0",
+                "smtp_code": None,
+                "diagnostic_contains": None,
+            }
+            for name in ("refused", "slow")
+        },
+        **{
+            (name, "final", 0): {"status": "5.0.0"}
+            for name in ("grey", "ratelimit", "overquota", "unsolicited")
+        },
+        **{
+            (name, "final", 0): {"status": "5.0.0", "diagnostic_contains": "Network is down"}
+            for name in ("refused", "slow")
+        },
+    },
 }
 
 

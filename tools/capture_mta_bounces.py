@@ -195,7 +195,7 @@ def write_fixtures(
         if f"X-Campaign: {bounce_cases.CAMPAIGN}".encode() in data:
             truth["list_source"] = bounce_cases.CAMPAIGN
         count += 1
-        stem = out / f"{mta}-{count:02d}"
+        stem = out / f"{out.name}-{count:02d}"  # files are named for their folder
         stem.with_suffix(".eml").write_bytes(data)
         stem.with_suffix(".json").write_text(json.dumps(truth, indent=2) + "\n")
         print(f"wrote {stem}.eml case={name} notice={which}", flush=True)

@@ -284,7 +284,49 @@ class OpenSMTPD(Driver):
             self.process.wait(timeout=30)
 
 
+class Courier(Driver):
+    name = "courier"
+    packages = ("courier-mta",)
+    purge_packages = ("courier-mta", "courier-base", "courier-authdaemon", "courier-authlib")
+
+    def install(self) -> None:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *self.packages], env=env)
+
+    def purge(self) -> None:
+        apt_purge(self.purge_packages)
+
+    def version(self) -> str:
+        out = run(["dpkg-query", "-W", "-f", "${Version}", "courier-mta"], check=False)
+        return "Courier " + out.stdout.strip()
+
+    def configure(self) -> None:
+        etc = Path("/etc/courier")
+        values = {"SINK": SINK_PORT, "TARPIT": TARPIT_PORT, "CLOSED": CLOSED_PORT,
+                  "LIFETIME": LIFETIME_S}  # fmt: skip
+        (etc / "esmtproutes").write_text(render("courier/esmtproutes", **values))
+        for line in render("courier/control.txt", **values).splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.partition("=")
+                (etc / name).write_text(value.replace("\\n", "\n") + "\n")
+        Path("/etc/mailname").write_text("mail.example.net\n")
+
+    def start(self) -> None:
+        run(["authdaemond", "start"], check=False)
+        run(["courier", "start"])
+        time.sleep(2)
+
+    def flush(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        run(["courier", "stop"], check=False)
+        run(["authdaemond", "stop"], check=False)
+        time.sleep(1)
+
+
 DRIVERS: dict[str, type[Driver]] = {
+    "courier": Courier,
     "postfix": Postfix,
     "exim": Exim,
     "sendmail": Sendmail,
