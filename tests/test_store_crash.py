@@ -86,3 +86,17 @@ def test_kill_mid_ingest_then_rerun(tmp_path: Path) -> None:
     assert rows(db, STATE_QUERY) == rows(reference, STATE_QUERY)
     changes = "SELECT address, from_state, to_state, rule, changed_at FROM state_changes ORDER BY address, id"
     assert rows(db, changes) == rows(reference, changes)
+    # the counters on each address agree with its events, and its state with its last change
+    mismatched = rows(
+        db,
+        """SELECT a.address FROM addresses a WHERE
+             a.hard_count != (SELECT count(*) FROM events e WHERE e.address = a.address
+                              AND e.event_type = 'bounce' AND e.bounce_type = 'hard')
+          OR a.soft_count != (SELECT count(*) FROM events e WHERE e.address = a.address
+                              AND e.event_type = 'bounce' AND e.bounce_type IN ('soft', 'undetermined'))
+          OR a.state != coalesce((SELECT to_state FROM state_changes c WHERE c.address = a.address
+                                  ORDER BY c.id DESC LIMIT 1), 'active')""",
+    )
+    assert mismatched == []
+    states = {r[0] for r in rows(db, "SELECT DISTINCT state FROM addresses")}
+    assert {"invalid", "suspended"} <= states
