@@ -208,3 +208,44 @@ def test_a_crashing_detector_is_reported_and_skipped() -> None:
     assert errors == ["crashes: ValueError: decoder bug"]
     name, found, errors = detect(msg, (_Crashes(),))
     assert (name, found) == ("none", None) and len(errors) == 1
+
+
+def _ses_notification(mail: str) -> bytes:
+    body = (
+        '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent",'
+        '"bounceSubType":"General","bouncedRecipients":[{"emailAddress":"gone@example.org",'
+        '"action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 no such user"}],'
+        '"timestamp":"2026-11-23T01:00:01.000Z"},"mail":' + mail + "}"
+    )
+    return (
+        "From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+        "To: bounces@example.com\n"
+        "Subject: AWS Notification Message\n"
+        "Message-ID: <sns-1@email.amazonses.com>\n"
+        "Content-Type: text/plain; charset=UTF-8\n\n" + body + "\n"
+    ).encode()
+
+
+def test_ses_original_message_and_list_source_come_from_the_notification() -> None:
+    data = _ses_notification(
+        '{"messageId":"0100-ses-id","headers":['
+        '{"name":"To","value":"Gone <gone@example.org>"},'
+        '{"name":"Message-ID","value":"<sent-42@out.example.com>"},'
+        '{"name":"List-Id","value":"Autumn offers <autumn.lists.example.com>"}],'
+        '"commonHeaders":{"messageId":"<sent-42@out.example.com>"}}'
+    )
+    options = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("X-Campaign", "List-Id"))
+    result = parse_message(data, options)
+    assert result.detector == "ses"
+    assert result.original_message_id == "<sent-42@out.example.com>"
+    assert result.list_source == "autumn.lists.example.com"
+    assert result.original_to == ("gone@example.org",)
+    assert result.message_id == "<sns-1@email.amazonses.com>"
+
+
+def test_ses_without_headers_keeps_the_common_message_id() -> None:
+    data = _ses_notification('{"commonHeaders":{"messageId":"<sent-43@out.example.com>"}}')
+    result = parse_message(data)
+    assert result.original_message_id == "<sent-43@out.example.com>"
+    assert result.list_source is None
+    assert result.original_to == ()

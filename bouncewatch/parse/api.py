@@ -6,6 +6,7 @@ import re
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
+from typing import Any
 
 from bouncewatch.classify import classify
 from bouncewatch.model import (
@@ -69,6 +70,10 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
     own = pick_headers(msg, wanted)
     original = original_headers(msg) if kind != "not_bounce" else None
     theirs = pick_headers(original, {"message-id", "to", *wanted}) if original is not None else {}
+    if original is None and found is not None and found.extra:
+        # notifications that carry no returned message (Amazon SES) give the sent message's
+        # headers and Message-ID in their own fields
+        theirs = _headers_from_extra(found.extra, {"message-id", "to", *wanted})
     return ParseResult(
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
@@ -101,6 +106,22 @@ def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
     status = extract_status(text)
     action = "delayed" if status and status[0] == "4" else "failed"
     return RecipientReport(address, action, status, extract_reply_code(text), None)
+
+
+def _headers_from_extra(extra: dict[str, Any], names: set[str]) -> dict[str, list[str]]:
+    """The headers of the sent message as a detector reported them (`original_headers`: a
+    name -> value dict; `original_message_id`), in the shape of `pick_headers`."""
+    out: dict[str, list[str]] = {}
+    given = extra.get("original_headers")
+    if isinstance(given, dict):
+        for name, value in given.items():
+            key = str(name).lower()
+            if key in names and isinstance(value, str):
+                out.setdefault(key, []).append(value)
+    message_id = extra.get("original_message_id")
+    if isinstance(message_id, str) and message_id.strip():
+        out["message-id"] = [message_id]
+    return out
 
 
 def _first(headers: dict[str, list[str]], name: str) -> str | None:
