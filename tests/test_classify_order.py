@@ -131,3 +131,18 @@ def test_reply_codes_inside_a_multi_line_reply_do_not_split_the_wording() -> Non
     assert (got.reason, got.rule) == ("virus", "provider:gmail:BlockedMessage")
     got = classify(r("failed", None, None, "host mx.example.org said: 550 5.1.1 user unknown"))
     assert (got.reason, got.rule) == ("user_unknown", "text:user_unknown")
+
+
+def test_a_delayed_notice_that_says_the_message_expired_is_final() -> None:
+    # OpenSMTPD labels its expiry bounce "Action: delayed", "Status: 4.4.7"
+    got = classify(r("delayed", "4.4.7", None, "Envelope expired"))
+    assert (got.bounce_type, got.reason) == ("soft", "expired")
+    assert classify(r("delayed", "4.4.1", None, "Connection refused")).reason == "delayed"
+
+
+def test_a_dsn_failure_without_any_reply_from_the_receiver_is_expired() -> None:
+    got = classify(r("failed", "5.0.0", None, "Network is down"))
+    assert got == Classification("soft", "expired", "action:failed:5.0.0:network_error")
+    # a loop detected by the receiver is a reply: not an expiry
+    got = classify(r("failed", "5.4.14", 554, "554 5.4.14 Hop count exceeded - possible mail loop"))
+    assert got.reason == "network_error"

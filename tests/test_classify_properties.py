@@ -13,7 +13,7 @@ from bouncewatch.model import BOUNCE_TYPES, REASONS, RecipientReport
 
 RULE = re.compile(
     r"kind:(complaint|auto_reply)|action:(delivered|relayed|expanded)|action:delayed:[a-z_]+"
-    r"|action:failed:(?:4\.\d+\.\d+|4\d\d):[a-z_]+|provider:[a-z0-9]+:[A-Za-z0-9_]+|text:[a-z_]+"
+    r"|action:failed:(?:4\.\d+\.\d+|4\d\d|\d\.0\.0|none):[a-z_]+|provider:[a-z0-9]+:[A-Za-z0-9_]+|text:[a-z_]+"
     r"|status:\d\.\d+\.\d+|code:\d{3}|none"
 )
 

@@ -5,11 +5,15 @@ Decision order (the first step that decides wins; the rule string names it):
 1. ``kind:complaint`` -- an ARF report is a complaint; ``kind:auto_reply`` -> none/auto_reply.
 2. ``action:delivered|relayed|expanded`` (or a 2.x.x status) -> none/delivered.
 3. ``action:delayed:<reason>`` -> none/delayed whatever the code says; the reason steps 4-9
-   would have given is kept in the rule ("action:delayed:greylisted").
+   would have given is kept in the rule ("action:delayed:greylisted").  Except when that
+   reason is ``expired`` (a 4.4.7 status, "envelope expired"): some MTAs (OpenSMTPD) label
+   their final expiry bounce "delayed", and the expiry is the more specific statement.
    ``action:failed:<4.x.x|4xx>:<reason>`` -> soft/expired, for RFC 3464 DSNs only: "failed"
    with a temporary status (or a 4xx reply and no specific status, as Exim's 5.0.0) is how an
    MTA says it gave up retrying (queue lifetime reached); the last attempt's reason stays in
-   the rule ("action:failed:4.2.2:mailbox_full").  Other
+   the rule ("action:failed:4.2.2:mailbox_full").  Likewise a DSN failure with a network
+   error and no reply at all ("Network is down", status 5.0.0): nobody fails a message on
+   the first unanswered connection, so the queue lifetime was over.  Other
    formats' actions are inferred by their decoders, so they get steps 4-9.
 4. ``text:expired`` -- the MTA says it gave up ("retry timeout exceeded"): the rest of such a
    text only quotes the last attempt, so this beats even the provider rows.
@@ -181,6 +185,11 @@ def _gave_up(status: str | None, code: int | None) -> bool:
     return (code is not None and 400 <= code < 500) or (status or "").startswith("4.")
 
 
+def _no_reply(status: str | None, code: int | None) -> bool:
+    """No SMTP reply and no specific status: a connection-level failure."""
+    return code is None and (status is None or status.endswith(".0.0"))
+
+
 def _is_temporary(status: str | None, code: int | None) -> bool:
     if status:
         return status.startswith("4.")
@@ -215,12 +224,18 @@ def _classify(
     if act is None and status is not None and status.startswith("2."):
         return Classification("none", "delivered", f"status:{status}")
     reason, rule = _decide(status, code, norm, remote_mta, reporting_mta)
-    if act == "delayed":
+    if act == "delayed" and reason != "expired":
+        # (a "delayed" notice whose status or text says the message expired is final:
+        # some MTAs, OpenSMTPD among them, label their expiry bounce "delayed")
         return Classification("none", "delayed", f"action:delayed:{reason}")
-    if kind == "dsn" and act == "failed" and _gave_up(status, code):
+    if kind == "dsn" and act == "failed" and reason != "expired" and _gave_up(status, code):
         # RFC 3464: "failed" with a temporary status = the MTA gave up retrying
         evidence = status if status and status.startswith("4.") else code
         return Classification("soft", "expired", f"action:failed:{evidence}:{reason}")
+    if kind == "dsn" and act == "failed" and reason == "network_error" and _no_reply(status, code):
+        # no reply from the receiver at all: MTAs give up on those only when the queue
+        # lifetime is over
+        return Classification("soft", "expired", f"action:failed:{status or 'none'}:{reason}")
     bounce_type = REASONS[reason]
     if bounce_type == "hard" and _is_temporary(status, code):
         bounce_type = "soft"

@@ -127,6 +127,7 @@ _GAVE_UP = (
     r"in the queue too long", r"too long in (?:the )?queue", r"could not be delivered for \d+ days",
     r"retry time not reached for any host", r"have been failing for a long time",
     r"unable to deliver in \d+ minutes",
+    r"envelope expired",
 )
 
 _GREYLISTED = (
@@ -268,6 +269,7 @@ _USER_UNKNOWN = (
     r"destinataire invalide", r"utilisateur inconnu",
     r"address unknown", r"mailbox unknown",
     r"mailbox name not allowed", r"mailbox (?:is )?not available",
+    r"user (?:<[^>]*>|\S+) (?:is )?unknown",
 )
 
 _ADDRESS_INVALID = (
@@ -314,6 +316,7 @@ _NETWORK_ERROR = (
     r"hop count exceeded", r"mail loop", r"loops back to myself", r"looping", r"routing loop",
     r"too many hops", r"tls (?:handshake|negotiation) fail", r"certificate verification failed",
     r"ssl handshake",
+    r"network is down", r"network (?:is )?unreachable", r"host is down",
 )
 
 _SYSTEM_ERROR = (
