@@ -257,6 +257,40 @@ def _explained(r: RecipientReport, text: str) -> RecipientReport:
     )
 
 
+#: an explanation that is a server reply: "550 5.1.1 …", "550-5.7.26 …", "5.1.1 …"
+_REPLY_START_RE = re.compile(r"(?:[245]\d\d(?:[ -]|$)|[245]\.\d{1,3}\.\d{1,3}\b)")
+
+
+def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
+    """`r` with the explanation that follows its address in `text` ("a@b: 550 5.1.1 <a@b>:
+    Recipient address rejected: …") when that explanation is a server reply: it starts with a
+    reply code or status agreeing with the status part (a precise status is never
+    overridden).  None otherwise."""
+    from dataclasses import replace
+
+    explanation = explanation_after(text, r.address)
+    if not explanation or not _REPLY_START_RE.match(explanation):
+        return None
+    found = extract_status(explanation)
+    code = extract_reply_code(explanation)
+    if found is None and code is None:
+        return None
+    status = r.status
+    if found is not None:
+        if status is not None and found[0] != status[0]:
+            return None  # another class than the status part says: not this reply
+        if is_generic_status(status):
+            status = found
+        elif found != status:
+            return None
+    if code is not None and status is not None and str(code)[0] != status[0]:
+        return None
+    changes: dict[str, object] = {"diagnostic": explanation, "status": status, "smtp_code": code}
+    if r.action is None and status is not None:
+        changes["action"] = _CLASS_ACTION.get(status[0])
+    return replace(r, **changes)
+
+
 def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[RecipientReport]:
     """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable
     parts (plain text first; the HTML part is decoded only if the plain one has nothing)."""
@@ -271,7 +305,10 @@ def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[Rec
             fixed = next((c for c in map(partial(_completed, r), texts) if c is not None), None)
             out.append(fixed or r)
             continue
-        for text in texts:
+        if not r.diagnostic:
+            # no Diagnostic-Code (OpenSMTPD): the reply the text gives after the address, whole
+            fixed = next((c for c in map(partial(_replied, r), texts) if c is not None), None)
+        for text in texts if fixed is None else ():
             fixed = _from_codes(r, text, several=len(reports) > 1)
             if fixed is not None:
                 break

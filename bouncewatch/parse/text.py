@@ -114,7 +114,7 @@ def explanation_after(text: str, address: str, limit: int = 600) -> str | None:
         eol = text.find("\n", start)
         eol = len(text) if eol < 0 else eol
         lines = []
-        rest = text[start:eol].strip(" \t>:;,)")
+        rest = text[start:eol].lstrip(" \t>:;,)").rstrip(" \t:;,")
         if rest:
             lines.append(rest)
         for line in text[eol + 1 : eol + 1 + limit * 2].split("\n"):
