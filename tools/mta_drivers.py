@@ -193,6 +193,7 @@ class Sendmail(Driver):
 
     def purge(self) -> None:
         apt_purge(self.purge_packages)
+        shutil.rmtree("/etc/mail", ignore_errors=True)  # our generated files keep it alive
 
     def version(self) -> str:
         out = run(["sendmail", "-d0.1", "-bt"], check=False, input="").stdout
@@ -295,6 +296,7 @@ class Courier(Driver):
 
     def purge(self) -> None:
         apt_purge(self.purge_packages)
+        shutil.rmtree("/etc/courier", ignore_errors=True)  # our control files keep it alive
 
     def version(self) -> str:
         out = run(["dpkg-query", "-W", "-f", "${Version}", "courier-mta"], check=False)
