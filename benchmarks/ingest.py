@@ -101,8 +101,8 @@ def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict
     Each chunk of `chunk` messages is first read and parsed (parse-only), then read, parsed
     and recorded (ingest).  Alternating makes both phases see the same machine: a busy
     neighbour slows both, not one, so the ratio holds on a shared box."""
-    cur = maildir / "cur"
-    files = [cur / name for name in sorted(os.listdir(cur))]
+    cur = str(maildir / "cur")
+    files = [os.path.join(cur, name) for name in sorted(os.listdir(cur))]  # str: as ingest does
     if len(files) != count:
         sys.exit(f"expected {count} messages in {maildir}, found {len(files)}")
     store = Store.open(db)
@@ -115,13 +115,13 @@ def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict
             paths = files[start : start + chunk]
             t = time.perf_counter()
             for path in paths:
-                raw = read_message_file(path)
+                raw = read_message_file(Path(path))
                 assert raw is not None
                 parse_message(raw.data, DEFAULT_PARSE_OPTIONS)
             parse_s += time.perf_counter() - t
             t = time.perf_counter()
             for path in paths:
-                raw = read_message_file(path)
+                raw = read_message_file(Path(path))
                 assert raw is not None
                 store.record(raw, parse_message(raw.data, DEFAULT_PARSE_OPTIONS), NOW)
             ingest_s += time.perf_counter() - t
