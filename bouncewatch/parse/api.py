@@ -6,6 +6,7 @@ import re
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
+from functools import lru_cache
 from typing import Any
 
 from bouncewatch.classify import classify
@@ -66,14 +67,14 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
     results = tuple(
         RecipientResult(r, classify(r, kind=kind, reporting_mta=reporting_mta)) for r in reports
     )
-    wanted = {"message-id", "subject", "date", *(h.lower() for h in options.list_source_headers)}
+    wanted, wanted_theirs = _wanted(options.list_source_headers)
     own = pick_headers(msg, wanted)
     original = original_headers(msg) if kind != "not_bounce" else None
-    theirs = pick_headers(original, {"message-id", "to", *wanted}) if original is not None else {}
+    theirs = pick_headers(original, wanted_theirs) if original is not None else {}
     if original is None and found is not None and found.extra:
         # notifications that carry no returned message (Amazon SES) give the sent message's
         # headers and Message-ID in their own fields
-        theirs = _headers_from_extra(found.extra, {"message-id", "to", *wanted})
+        theirs = _headers_from_extra(found.extra, wanted_theirs)
     return ParseResult(
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
@@ -92,6 +93,13 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
     )
 
 
+@lru_cache(maxsize=8)
+def _wanted(list_source_headers: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """(headers read from the bounce, headers read from the returned message), lower case."""
+    own = frozenset({"message-id", "subject", "date", *(h.lower() for h in list_source_headers)})
+    return own, own | {"to"}
+
+
 def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
     """A recipient known only from the return path: status and diagnostic from the text."""
     if kind == "complaint":
@@ -108,7 +116,7 @@ def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
     return RecipientReport(address, action, status, extract_reply_code(text), None)
 
 
-def _headers_from_extra(extra: dict[str, Any], names: set[str]) -> dict[str, list[str]]:
+def _headers_from_extra(extra: dict[str, Any], names: frozenset[str]) -> dict[str, list[str]]:
     """The headers of the sent message as a detector reported them (`original_headers`: a
     name -> value dict; `original_message_id`), in the shape of `pick_headers`."""
     out: dict[str, list[str]] = {}

@@ -28,21 +28,25 @@ def unescape(text: str) -> str:
         return raw.decode("latin-1")
 
 
+def items(msg: Message) -> list[tuple[str, str]]:
+    """The (name, value) pairs of `msg` as parsed, in order -- the list itself, not the copy
+    `Message.raw_items()` makes on every call: read it, never modify it."""
+    return msg._headers  # type: ignore[attr-defined,no-any-return]
+
+
 def raw_all(msg: Message, name: str) -> list[str]:
     """Every value of header `name` exactly as parsed (8-bit bytes still surrogate-escaped;
     compat32's `get` would turn them into replacement characters)."""
     lname, size = name.lower(), len(name)
     return [
-        v
-        for k, v in msg.raw_items()
-        if len(k) == size and k.lower() == lname and isinstance(v, str)
+        v for k, v in items(msg) if len(k) == size and k.lower() == lname and isinstance(v, str)
     ]
 
 
 def raw(msg: Message, name: str) -> str | None:
     """The first value of header `name` as parsed, or None."""
     lname, size = name.lower(), len(name)
-    for k, v in msg.raw_items():
+    for k, v in items(msg):
         if len(k) == size and k.lower() == lname and isinstance(v, str):
             return v
     return None
@@ -93,14 +97,21 @@ _ANGLE_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
 _BARE_ADDR_RE = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
 
 
-def pick_headers(msg: Message, names: set[str]) -> dict[str, list[str]]:
+def pick_headers(msg: Message, names: set[str] | frozenset[str]) -> dict[str, list[str]]:
     """The raw values of the headers in `names` (lower case), in one pass over the message."""
     out: dict[str, list[str]] = {}
-    for k, v in msg.raw_items():
-        lk = k.lower()
-        if lk in names and isinstance(v, str):
-            out.setdefault(lk, []).append(v)
+    sizes = _sizes(names) if isinstance(names, frozenset) else {len(n) for n in names}
+    for k, v in items(msg):
+        if len(k) in sizes:  # most names are ruled out by their length, without lower()
+            lk = k.lower()
+            if lk in names and isinstance(v, str):
+                out.setdefault(lk, []).append(v)
     return out
+
+
+@lru_cache(maxsize=32)
+def _sizes(names: frozenset[str]) -> frozenset[int]:
+    return frozenset(len(n) for n in names)
 
 
 def addresses(msg: Message, name: str) -> list[str]:

@@ -15,7 +15,7 @@ from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from weakref import ref
 
-from bouncewatch.parse.headers import decode_bytes, decode_words, raw, unescape
+from bouncewatch.parse.headers import decode_bytes, decode_words, items, raw, unescape
 from bouncewatch.parse.headers import iso_date as iso_date  # re-exported: decoders import it here
 from bouncewatch.parse.text import strip_html
 
@@ -43,7 +43,7 @@ ORIGINAL_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-header
 def content_type(part: Message) -> str:
     """`part.get_content_type()`, read from the raw header (the stdlib's `get` sanitises and
     lower-cases every header name on the way, for every call)."""
-    for k, v in part.raw_items():
+    for k, v in items(part):
         if len(k) == 12 and k.lower() == "content-type" and isinstance(v, str):
             ctype = v.split(";", 1)[0].strip().lower()
             return ctype if ctype.count("/") == 1 else "text/plain"
@@ -168,17 +168,24 @@ def status_blocks(part: Message) -> list[list[tuple[str, str]]] | None:
     payload = part.get_payload()
     if not isinstance(payload, list):
         return None
-    cte = part.get("content-transfer-encoding")
-    if cte is not None and str(cte).strip().lower() in ("base64", "quoted-printable"):
+    cte = raw(part, "content-transfer-encoding")
+    if cte is not None and cte.strip().lower() in ("base64", "quoted-printable"):
         return None
     blocks = []
     for block in payload:
-        if not isinstance(block, Message) or block.defects or _block_body(block).strip():
+        if not isinstance(block, Message) or block.defects or _has_body(block):
             return None
-        blocks.append(
-            [(k.lower(), unescape(v)) for k, v in block.raw_items() if isinstance(v, str)]
-        )
+        blocks.append([(k.lower(), unescape(v)) for k, v in items(block) if isinstance(v, str)])
     return blocks
+
+
+def _has_body(block: Message) -> bool:
+    """Does a status block hold lines after its fields?  (Its payload is read only when it
+    is not plain white space, which decodes to nothing whatever the encoding.)"""
+    payload = block._payload  # type: ignore[attr-defined]
+    if isinstance(payload, str) and (not payload or payload.isspace()):
+        return False
+    return bool(_block_body(block).strip())
 
 
 def _block_body(block: Message) -> str:
