@@ -273,11 +273,18 @@ MTA_OVERRIDES: dict[str, dict[tuple[str, str, int], dict[str, Any]]] = {
             for name in ("refused", "slow")
         },
     },
+    # nullmailer 2.2: the smarthost's reply verbatim with its own status; a temporary failure
+    # past queuelifetime is returned with "Action: delayed" and the last 4xx status.
+    "nullmailer": {
+        (name, "final", 0): {"action": "delayed"}
+        for name in ("grey", "ratelimit", "overquota", "unsolicited")
+    },
 }
 
 
-# MTAs whose DSNs carry no Remote-MTA field at all.
-NO_REMOTE_MTA = {"opensmtpd"}
+# MTAs whose notices name no receiving host: OpenSMTPD has no Remote-MTA field, nullmailer
+# names only its smarthost ("dns; 127.0.0.1" here).
+NO_REMOTE_MTA = {"opensmtpd", "nullmailer"}
 
 
 def expectation(mta: str, case: Case, which: str) -> list[Expect]:

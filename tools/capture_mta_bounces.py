@@ -57,6 +57,7 @@ import json
 import mailbox
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -109,6 +110,9 @@ def _utc(ts: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts, dt.UTC).replace(microsecond=0)
 
 
+SINK_STORE = WORK / "sink-store"
+
+
 def start_helpers(log_path: Path) -> None:
     dns_stub.start_in_thread()
 
@@ -122,6 +126,7 @@ def start_helpers(log_path: Path) -> None:
                 mta_drivers.TARPIT_PORT,
                 "mx.example.org",
                 str(log_path),
+                str(SINK_STORE),
             )
         )
 
@@ -135,6 +140,9 @@ def collect() -> list[bytes]:
     for sub in ("new", "cur"):
         for path in (mta_drivers.HOME / "Maildir" / sub).glob("*"):
             found.append((path.stat().st_mtime, path.read_bytes()))
+    for path in SINK_STORE.glob("*.eml"):  # MTAs that send their bounces out again
+        if re.search(rb"(?im)^To:.*newsletter@example\.net", path.read_bytes()[:4000]):
+            found.append((path.stat().st_mtime, path.read_bytes()))
     spool = Path("/var/mail/newsletter")
     if spool.exists() and spool.stat().st_size:
         box = mailbox.mbox(str(spool), create=False)
@@ -144,8 +152,12 @@ def collect() -> list[bytes]:
     return [data for _, data in found]
 
 
-def classify_notice(data: bytes) -> tuple[str | None, str]:
-    """(case name, "final"|"delayed"|"original") for one delivered message."""
+def classify_notice(data: bytes, warns: bool = True) -> tuple[str | None, str]:
+    """(case name, "final"|"delayed"|"original") for one delivered message.
+
+    ``warns=False``: the MTA sends no delay warnings, so a notice saying "delayed" is its
+    expiry bounce (nullmailer reports a 4xx expiry as ``Action: delayed``).
+    """
     head, _, body = data.partition(b"\n\n")
     own = re.search(rb"(?im)^Message-ID:\s*" + MSGID_RE.pattern, head)
     if own:  # our own original (local delivery), not a notice
@@ -160,7 +172,8 @@ def classify_notice(data: bytes) -> tuple[str | None, str]:
         text.split("\n\n", 1)[0] + text[:3000],
     )
     failed = re.search(r"(?im)^Action:\s*failed", text) or "Envelope expired" in text
-    return found.group(1).decode(), "delayed" if delayed and not failed else "final"
+    which = "delayed" if delayed and not failed and warns else "final"
+    return found.group(1).decode(), which
 
 
 def _position(data: bytes, address: str) -> int:
@@ -176,15 +189,23 @@ def _position(data: bytes, address: str) -> int:
 
 
 def write_fixtures(
-    mta: str, out: Path, notices: list[bytes], scrub: dict[str, str], only: list[str] | None = None
+    mta: str,
+    out: Path,
+    notices: list[bytes],
+    scrub: dict[str, str],
+    only: list[str] | None = None,
 ) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cases = {case.name: case for case in bounce_cases.CASES}
+    driver = mta_drivers.DRIVERS[mta]
+    skip, warns = driver.skip_cases, driver.warns
     seen: set[tuple[str, str]] = set()
     written: set[tuple[str, str, tuple[str, ...]]] = set()
     count = 0
     for data in notices:
-        name, which = classify_notice(data)
+        name, which = classify_notice(data, warns)
+        if name in skip:
+            continue
         if name is None or which == "original":
             continue
         case = cases[name]
@@ -221,8 +242,8 @@ def write_fixtures(
     missing = [
         (c.name, w)
         for c in bounce_cases.CASES
-        if not only or c.name in only
-        for w in (("final", "delayed") if c.temporary else ("final",))
+        if (not only or c.name in only) and c.name not in skip
+        for w in (("final", "delayed") if c.temporary and warns else ("final",))
         if (c.name, w) not in seen
     ]
     print(f"missing notices: {missing}", flush=True)
@@ -235,28 +256,30 @@ def capture(args: argparse.Namespace) -> None:
     mta_drivers.ensure_user()
     sink_log = WORK / f"sink-{args.mta}.jsonl"
     sink_log.unlink(missing_ok=True)
+    shutil.rmtree(SINK_STORE, ignore_errors=True)
+    SINK_STORE.mkdir(parents=True)
     start_helpers(sink_log)
     driver.configure()
     driver.start()
     try:
         now = time.time()
         for serial, case in enumerate(bounce_cases.CASES, start=1):
-            if args.only and case.name not in args.only:
+            if (args.only and case.name not in args.only) or case.name in driver.skip_cases:
                 continue
             message = build_message(case, serial, now)
             driver.submit(message, bounce_cases.SENDER, list(case.recipients), case.notify)
         wanted = {
             (c.name, w)
             for c in bounce_cases.CASES
-            if not args.only or c.name in args.only
-            for w in (("final", "delayed") if c.temporary else ("final",))
+            if (not args.only or c.name in args.only) and c.name not in driver.skip_cases
+            for w in (("final", "delayed") if c.temporary and driver.warns else ("final",))
         }
         deadline = time.time() + args.wait
         while time.time() < deadline:
             time.sleep(5)
             driver.flush()
             notices = collect()
-            seen = {classify_notice(data) for data in notices}
+            seen = {classify_notice(data, driver.warns) for data in notices}
             missing = wanted - seen
             print(f"{len(notices)} delivered, {len(missing)} notices to come", flush=True)
             if not missing:

@@ -69,6 +69,8 @@ class Driver:
     packages: tuple[str, ...] = ()
     preseed = ""
     sendmail = "/usr/sbin/sendmail"
+    skip_cases: frozenset[str] = frozenset()  # cases this MTA cannot route or report
+    warns = True  # sends delay warnings for temporary failures
 
     def install(self) -> None:
         apt_install(self.packages, self.preseed)
@@ -327,7 +329,61 @@ class Courier(Driver):
         time.sleep(1)
 
 
+class Nullmailer(Driver):
+    """A relay-only MTA: no local delivery, so its bounces come back through the sink."""
+
+    name = "nullmailer"
+    packages = ("nullmailer",)
+    # One smarthost for everything: no per-domain routing, no success or delay notices.
+    # It also fails every recipient of a transaction with the first RCPT rejection (so the
+    # "multi" case has no single truth) and reports a 4xx expiry as "Action: delayed".
+    skip_cases = frozenset(
+        {"nxdomain", "deadmx", "nullmx", "refused", "slow", "ok", "local", "multi"}
+    )
+    warns = False
+    process: subprocess.Popen[bytes] | None = None
+
+    def version(self) -> str:
+        out = run(["dpkg-query", "-W", "-f", "${Version}", "nullmailer"], check=False)
+        return "nullmailer " + out.stdout.strip()
+
+    def configure(self) -> None:
+        etc = Path("/etc/nullmailer")
+        files = {
+            "remotes": f"127.0.0.1 smtp --port={SINK_PORT}",
+            "me": "mail.example.net",
+            "defaultdomain": "example.net",
+            "adminaddr": "",
+            "queuelifetime": str(LIFETIME_S),
+            "pausetime": "10",
+            "maxpause": "15",
+            "sendtimeout": "30",
+        }
+        for name, value in files.items():
+            (etc / name).write_text(value + "\n")
+        Path("/etc/mailname").write_text("mail.example.net\n")
+        for sub in ("queue", "failed", "tmp"):
+            for path in (Path("/var/spool/nullmailer") / sub).glob("*"):
+                path.unlink()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["/usr/sbin/nullmailer-send"],
+            user="mail",
+            group="mail",
+            stdout=subprocess.DEVNULL,
+            stderr=open("/run/bw-capture/nullmailer.log", "wb"),  # noqa: SIM115
+        )
+        time.sleep(1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
 DRIVERS: dict[str, type[Driver]] = {
+    "nullmailer": Nullmailer,
     "courier": Courier,
     "postfix": Postfix,
     "exim": Exim,

@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 log = logging.getLogger("bouncewatch.tools.smtp_sink")
 
@@ -130,10 +131,11 @@ def _address(arg: str) -> str:
 class SinkServer:
     """The scripted SMTP dialogue; one instance serves many connections."""
 
-    def __init__(self, name: str, log_path: str | None) -> None:
+    def __init__(self, name: str, log_path: str | None, store_dir: str | None = None) -> None:
         self.name = name
         self.log_path = log_path
-        self.counter = 0
+        self.store_dir = store_dir  # keep every accepted message here (for MTAs without
+        self.counter = 0  # local delivery, whose bounces come back through the sink)
 
     def _record(self, event: dict[str, object]) -> None:
         event["t"] = round(time.time(), 3)
@@ -188,12 +190,12 @@ class SinkServer:
                         continue
                     send("354 End data with <CR><LF>.<CR><LF>\r\n")
                     await writer.drain()
-                    size = 0
+                    lines: list[bytes] = []
                     while True:
                         chunk = await asyncio.wait_for(reader.readline(), timeout=120)
                         if not chunk or chunk in (b".\r\n", b".\n"):
                             break
-                        size += len(chunk)
+                        lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                     refusals = [reply_for(r) for r in accepted if reply_for(r).stage == "data"]
                     self.counter += 1
                     if refusals:
@@ -201,6 +203,9 @@ class SinkServer:
                         send(refusals[0].render(accepted[0]))
                     else:
                         self._record({"cmd": "DATA", "from": sender, "rcpts": accepted})
+                        if self.store_dir:
+                            path = Path(self.store_dir) / f"{time.time():.6f}-{self.counter}.eml"
+                            path.write_bytes(b"".join(lines).replace(b"\r\n", b"\n"))
                         send(f"250 2.0.0 Ok: queued as 4Xk{self.counter:05d}Q\r\n")
                     accepted = []
                 elif verb == "RSET":
@@ -237,11 +242,16 @@ def _check_loopback(host: str) -> None:
 
 
 async def serve(
-    host: str, port: int, tarpit_port: int | None, name: str, log_path: str | None
+    host: str,
+    port: int,
+    tarpit_port: int | None,
+    name: str,
+    log_path: str | None,
+    store_dir: str | None = None,
 ) -> None:
     """Serve until cancelled."""
     _check_loopback(host)
-    sink = SinkServer(name, log_path)
+    sink = SinkServer(name, log_path, store_dir)
     servers = [await asyncio.start_server(sink.handle, host, port)]
     if tarpit_port:
         servers.append(await asyncio.start_server(_tarpit, host, tarpit_port))
@@ -256,9 +266,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--tarpit-port", type=int, default=2526)
     parser.add_argument("--name", default="mx.example.org")
     parser.add_argument("--log", default=None, help="append one JSON line per SMTP event")
+    parser.add_argument("--store", default=None, help="keep accepted messages in this folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s %(message)s")
-    asyncio.run(serve(args.host, args.port, args.tarpit_port, args.name, args.log))
+    asyncio.run(serve(args.host, args.port, args.tarpit_port, args.name, args.log, args.store))
 
 
 if __name__ == "__main__":
