@@ -11,6 +11,8 @@ WHAT IT INSTALLS (Debian packages; each replaces any other mail-transport-agent)
     --mta sendmail   sendmail-bin sendmail-cf m4   (Sendmail 8.17)
     --mta opensmtpd  opensmtpd                     (OpenSMTPD 6.8)
     --mta courier    courier-mta                   (Courier 1.0.16)
+    --mta nullmailer nullmailer                    (nullmailer 2.2; relay-only: its bounces
+                                                    come back through the sink)
 
 and a local user ``newsletter`` (no login shell) who receives the bounces.
 
@@ -42,6 +44,7 @@ HOW TO RUN (as root, from the repository root; about 3-6 minutes per MTA)::
     python3 tools/capture_mta_bounces.py --mta sendmail --out fixtures/sendmail --purge-after
     python3 tools/capture_mta_bounces.py --mta opensmtpd --out fixtures/opensmtpd --purge-after
     python3 tools/capture_mta_bounces.py --mta courier --out fixtures/courier-mta --purge-after
+    python3 tools/capture_mta_bounces.py --mta nullmailer --out fixtures/nullmailer --purge-after
 
 ``--raw-dir DIR`` also keeps every delivered message; ``--only CASE…`` sends a subset.
 Only 127.0.0.1 is ever contacted, and port 25 is never listened on.

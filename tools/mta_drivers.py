@@ -343,6 +343,10 @@ class Nullmailer(Driver):
     warns = False
     process: subprocess.Popen[bytes] | None = None
 
+    def purge(self) -> None:
+        apt_purge(self.packages)
+        shutil.rmtree("/etc/nullmailer", ignore_errors=True)  # our control files keep it alive
+
     def version(self) -> str:
         out = run(["dpkg-query", "-W", "-f", "${Version}", "nullmailer"], check=False)
         return "nullmailer " + out.stdout.strip()
