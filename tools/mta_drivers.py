@@ -145,6 +145,7 @@ class Exim(Driver):
 
     def purge(self) -> None:
         apt_purge(self.purge_packages)
+        shutil.rmtree("/etc/exim4", ignore_errors=True)  # our exim4.conf keeps it alive
 
     def version(self) -> str:
         return run(["exim4", "--version"]).stdout.splitlines()[0]
