@@ -110,7 +110,7 @@ def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict
     rss: dict[int, float] = {}
     marks = {max(1, count // 10), max(1, count // 2), count}
     done = 0
-    with store.batch(batch):
+    with store.batch(batch, each_message_atomic=False):  # as `bouncewatch ingest`
         for start in range(0, count, chunk):
             paths = files[start : start + chunk]
             t = time.perf_counter()

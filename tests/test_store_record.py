@@ -305,3 +305,18 @@ def test_a_naive_time_is_taken_as_utc(store: Store) -> None:
     assert store.db.execute("SELECT processed_at FROM messages").fetchone() == (
         "2026-11-02T12:00:00Z",
     )
+
+
+def test_a_batch_without_savepoints_rolls_back_whole(store: Store) -> None:
+    store.conn.execute(
+        "CREATE TRIGGER fail_on_boom BEFORE INSERT ON events WHEN NEW.address LIKE 'boom@%' "
+        "BEGIN SELECT RAISE(ABORT, 'boom'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError), store.batch(size=2, each_message_atomic=False):
+        store.record(raw("1"), dsn(recipient("a@example.org")), NOW)
+        store.record(raw("2"), dsn(recipient("b@example.org")), NOW)  # committed: batch of 2
+        store.record(raw("3"), dsn(recipient("c@example.org")), NOW)
+        store.record(raw("4"), dsn(recipient("d@example.org"), recipient("boom@example.org")), NOW)
+    rows = store.db.execute("SELECT address FROM addresses ORDER BY 1").fetchall()
+    assert [r[0] for r in rows] == ["a@example.org", "b@example.org"]
+    assert count(store, "messages") == 2 and count(store, "events") == 2

@@ -156,7 +156,10 @@ def ingest(
     bar = click.progressbar(length=max(total, 1), label="ingest", file=sys.stderr) if show else None
     try:
         # stdin (a Postfix pipe): commit before exit status 0; files: grouped commits
-        with store.batch(1 if from_stdin else batch_size), bar or contextlib.nullcontext():
+        with (
+            store.batch(1 if from_stdin else batch_size, each_message_atomic=False),
+            bar or contextlib.nullcontext(),
+        ):
             for path in paths:
                 try:
                     for raw in iter_path(path):

@@ -52,6 +52,7 @@ class Store:
         self.verp = verp
         self._batch_pending = 0
         self.batch_size = 0
+        self._savepoints = True
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -163,13 +164,19 @@ class Store:
         conn.execute("COMMIT")
 
     @contextlib.contextmanager
-    def batch(self, size: int = 2000) -> Iterator[Store]:
-        """Group `record` calls: each message stays atomic (a savepoint), commits come every
-        `size` messages.  A crash loses at most the uncommitted batch, and since recording is
-        idempotent a re-run records exactly those messages again.  Not for sources that
-        acknowledge each message (IMAP): they need the commit before the acknowledgement."""
+    def batch(self, size: int = 2000, *, each_message_atomic: bool = True) -> Iterator[Store]:
+        """Group `record` calls: commits come every `size` messages.
+
+        With `each_message_atomic` (the default) each message is a savepoint: one that fails
+        is rolled back alone and the batch goes on (the daemon's way).  Without it, a failing
+        message rolls back the whole uncommitted batch and the error propagates (file ingest,
+        which stops at the first error anyway): two statements fewer per message.  Either
+        way no partial message is ever committed, and since recording is idempotent a re-run
+        records exactly what a crash lost.  Not for sources that acknowledge messages one at a
+        time: they need the commit before the acknowledgement."""
         self.batch_size = size
         self._batch_pending = 0
+        self._savepoints = each_message_atomic
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
@@ -179,6 +186,7 @@ class Store:
             raise
         finally:
             self.batch_size = 0
+            self._savepoints = True
         if self.conn.in_transaction:
             self.conn.execute("COMMIT")
 
@@ -198,8 +206,11 @@ class Store:
         Idempotent: a message already recorded (same source + UIDVALIDITY + UID, or same
         content hash) writes nothing and returns `duplicate=True`.
         """
-        with self.write():
-            outcome = recorder.record(self, raw, result, now)
+        if self.batch_size and not self._savepoints:
+            outcome = recorder.record(self, raw, result, now)  # the batch is the unit
+        else:
+            with self.write():
+                outcome = recorder.record(self, raw, result, now)
         self._after_record()
         return outcome
 
@@ -230,14 +241,19 @@ class Store:
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse files that are not SQLite, belong to another program, or are too new."""
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        }
+        conn.execute("BEGIN")  # one snapshot: another process may be migrating the file
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master "
+                    "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+            }
+        finally:
+            conn.execute("COMMIT")
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: not a bouncewatch database (not a SQLite file: {e})") from None
     if app_id not in (0, APPLICATION_ID):
