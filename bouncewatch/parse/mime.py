@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
+from email.utils import _has_surrogates  # type: ignore[attr-defined]
 from weakref import ref
 
 from bouncewatch.parse.headers import decode_bytes, decode_words, items, raw, unescape
@@ -87,15 +88,45 @@ def find_part(msg: Message, *ctypes: str) -> Message | None:
 
 def payload_bytes(part: Message) -> bytes:
     """The decoded body of a leaf part (base64 / quoted-printable undone; damage tolerated)."""
-    payload = part.get_payload()
-    if not isinstance(payload, str):
+    payload = part._payload  # type: ignore[attr-defined]
+    if not isinstance(payload, str):  # what get_payload() gives is a str exactly then
         return b""
-    if str(part.get("content-transfer-encoding", "")).strip().lower() == "quoted-printable":
+    cte = (raw(part, "content-transfer-encoding") or "").lower()
+    if cte.strip() == "quoted-printable":
         # soft line breaks must be "=\n" for quopri, whatever the message's line endings
-        raw = payload.encode("utf-8", "surrogateescape")
-        return quopri.decodestring(raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        data = part.get_payload().encode("utf-8", "surrogateescape")
+        return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+    if cte not in _DECODED_CTES:
+        # what get_payload(decode=True) returns for an unencoded body, without its lookups
+        try:
+            return payload.encode("ascii")
+        except UnicodeEncodeError:
+            pass
+        if _has_surrogates(payload):
+            return payload.encode("ascii", "surrogateescape")
+        return payload.encode("raw-unicode-escape")
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
+
+
+#: transfer encodings `Message.get_payload(decode=True)` undoes (compared as it does)
+_DECODED_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+#: "type/subtype; charset=utf-8[; …]": the charset read without the stdlib's parameter parser
+_SIMPLE_CHARSET_RE = re.compile(
+    r'[^;"\\=]*;[ \t]*charset=("?)([A-Za-z0-9_.:+-]+)\1[ \t]*(?:;.*)?', re.I
+)
+
+
+def content_charset(part: Message) -> str | None:
+    """`part.get_content_charset()`: read straight from a plain Content-Type header, through
+    the stdlib for anything unusual (RFC 2231, comments, 8-bit, folded, charset not first)."""
+    value = raw(part, "content-type")
+    if value is None or (";" not in value and "=" not in value):
+        return None
+    m = _SIMPLE_CHARSET_RE.fullmatch(value)
+    if m is not None:
+        return m.group(2).lower()
+    return part.get_content_charset()
 
 
 _NOT_B64_RE = re.compile(rb"[^A-Za-z0-9+/]")
@@ -120,14 +151,14 @@ def decode_transfer(raw: bytes, cte: str) -> bytes:
 
 def part_text(part: Message) -> str:
     """A leaf part's body as text, decoded with its charset (unknown charsets read as UTF-8)."""
-    text = decode_bytes(payload_bytes(part), part.get_content_charset())
+    text = decode_bytes(payload_bytes(part), content_charset(part))
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def readable_text(part: Message) -> str:
     """Text of a text/plain or text/html part (HTML stripped to readable lines)."""
     text = part_text(part)
-    if part.get_content_subtype() == "html":
+    if content_type(part).endswith("/html"):
         return strip_html(text)
     return text
 
@@ -157,7 +188,7 @@ def container_text(part: Message) -> str:
     cte = str(part.get("content-transfer-encoding", "")).strip().lower()
     if cte in ("base64", "quoted-printable"):
         raw = decode_transfer(text.encode("ascii", "surrogateescape"), cte)
-        return decode_bytes(raw, part.get_content_charset() or "utf-8")
+        return decode_bytes(raw, content_charset(part) or "utf-8")
     return unescape(text)
 
 
@@ -223,8 +254,8 @@ def _headers_from_text(text: str) -> Message:
     after the block (some MTAs send the whole message in this part) is ignored."""
     out = Message()
     block = _BLANK_RE.split(text.lstrip("\r\n"), maxsplit=1)[0]
-    for m in _HEADER_FIELD_RE.finditer(block):
-        out[m.group(1)] = m.group(2)
+    # what `out[name] = value` would store under compat32, without its per-field checks
+    out._headers = _HEADER_FIELD_RE.findall(block)  # type: ignore[attr-defined]
     return out
 
 

@@ -32,19 +32,35 @@ def _matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
 _DIGIT_OR_DOT = frozenset("0123456789.")
 
 
+def _first(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first of `_matches` (inlined: these run several times per recipient)."""
+    m = pattern.search(text)
+    while m is not None:
+        start = m.start()
+        if start == 0 or text[start - 1] not in _DIGIT_OR_DOT:
+            return m
+        m = pattern.search(text, start + 1)
+    return None
+
+
 def extract_status(text: str | None) -> str | None:
     """The first RFC 3463 status code in `text` ("5.1.1"), or None."""
     if not text:
         return None
-    m = next(_matches(_STATUS_RE, text), None)
-    return f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}" if m else None
+    m = _first(_STATUS_RE, text)
+    if m is None:
+        return None
+    cls, subject, detail = m.groups()
+    if (subject[0] == "0" and len(subject) > 1) or (detail[0] == "0" and len(detail) > 1):
+        return f"{cls}.{int(subject)}.{int(detail)}"  # "5.01.001" -> "5.1.1"
+    return m.group(0)
 
 
 def extract_reply_code(text: str | None) -> int | None:
     """The first SMTP reply code in `text` (550), or None."""
     if not text:
         return None
-    m = next(_matches(_REPLY_RE, text), None)
+    m = _first(_REPLY_RE, text)
     return int(m.group(1)) if m else None
 
 
