@@ -11,6 +11,8 @@ from flufl.bounce import all_failures
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
+from bouncewatch.parse.headers import items
+from bouncewatch.parse.headers import raw as raw_header
 from bouncewatch.parse.mime import human_text, looks_like_bounce
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
@@ -30,7 +32,7 @@ class FluflFallback:
     name = "flufl"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not looks_like_bounce(msg):
+        if not looks_like_bounce(msg) or not _may_name_addresses(msg):
             return None
         temporary, permanent = all_failures(msg)
         if not temporary and not permanent:
@@ -43,6 +45,41 @@ class FluflFallback:
                 if address and "@" in address:
                     reports.append(_near(address, action, text))
         return Detection(kind="bounce", recipients=reports) if reports else None
+
+
+#: transfer encodings under which an "@" can hide from a look at the raw payload
+_PLAIN_CTES = frozenset({"", "7bit", "8bit", "binary", "quoted-printable"})
+
+
+def _may_name_addresses(msg: Message) -> bool:
+    """Could flufl.bounce find an address in `msg` at all?  Its detectors return addresses
+    written in X-Failed-Recipients, in the parts' bodies or in the fields of sub-parts (status
+    blocks, attached messages), plus AOL and Yale ones built from the sender's domain.  False
+    only when none of these holds an "@" (or an encoded one): the heuristics then have nothing
+    to return, and skipping them saves their forty scans of a message that is no bounce."""
+    if raw_header(msg, "X-Failed-Recipients") is not None:
+        return True
+    sender = (raw_header(msg, "From") or "").lower()
+    if "aol.com" in sender or "yale.edu" in sender or "=?" in sender:
+        return True
+    for part in msg.walk():
+        if part is not msg:
+            for _, value in items(part):
+                if not isinstance(value, str) or "@" in value or "=?" in value:
+                    return True
+        for text in (part.preamble, part.epilogue):
+            if text is not None and (not isinstance(text, str) or "@" in text):
+                return True
+        payload = part._payload  # type: ignore[attr-defined]
+        if isinstance(payload, str):
+            if "@" in payload or "=40" in payload:
+                return True
+            cte = (raw_header(part, "content-transfer-encoding") or "").strip().lower()
+            if cte not in _PLAIN_CTES:
+                return True
+        elif payload is not None and not isinstance(payload, list):
+            return True
+    return False
 
 
 def _to_str(raw: bytes | str) -> str:

@@ -87,7 +87,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     for cs in (charset or "utf-8", "utf-8"):
         try:
             return data.decode(cs)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: NUL in the name
             continue
     return data.decode("latin-1")
 
