@@ -44,9 +44,11 @@ ORIGINAL_HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-header
 def content_type(part: Message) -> str:
     """`part.get_content_type()`, read from the raw header (the stdlib's `get` sanitises and
     lower-cases every header name on the way, for every call)."""
-    for k, v in items(part):
-        if len(k) == 12 and k.lower() == "content-type" and isinstance(v, str):
-            ctype = v.split(";", 1)[0].strip().lower()
+    for k, v in part._headers:  # type: ignore[attr-defined]
+        if len(k) == 12 and (k == "Content-Type" or k.lower() == "content-type"):
+            if not isinstance(v, str):
+                continue
+            ctype = v.partition(";")[0].strip().lower()
             return ctype if ctype.count("/") == 1 else "text/plain"
     return part.get_default_type()
 
@@ -60,15 +62,17 @@ def typed_parts(msg: Message) -> list[tuple[str, Message]]:
         return last[1]
     out: list[tuple[str, Message]] = []
     stack: list[tuple[Message, int]] = [(msg, 0)]
+    pop, push, append = stack.pop, stack.append, out.append
     while stack:
-        part, depth = stack.pop()
+        part, depth = pop()
         ctype = content_type(part)
-        out.append((ctype, part))
-        if depth >= MAX_DEPTH or not ctype.startswith("multipart/"):
-            continue
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+        append((ctype, part))
+        if depth < MAX_DEPTH and ctype.startswith("multipart/"):
+            payload = part._payload  # type: ignore[attr-defined]  # get_payload() gives it
+            if isinstance(payload, list):
+                for p in reversed(payload):
+                    if isinstance(p, Message):
+                        push((p, depth + 1))
     _last_parts = (ref(msg), out)
     return out
 
