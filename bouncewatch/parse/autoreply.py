@@ -9,7 +9,7 @@ from email.message import Message
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.headers import decode_words, first_address, header, raw
-from bouncewatch.parse.mime import bounce_subject, from_mail_system
+from bouncewatch.parse.mime import bounce_subject, content_type, from_mail_system
 
 _SUBJECT_RE = re.compile(
     r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
@@ -35,7 +35,7 @@ class AutoReply:
     name = "autoreply"
 
     def detect(self, msg: Message) -> Detection | None:
-        if msg.get_content_type() == "multipart/report" or from_mail_system(msg):
+        if content_type(msg) == "multipart/report" or from_mail_system(msg):
             return None
         if not self._is_auto_reply(msg):
             return None
@@ -48,26 +48,26 @@ class AutoReply:
 
     @staticmethod
     def _is_auto_reply(msg: Message) -> bool:
-        auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+        auto = (raw(msg, "Auto-Submitted") or "").strip().lower()
         if auto and not auto.startswith("no"):
             return True
         for name in _AUTO_FLAG_HEADERS:
-            value = msg.get(name)
-            if value is not None and str(value).strip().lower() not in ("no", "false", "0"):
+            value = raw(msg, name)
+            if value is not None and value.strip().lower() not in ("no", "false", "0"):
                 return True
-        precedence = str(msg.get("Precedence", "")).strip().lower()
+        precedence = (raw(msg, "Precedence") or "").strip().lower()
         if precedence == "auto_reply":
             return True
         subject = decode_words(raw(msg, "Subject") or "") or ""
-        if not _SUBJECT_RE.search(subject) or msg.get("List-Id") is not None:
+        if not _SUBJECT_RE.search(subject) or raw(msg, "List-Id") is not None:
             return False  # list mail talks about vacations too
         return (
             precedence in _PRECEDENCE_LOW
-            or msg.get("X-MS-Exchange-Inbox-Rules-Loop") is not None
-            or str(msg.get("X-Auto-Response-Suppress", "")).strip().lower() == "all"
+            or raw(msg, "X-MS-Exchange-Inbox-Rules-Loop") is not None
+            or (raw(msg, "X-Auto-Response-Suppress") or "").strip().lower() == "all"
             or (
-                msg.get("List-Id") is None
-                and msg.get("List-Unsubscribe") is None
+                raw(msg, "List-Id") is None
+                and raw(msg, "List-Unsubscribe") is None
                 and _starts_with_marker(subject)
             )
         )

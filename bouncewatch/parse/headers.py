@@ -160,6 +160,9 @@ _MONTHS = {
 }
 
 
+_MONTH_TEXT = {i: f"{i:02d}" for i in range(1, 13)}
+
+
 @lru_cache(maxsize=16)  # a DSN repeats its dates (Date, Arrival-Date, Last-Attempt-Date)
 def iso_date(value: str | None) -> str | None:
     """An RFC 5322 date as ISO 8601 UTC ("2024-05-01T10:00:00Z"), or None if unparseable."""
@@ -168,6 +171,17 @@ def iso_date(value: str | None) -> str | None:
     m = _DATE_RE.match(value)
     month = _MONTHS.get(m.group(2).lower()) if m else None
     if m is not None and month is not None:
+        day_s, year_s, hour_s, minute_s, second_s, sign, off_h, off_m = m.group(
+            1, 3, 4, 5, 6, 7, 8, 9
+        )
+        if value.isascii() and (not sign or (off_h == "00" and off_m == "00")):
+            # the usual UTC date: the text of the fields, padded (two-digit strings compare
+            # as their numbers do)
+            day_s = day_s if len(day_s) == 2 else "0" + day_s
+            hour_s = hour_s if len(hour_s) == 2 else "0" + hour_s
+            second_s = second_s or "00"
+            if day_s <= "28" and hour_s < "24" and minute_s < "60" and second_s < "60":
+                return f"{year_s}-{_MONTH_TEXT[month]}-{day_s}T{hour_s}:{minute_s}:{second_s}Z"
         day, year, hour, minute = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
         offset = 0
         if m.group(7):

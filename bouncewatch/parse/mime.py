@@ -322,20 +322,20 @@ def looks_like_bounce(msg: Message) -> bool:
     """Cheap header test: does this message look like a delivery failure at all?"""
     if content_type(msg) == "multipart/report" and (
         # a read receipt (disposition-notification) is a report too, but not a bounce
-        "disposition-notification" not in str(msg.get("Content-Type", "")).lower()
+        "disposition-notification" not in (raw(msg, "Content-Type") or "").lower()
     ):
         return True
     if from_mail_system(msg):
         return True
-    rp = msg.get("Return-Path")
-    if rp is not None and str(rp).strip() in ("<>", ""):
+    rp = raw(msg, "Return-Path")
+    if rp is not None and rp.strip() in ("<>", ""):
         return True
     return bounce_subject(msg)
 
 
 def from_mail_system(msg: Message) -> bool:
     """From MAILER-DAEMON / postmaster / "Mail Delivery System", or X-Failed-Recipients set."""
-    if msg.get("X-Failed-Recipients"):
+    if raw(msg, "X-Failed-Recipients"):
         return True
     return bool(_BOUNCE_FROM_RE.search(raw(msg, "From") or ""))
 

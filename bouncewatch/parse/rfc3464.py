@@ -113,7 +113,7 @@ def _recipient(group: dict[str, str]) -> RecipientReport | None:
     )
     if not address or ("@" not in address and " " in address):
         return None
-    diagnostic = squash(strip_type(group.get("diagnostic-code")))
+    diagnostic = strip_type(group.get("diagnostic-code"))  # squashed by strip_type
     status = extract_status(group.get("status"))
     diag_status = extract_status(diagnostic)
     if diag_status and (
