@@ -129,7 +129,9 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
             continue
         address, domain = normalise(rep.address, fold_local_part=fold, verp=verp)
         at = parse_time(rep.last_attempt_date) or base_time
-        at = min(at, now).replace(microsecond=0)
+        at = min(at, now)
+        if at.microsecond:
+            at = at.replace(microsecond=0)
         at_s = iso(at)
         current, first_seen = _load(conn, address)
         event = PolicyEvent(event_type, cls.bounce_type, at, own=(address, domain) in store.own)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 from datetime import UTC, date, datetime
 
 
+@functools.lru_cache(maxsize=4096)  # the same few times recur within a message and a batch
 def iso(value: datetime) -> str:
     """'2026-11-23T02:48:00Z' (naive datetimes are taken as UTC)."""
     if value.tzinfo is None:
