@@ -31,7 +31,7 @@ def parse_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) ->
     try:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"expected bytes, got {type(data).__name__}")
-        return _parse(bytes(data), options)
+        return _parse(data if type(data) is bytes else bytes(data), options)
     except Exception as exc:
         return ParseResult(kind="not_bounce", detector="none", error=f"{type(exc).__name__}: {exc}")
 

@@ -101,11 +101,15 @@ def pick_headers(msg: Message, names: set[str] | frozenset[str]) -> dict[str, li
     """The raw values of the headers in `names` (lower case), in one pass over the message."""
     out: dict[str, list[str]] = {}
     sizes = _sizes(names) if isinstance(names, frozenset) else {len(n) for n in names}
-    for k, v in items(msg):
+    for k, v in msg._headers:  # type: ignore[attr-defined]  # see `items`
         if len(k) in sizes:  # most names are ruled out by their length, without lower()
             lk = k.lower()
             if lk in names and isinstance(v, str):
-                out.setdefault(lk, []).append(v)
+                found = out.get(lk)
+                if found is None:
+                    out[lk] = [v]
+                else:
+                    found.append(v)
     return out
 
 

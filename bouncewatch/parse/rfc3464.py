@@ -80,8 +80,9 @@ class RFC3464:
         per_message, groups = parse_blocks(blocks)
         reports = [r for r in (_recipient(g) for g in groups) if r is not None]
         reports = merge_duplicates(reports)
-        if any(_needs_recovery(r) for r in reports):
-            reports = _recover_from_text(msg, reports)
+        needs = [_needs_recovery(r) for r in reports]
+        if any(needs):
+            reports = _recover_from_text(msg, reports, needs)
         return Detection(
             kind="dsn",
             recipients=reports,
@@ -291,13 +292,18 @@ def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
     return replace(r, **changes)
 
 
-def _recover_from_text(msg: Message, reports: list[RecipientReport]) -> list[RecipientReport]:
+def _recover_from_text(
+    msg: Message, reports: list[RecipientReport], needs: list[bool] | None = None
+) -> list[RecipientReport]:
     """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable
-    parts (plain text first; the HTML part is decoded only if the plain one has nothing)."""
+    parts (plain text first; the HTML part is decoded only if the plain one has nothing).
+    `needs`: `_needs_recovery` of each report, when the caller has it already."""
     texts = _Lazy(human_texts(msg))
+    if needs is None:
+        needs = [_needs_recovery(r) for r in reports]
     out = []
-    for r in reports:
-        if not _needs_recovery(r):
+    for r, need in zip(reports, needs, strict=True):
+        if not need:
             out.append(r)
             continue
         fixed = None
