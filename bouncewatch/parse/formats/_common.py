@@ -18,6 +18,7 @@ from email.message import Message
 from html import unescape
 
 from bouncewatch.model import RecipientReport
+from bouncewatch.parse.mime import content_charset, content_type
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
 #: a plain mailbox address (local@domain.tld), as found in bounce texts.
@@ -167,7 +168,7 @@ def decode_part(part: Message) -> str:
     if not isinstance(payload, bytes):
         return ""
     payload = payload[:MAX_TEXT]
-    charset = part.get_content_charset() or "us-ascii"
+    charset = content_charset(part) or "us-ascii"
     charset = _CHARSET_ALIASES.get(charset, charset)
     try:
         text = payload.decode(charset, errors="replace")
@@ -186,7 +187,7 @@ def html_to_text(html: str) -> str:
 
 
 def _text_parts(msg: Message, plain: list[str], html: list[str], depth: int = 0) -> None:
-    ctype = msg.get_content_type()
+    ctype = content_type(msg)
     if msg.is_multipart():
         if ctype.startswith("message/") or depth >= _MAX_DEPTH:
             return  # an attached original (not part of the report), or absurd nesting
