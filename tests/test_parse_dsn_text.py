@@ -81,3 +81,42 @@ def test_explanation_without_code_is_still_read() -> None:
     r = parse_message(opensmtpd_dsn("gone@example.com: Envelope expired", "4.4.7", "delayed"))
     report = r.recipients[0].report
     assert (report.status, report.diagnostic) == ("4.4.7", "Envelope expired")
+
+
+def nullmailer_dsn(status: str, diagnostic_lines: str) -> bytes:
+    """nullmailer style: a Status cut to five characters, reply lines not folded."""
+    return f"""From: Mail Delivery System <MAILER-DAEMON@mail.example.net>
+To: newsletter@example.net
+Subject: Returned mail: Could not send message
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="N"
+
+--N
+Content-Type: message/delivery-status
+
+Reporting-MTA: x-local-hostname; mail.example.net
+
+Final-Recipient: rfc822; spf@example.com
+Action: failed
+Status: {status}
+Remote-MTA: dns; 127.0.0.1
+Diagnostic-Code: SMTP; {diagnostic_lines}
+
+--N--
+""".encode()
+
+
+def test_status_cut_short_is_completed_from_the_reply() -> None:
+    r = parse_message(nullmailer_dsn("5.7.2", "550 5.7.23 SPF violation")).recipients[0]
+    assert r.report.status == "5.7.23"
+    r = parse_message(nullmailer_dsn("5.1.1", "550 5.7.1 Relay denied")).recipients[0]
+    assert r.report.status == "5.1.1"  # another status: the Status field stands
+
+
+def test_unfolded_reply_lines_stay_in_the_diagnostic() -> None:
+    lines = "550-5.7.26 This mail is unauthenticated\n550-5.7.26 and has been\n550 5.7.26 blocked."
+    r = parse_message(nullmailer_dsn("5.7.2", lines)).recipients[0].report
+    assert r.diagnostic == (
+        "550-5.7.26 This mail is unauthenticated 550-5.7.26 and has been 550 5.7.26 blocked."
+    )
+    assert (r.status, r.smtp_code, r.remote_mta) == ("5.7.26", 550, "127.0.0.1")

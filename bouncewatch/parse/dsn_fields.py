@@ -41,10 +41,36 @@ def text_blocks(text: str) -> list[Block]:
     lines that are not fields (garbage, broken folding) are skipped."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _UNFOLDED_REPLY_RE.search(text):
+        text = _fold_reply_lines(text)
     return [
         [(m.group(1).lower(), m.group(2)) for m in _FIELD_BLOCK_RE.finditer(chunk)]
         for chunk in _BLANK_LINE_RE.split(text)
     ]
+
+
+#: a line of a multi-line reply written without folding under its Diagnostic-Code
+#: (nullmailer: "Diagnostic-Code: SMTP; 550-5.7.26 This mail …\n550-5.7.26 sender and …")
+_UNFOLDED_REPLY_RE = re.compile(r"\n[245]\d\d[ -]")
+_DIAGNOSTIC_RE = re.compile(r"diagnostic-code[ \t]*:", re.I)
+
+
+def _fold_reply_lines(text: str) -> str:
+    """Fold the reply lines that follow a Diagnostic-Code field unindented into it (they are
+    not fields, and would otherwise be dropped)."""
+    out = []
+    in_diagnostic = False
+    for line in text.split("\n"):
+        if _DIAGNOSTIC_RE.match(line):
+            in_diagnostic = True
+        elif in_diagnostic and line[:1] in (" ", "\t"):
+            pass
+        elif in_diagnostic and _UNFOLDED_REPLY_RE.match("\n" + line):
+            line = " " + line
+        else:
+            in_diagnostic = False
+        out.append(line)
+    return "\n".join(out)
 
 
 def parse_fields(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:

@@ -118,7 +118,9 @@ def _recipient(group: dict[str, str]) -> RecipientReport | None:
     status = extract_status(group.get("status"))
     diag_status = extract_status(diagnostic)
     if diag_status and (
-        status is None or (is_generic_status(status) and diag_status[0] == status[0])
+        status is None
+        or (is_generic_status(status) and diag_status[0] == status[0])
+        or _truncated(status, diag_status)
     ):
         status = diag_status
     action = (group.get("action") or "").strip().lower().split(" ")[0].rstrip(";") or None
@@ -135,6 +137,16 @@ def _recipient(group: dict[str, str]) -> RecipientReport | None:
         original_recipient=original if original and original != address else None,
         last_attempt_date=iso_date(group.get("last-attempt-date")),
         will_retry_until=iso_date(group.get("will-retry-until")),
+    )
+
+
+def _truncated(status: str, diag_status: str) -> bool:
+    """A Status field cut short (nullmailer writes "5.7.2" for the reply's "5.7.23")."""
+    return (
+        len(diag_status) > len(status)
+        and diag_status.startswith(status)
+        and diag_status.count(".") == 2
+        and "." not in diag_status[len(status) :]
     )
 
 
