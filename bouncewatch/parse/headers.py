@@ -16,11 +16,8 @@ from bouncewatch.parse.text import squash
 
 def unescape(text: str) -> str:
     """compat32 keeps raw 8-bit bytes as surrogate escapes; read them as UTF-8 (or Latin-1)."""
-    try:
-        text.encode("ascii")
+    if text.isascii():  # a flag of the string: no scan, no copy
         return text
-    except UnicodeEncodeError:
-        pass
     raw = text.encode("utf-8", "surrogateescape")
     try:
         return raw.decode("utf-8")
@@ -39,15 +36,18 @@ def raw_all(msg: Message, name: str) -> list[str]:
     compat32's `get` would turn them into replacement characters)."""
     lname, size = name.lower(), len(name)
     return [
-        v for k, v in items(msg) if len(k) == size and k.lower() == lname and isinstance(v, str)
+        v
+        for k, v in msg._headers  # type: ignore[attr-defined]  # see `items`
+        if len(k) == size and (k == name or k.lower() == lname) and isinstance(v, str)
     ]
 
 
 def raw(msg: Message, name: str) -> str | None:
     """The first value of header `name` as parsed, or None."""
     lname, size = name.lower(), len(name)
-    for k, v in items(msg):
-        if len(k) == size and k.lower() == lname and isinstance(v, str):
+    for k, v in msg._headers:  # type: ignore[attr-defined]  # see `items`
+        # (names usually come as the caller spells them: lower() only when they don't)
+        if len(k) == size and (k == name or k.lower() == lname) and isinstance(v, str):
             return v
     return None
 
