@@ -93,21 +93,27 @@ def parse_blocks(blocks: list[Block]) -> tuple[dict[str, str], list[dict[str, st
                     current = {}
                 message.setdefault(name, value.strip())
                 continue
-            if _opens_group(name, current):
+            if name in current:
+                if name in _REPEAT_OPENS:
+                    groups.append(current)
+                    current = {name: value.strip()}
+                continue  # a repeated free field: keep the first
+            # Original-Recipient usually comes first; after a complete group it starts the next
+            if (
+                name == "original-recipient"
+                and "final-recipient" in current
+                and "action" in current
+            ):
                 groups.append(current)
                 current = {}
-            if name not in current:  # a repeated free field: keep the first
-                current[name] = value.strip()
+            current[name] = value.strip()
         if current:
             groups.append(current)
     return message, [g for g in groups if _is_recipient(g)]
 
 
-def _opens_group(name: str, current: dict[str, str]) -> bool:
-    if name in current:
-        return name in _STARTS_RECIPIENT or name in ("action", "status")
-    # Original-Recipient usually comes first; after a complete group it starts the next one
-    return name == "original-recipient" and "final-recipient" in current and "action" in current
+#: fields whose repetition opens a new recipient group
+_REPEAT_OPENS = frozenset({*_STARTS_RECIPIENT, "action", "status"})
 
 
 def _is_recipient(group: dict[str, str]) -> bool:
@@ -130,7 +136,10 @@ def strip_type(value: str | None) -> str | None:
     """Drop an address/diagnostic type prefix: "rfc822; a@b" -> "a@b", "smtp; 550 …"."""
     if value is None:
         return None
-    value = decode_words(value) or ""
+    if value.isascii() and "=?" not in value:
+        value = " ".join(value.split())  # what decode_words does to plain ASCII, inlined
+    else:
+        value = decode_words(value) or ""
     head, sep, tail = value.partition(";")
     if sep and head.strip().lower() in _KNOWN_TYPES:
         return tail.strip() or None
