@@ -146,3 +146,10 @@ def test_a_dsn_failure_without_any_reply_from_the_receiver_is_expired() -> None:
     # a loop detected by the receiver is a reply: not an expiry
     got = classify(r("failed", "5.4.14", 554, "554 5.4.14 Hop count exceeded - possible mail loop"))
     assert got.reason == "network_error"
+
+
+def test_a_final_report_labelled_delayed_is_read_as_failed() -> None:
+    text = "450 4.2.0 <grey@example.org>: Recipient address rejected: Greylisted"
+    assert classify(r("delayed", "4.2.0", 450, text)).reason == "delayed"
+    got = classify(r("delayed", "4.2.0", 450, text), final=True)
+    assert got == Classification("soft", "expired", "action:failed:4.2.0:greylisted")

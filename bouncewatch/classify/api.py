@@ -205,6 +205,7 @@ def _classify(
     diagnostic: str | None,
     remote_mta: str | None,
     reporting_mta: str | None,
+    final: bool = False,
 ) -> Classification:
     if kind == "complaint":
         return Classification("complaint", "complaint", "kind:complaint")
@@ -224,6 +225,8 @@ def _classify(
     if act is None and status is not None and status.startswith("2."):
         return Classification("none", "delivered", f"status:{status}")
     reason, rule = _decide(status, code, norm, remote_mta, reporting_mta)
+    if act == "delayed" and final:
+        act = "failed"  # the MTA's last word, whatever its Action field says
     if act == "delayed" and reason != "expired":
         # (a "delayed" notice whose status or text says the message expired is final:
         # some MTAs, OpenSMTPD among them, label their expiry bounce "delayed")
@@ -243,9 +246,18 @@ def _classify(
 
 
 def classify(
-    report: RecipientReport, *, kind: str = "dsn", reporting_mta: str | None = None
+    report: RecipientReport,
+    *,
+    kind: str = "dsn",
+    reporting_mta: str | None = None,
+    final: bool = False,
 ) -> Classification:
     """Classify one recipient.  `kind` is the parse kind (dsn|bounce|complaint|auto_reply).
+
+    `final`: the decoder knows this report is the MTA's last word even if its Action says
+    "delayed" (nullmailer derives the Action from the status class and sends no delay
+    notices: its "delayed" DSN is the one it sends when it gives up).  It is then read as
+    "failed", so a temporary status gives ``expired``.
 
     Pure and cached; see the module docstring for the decision order.
     """
@@ -257,4 +269,5 @@ def classify(
         report.diagnostic,
         report.remote_mta,
         reporting_mta,
+        final,
     )
