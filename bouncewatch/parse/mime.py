@@ -189,10 +189,10 @@ def container_text(part: Message) -> str:
                 lines.append(body)
             chunks.append("\n".join(lines))
         text = "\n\n".join(chunks)
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    cte = (raw(part, "content-transfer-encoding") or "").strip().lower()
     if cte in ("base64", "quoted-printable"):
-        raw = decode_transfer(text.encode("ascii", "surrogateescape"), cte)
-        return decode_bytes(raw, content_charset(part) or "utf-8")
+        data = decode_transfer(text.encode("ascii", "surrogateescape"), cte)
+        return decode_bytes(data, content_charset(part) or "utf-8")
     return unescape(text)
 
 
@@ -239,7 +239,7 @@ def original_headers(msg: Message) -> Message | None:
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 inner = payload[0]
-                cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+                cte = (raw(part, "content-transfer-encoding") or "").strip().lower()
                 if cte in ("base64", "quoted-printable") and not inner.keys():
                     return _headers_from_text(container_text(part))
                 return inner

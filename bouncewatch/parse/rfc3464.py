@@ -27,6 +27,7 @@ from bouncewatch.parse.dsn_fields import (
 from bouncewatch.parse.headers import iso_date
 from bouncewatch.parse.mime import (
     container_text,
+    content_type,
     human_texts,
     part_text,
     status_blocks,
@@ -56,7 +57,7 @@ class RFC3464:
 
     def detect(self, msg: Message) -> Detection | None:
         if not msg.is_multipart():
-            if msg.get_content_type() in _STATUS_PART_TYPES:
+            if content_type(msg) in _STATUS_PART_TYPES:
                 return self._decode(msg, _blocks(msg))
             return None
         blocks = [
@@ -99,7 +100,7 @@ def _blocks(part: Message) -> list[Block]:
 
 def _is_report(msg: Message) -> bool:
     return (
-        msg.get_content_type() == "multipart/report"
+        content_type(msg) == "multipart/report"
         and str(msg.get_param("report-type", "")).lower() == "delivery-status"
         and isinstance(msg.get_payload(), list)
     )
