@@ -46,8 +46,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+# Speed figures, each beside a baseline measured in the same run (see README, Benchmarks).
+bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/parse.py
+	$(BIN)/python benchmarks/ingest.py --count 100000
+	$(BIN)/python benchmarks/imap.py --count 10000
+	$(BIN)/python benchmarks/report.py --events 1000000
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

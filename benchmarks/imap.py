@@ -1,6 +1,6 @@
 """End-to-end IMAP throughput: N bounces in a private Dovecot, processed by one daemon pass.
 
-    python benchmarks/imap.py [--count 10000] [--batch-size 100]
+    python benchmarks/imap.py [--count 10000] [--batch-size 500]
 
 Builds N distinct bounces from the demo mailbox and the fixture corpus (every recipient
 address made unique per copy), APPENDs them in bulk to a private Dovecot, then runs
@@ -92,7 +92,7 @@ def parse_only(messages: list[bytes]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=10_000, help="number of bounces (10000)")
-    ap.add_argument("--batch-size", type=int, default=100, help="UID FETCH batch size (100)")
+    ap.add_argument("--batch-size", type=int, default=500, help="UID FETCH batch size (500)")
     args = ap.parse_args()
 
     messages = make_messages(args.count)

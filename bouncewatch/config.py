@@ -61,7 +61,7 @@ class MailboxConfig:
 class ScheduleConfig:
     poll_interval: timedelta = timedelta(seconds=60)
     idle: bool = True
-    batch_size: int = 100
+    batch_size: int = 500
     max_message_bytes: int = 10 * 1024 * 1024
 
 
