@@ -83,9 +83,12 @@ def test_explanation_without_code_is_still_read() -> None:
     assert (report.status, report.diagnostic) == ("4.4.7", "Envelope expired")
 
 
-def nullmailer_dsn(status: str, diagnostic_lines: str) -> bytes:
+def nullmailer_dsn(
+    status: str, diagnostic_lines: str, action: str = "failed", message_id: str = ""
+) -> bytes:
     """nullmailer style: a Status cut to five characters, reply lines not folded."""
     return f"""From: Mail Delivery System <MAILER-DAEMON@mail.example.net>
+Message-Id: {message_id or "<dsn-1@mail.example.net>"}
 To: newsletter@example.net
 Subject: Returned mail: Could not send message
 MIME-Version: 1.0
@@ -97,7 +100,7 @@ Content-Type: message/delivery-status
 Reporting-MTA: x-local-hostname; mail.example.net
 
 Final-Recipient: rfc822; spf@example.com
-Action: failed
+Action: {action}
 Status: {status}
 Remote-MTA: dns; 127.0.0.1
 Diagnostic-Code: SMTP; {diagnostic_lines}
@@ -120,3 +123,13 @@ def test_unfolded_reply_lines_stay_in_the_diagnostic() -> None:
         "550-5.7.26 This mail is unauthenticated 550-5.7.26 and has been 550 5.7.26 blocked."
     )
     assert (r.status, r.smtp_code, r.remote_mta) == ("5.7.26", 550, "127.0.0.1")
+
+
+def test_a_nullmailer_delayed_report_is_its_last_word() -> None:
+    nullmailer_id = "<1795405678.992764.30133.nullmailer@mail.example.net>"
+    data = nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed", nullmailer_id)
+    r = parse_message(data).recipients[0]
+    assert (r.report.action, r.classification.bounce_type) == ("delayed", "soft")
+    assert r.classification.reason == "expired"
+    other = parse_message(nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed"))
+    assert other.recipients[0].classification.reason == "delayed"

@@ -64,8 +64,10 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
         errors.append(f"NoRecipients: {name} recognised a {kind} but found no recipient")
 
     reporting_mta = found.reporting_mta if found is not None else None
+    final = found is not None and found.final
     results = tuple(
-        RecipientResult(r, classify(r, kind=kind, reporting_mta=reporting_mta)) for r in reports
+        RecipientResult(r, classify(r, kind=kind, reporting_mta=reporting_mta, final=final))
+        for r in reports
     )
     wanted, wanted_theirs = _wanted(options.list_source_headers)
     own = pick_headers(msg, wanted)

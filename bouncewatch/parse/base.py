@@ -19,6 +19,9 @@ class Detection:
     arrival_date: str | None = None
     feedback_type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the report is the MTA's last word even where an Action says "delayed" (nullmailer
+    #: sends no delay warnings: its "delayed" DSN is the one it sends when it gives up)
+    final: bool = False
 
 
 @runtime_checkable

@@ -24,7 +24,7 @@ from bouncewatch.parse.dsn_fields import (
     strip_type,
     text_blocks,
 )
-from bouncewatch.parse.headers import iso_date
+from bouncewatch.parse.headers import iso_date, raw
 from bouncewatch.parse.mime import (
     container_text,
     content_type,
@@ -89,7 +89,16 @@ class RFC3464:
             recipients=reports,
             reporting_mta=clean_host(per_message.get("reporting-mta")),
             arrival_date=iso_date(per_message.get("arrival-date")),
+            final=any(r.action == "delayed" for r in reports) and _from_nullmailer(msg),
         )
+
+
+def _from_nullmailer(msg: Message) -> bool:
+    """A nullmailer DSN: its Message-Id ends ".nullmailer@host" (and it is received by
+    "(nullmailer pid …")."""
+    message_id = raw(msg, "Message-Id") or ""
+    received = raw(msg, "Received") or ""
+    return ".nullmailer@" in message_id or received.startswith("(nullmailer pid ")
 
 
 def _blocks(part: Message) -> list[Block]:
