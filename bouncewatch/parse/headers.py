@@ -62,7 +62,8 @@ def header(msg: Message, name: str) -> str | None:
 
 def decode_words(value: str) -> str | None:
     """Decode RFC 2047 encoded words (tolerating unknown charsets) and squash white space."""
-    value = unescape(value)
+    if not value.isascii():
+        value = unescape(value)
     if "=?" not in value:
         return squash(value)
     try:

@@ -16,7 +16,7 @@ from email.message import Message
 from email.utils import _has_surrogates  # type: ignore[attr-defined]
 from weakref import ref
 
-from bouncewatch.parse.headers import decode_bytes, decode_words, items, raw, unescape
+from bouncewatch.parse.headers import decode_bytes, decode_words, raw, unescape
 from bouncewatch.parse.headers import iso_date as iso_date  # re-exported: decoders import it here
 from bouncewatch.parse.text import strip_html
 
@@ -210,7 +210,13 @@ def status_blocks(part: Message) -> list[list[tuple[str, str]]] | None:
     for block in payload:
         if not isinstance(block, Message) or block.defects or _has_body(block):
             return None
-        blocks.append([(k.lower(), unescape(v)) for k, v in items(block) if isinstance(v, str)])
+        blocks.append(
+            [
+                (k.lower(), v if v.isascii() else unescape(v))
+                for k, v in block._headers  # type: ignore[attr-defined]  # see headers.items
+                if isinstance(v, str)
+            ]
+        )
     return blocks
 
 
