@@ -141,7 +141,9 @@ def _decide(
     by_status, last_resort = reason_for_status(status) if status else (None, False)
     context: str | None = None
     status_done = False
-    for phrase in INDEX.candidates(text_words):
+    phrases = INDEX.phrases
+    for priority in INDEX.order(text_words):
+        phrase = phrases[priority]
         hit: _Hit = phrase.payload
         if hit.weak and not status_done:
             status_done = True

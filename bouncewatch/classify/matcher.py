@@ -244,15 +244,19 @@ class PhraseIndex:
         #: anchor -> priorities of its phrases (ints sort fast, in C)
         self._priorities = {k: [p.priority for p in v] for k, v in self._by_word.items()}
 
-    def candidates(self, text_words: Iterable[bytes]) -> list[Phrase]:
-        """Phrases whose anchor is among `text_words`, in priority order."""
+    def order(self, text_words: Iterable[bytes]) -> Sequence[int]:
+        """Priorities (= indexes in `phrases`) of the phrases whose anchor is among
+        `text_words`, ascending.  Callers fetch the phrases one by one as they try them."""
         hits = self._anchors.intersection(text_words)
         if not hits:
-            return []
+            return ()
         if len(hits) == 1:
-            return self._by_word[next(iter(hits))]
-        order = sorted(chain.from_iterable(map(self._priorities.__getitem__, hits)))
-        return list(map(self.phrases.__getitem__, order))
+            return self._priorities[next(iter(hits))]
+        return sorted(chain.from_iterable(map(self._priorities.__getitem__, hits)))
+
+    def candidates(self, text_words: Iterable[bytes]) -> list[Phrase]:
+        """Phrases whose anchor is among `text_words`, in priority order."""
+        return [self.phrases[i] for i in self.order(text_words)]
 
     def first(self, norm: str, accept: Any = None) -> Phrase | None:
         """The highest-priority phrase matching `norm` (and accepted by `accept(phrase)`)."""
