@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import fields, replace
 from email.message import Message
 from functools import partial
 
@@ -187,7 +188,6 @@ def merge_duplicates(reports: list[RecipientReport]) -> list[RecipientReport]:
 
 
 def _fill(best: RecipientReport, other: RecipientReport) -> RecipientReport:
-    from dataclasses import fields, replace
 
     missing = {
         f.name: getattr(other, f.name)
@@ -238,7 +238,6 @@ def _remote_reply(text: str) -> tuple[int, str] | None:
 def _completed(r: RecipientReport, text: str) -> RecipientReport | None:
     """The whole multi-line reply when the diagnostic holds only its first line and the
     transcript in the text part has the rest."""
-    from dataclasses import replace
 
     diag = r.diagnostic or ""
     m = _MULTILINE_RE.match(diag)
@@ -266,7 +265,6 @@ def _completed(r: RecipientReport, text: str) -> RecipientReport | None:
 def _explained(r: RecipientReport, text: str) -> RecipientReport:
     """No Diagnostic-Code (Exim puts the reason only in its text part): take the text that
     follows the address in the human-readable part."""
-    from dataclasses import replace
 
     explanation = explanation_after(text, r.address)
     if not explanation:
@@ -289,7 +287,6 @@ def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
     Recipient address rejected: …") when that explanation is a server reply: it starts with a
     reply code or status agreeing with the status part (a precise status is never
     overridden).  None otherwise."""
-    from dataclasses import replace
 
     explanation = explanation_after(text, r.address)
     if not explanation or not _REPLY_START_RE.match(explanation):
@@ -351,7 +348,6 @@ def _recover_from_text(
 
 def _from_codes(r: RecipientReport, text: str, *, several: bool) -> RecipientReport | None:
     """`r` with the status, reply code and phrase of the best "550 5.1.10 …" in `text`."""
-    from dataclasses import replace
 
     scope = text
     if several:  # several recipients: only the text after this address
