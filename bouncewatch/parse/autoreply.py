@@ -10,8 +10,9 @@ from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.headers import decode_words, first_address, header, raw
 from bouncewatch.parse.mime import bounce_subject, content_type, from_mail_system
+from bouncewatch.parse.text import FoldedPattern
 
-_SUBJECT_RE = re.compile(
+_SUBJECT_RE = FoldedPattern(
     r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
     r"automated response|vacation|on leave|away from (?:the|my) (?:office|desk)|"
     r"abwesenheit|automatische antwort|nicht im büro|urlaub|"
@@ -23,7 +24,6 @@ _SUBJECT_RE = re.compile(
     r"autosvar|automatisk svar|frånvaro|poissa|automaattinen vastaus|"
     r"odpowiedź automatyczna|automatická odpověď|"
     r"自動応答|自動返信|不在|自动回复|自動回覆|자동 응답|автоответ|автоматический ответ",
-    re.I,
 )
 _PRECEDENCE_LOW = frozenset({"bulk", "junk"})
 _AUTO_FLAG_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation")

@@ -18,7 +18,7 @@ from weakref import ref
 
 from bouncewatch.parse.headers import decode_bytes, decode_words, raw, unescape
 from bouncewatch.parse.headers import iso_date as iso_date  # re-exported: decoders import it here
-from bouncewatch.parse.text import strip_html
+from bouncewatch.parse.text import FoldedPattern, strip_html
 
 #: parts below this depth are not looked at (a 60-deep nest of multiparts is an attack, not mail)
 MAX_DEPTH = 40
@@ -309,18 +309,16 @@ def human_text(msg: Message, limit: int = 200_000) -> str:
     return "\n".join(chunks)
 
 
-_BOUNCE_FROM_RE = re.compile(
+_BOUNCE_FROM_RE = FoldedPattern(
     r"mailer-daemon|postmaster|mail delivery|mail administrator|mail system|"
     r"mailer daemon|delivery subsystem|\bmmdf\b|\bsmtp\b|\bmdaemon\b|microsoftexchange",
-    re.I,
 )
-_BOUNCE_SUBJECT_RE = re.compile(
+_BOUNCE_SUBJECT_RE = FoldedPattern(
     r"undeliver|undelivered|delivery (?:status|failure|failed|has failed|notification)|"
     r"returned mail|mail delivery|failure notice|returned to sender|non[- ]?delivery|"
     r"could not be delivered|delivery problem|rejected|not delivered|nicht zustellbar|"
     r"unzustellbar|non remis|no entregado|non recapitabile|onbestelbaar|warning: could not|"
     r"delayed mail|delivery delayed|message status|mail failure|bounce",
-    re.I,
 )
 
 

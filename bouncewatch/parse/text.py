@@ -110,6 +110,27 @@ def find_code_lines(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
+class FoldedPattern:
+    """A case-insensitive search made fast: an `re.I` pattern over an alternation of words
+    tries every alternative at every position (Python's engine has no literal prefix to skip
+    to under IGNORECASE).  ASCII text is lower-cased and searched by the same pattern without
+    the flag -- for ASCII, exactly the same matches; other text goes to the `re.I` pattern.
+    The pattern must be written in lower case."""
+
+    __slots__ = ("folded", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        if pattern != pattern.lower():
+            raise ValueError("FoldedPattern needs a lower-case pattern")
+        self.pattern = re.compile(pattern, re.I)
+        self.folded = re.compile(pattern)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if text.isascii():
+            return self.folded.search(text.lower())
+        return self.pattern.search(text)
+
+
 def is_generic_status(status: str | None) -> bool:
     """True for a missing status or one that says only its class ("5.0.0", "4.0.0")."""
     return status is None or status.endswith(".0.0")
