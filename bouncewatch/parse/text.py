@@ -90,7 +90,10 @@ def strip_html(html: str) -> str:
     text = _SCRIPT_STYLE_RE.sub(" ", html)
     text = _BLOCK_TAG_RE.sub("\n", text)
     text = unescape(_TAG_RE.sub(" ", text))
-    lines = (_BLANKS_RE.sub(" ", line).strip() for line in text.splitlines())
+    # one substitution over the text instead of one per line (the blanks never span a line
+    # break, so the lines come out the same)
+    text = _BLANKS_RE.sub(" ", "\n".join(text.splitlines()))
+    lines = (line.strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
