@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from imapclient import IMAPClient
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -27,6 +28,12 @@ from dovecot import HOST, Dovecot
 from bouncewatch.config import MailboxConfig
 
 REPO = Path(__file__).resolve().parent.parent
+
+# CI runs the property tests with a fixed seed so that a run is repeatable; on a developer's
+# machine every run explores new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 DEMO_MAIL = REPO / "demo" / "mail"
 
 

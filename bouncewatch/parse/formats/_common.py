@@ -153,7 +153,10 @@ def from_daemon(msg: Message) -> bool:
 
 def decode_part(part: Message) -> str:
     """A leaf part's payload as text: transfer-decoded, charset-decoded, LF line endings."""
-    raw = part.get_payload()
+    try:
+        raw = part.get_payload()
+    except ValueError:  # the stdlib decodes 8-bit text with the charset named: it may have a NUL
+        raw = None
     if (
         isinstance(raw, str)
         and "\r" in raw
@@ -164,7 +167,10 @@ def decode_part(part: Message) -> str:
         # quoted-printable is ASCII; stray 8-bit text was already decoded by the parser
         payload = quopri.decodestring(raw.encode("utf-8", "surrogateescape"))
     else:
-        payload = part.get_payload(decode=True)
+        try:
+            payload = part.get_payload(decode=True)
+        except ValueError:  # e.g. a charset parameter with a NUL in it
+            return ""
     if not isinstance(payload, bytes):
         return ""
     payload = payload[:MAX_TEXT]
@@ -172,7 +178,7 @@ def decode_part(part: Message) -> str:
     charset = _CHARSET_ALIASES.get(charset, charset)
     try:
         text = payload.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown charset, or a name with a NUL in it
         text = payload.decode("latin-1")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
