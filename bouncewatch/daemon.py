@@ -36,7 +36,7 @@ from bouncewatch.config import MailboxConfig, Settings, load_config, resolve_pas
 from bouncewatch.errors import AuthenticationError, ConfigError, SourceError, StoreError
 from bouncewatch.logging_setup import register_secret
 from bouncewatch.sdnotify import Notifier, watchdog_interval
-from bouncewatch.service import PassStats, run_pass, utcnow
+from bouncewatch.service import PassStats, run_pass
 from bouncewatch.sources.imap import (
     CONNECTION_ERRORS,
     Credentials,
@@ -45,6 +45,7 @@ from bouncewatch.sources.imap import (
     open_folder,
 )
 from bouncewatch.store import Store
+from bouncewatch.store.timefmt import utcnow
 
 log = logging.getLogger("bouncewatch.daemon")
 

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bouncewatch.errors import StoreError
 from bouncewatch.logging_setup import kv
@@ -33,6 +33,7 @@ from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.parse import parse_message
 from bouncewatch.sources.imap import ImapFolder
 from bouncewatch.store import Store
+from bouncewatch.store.timefmt import iso, utcnow
 
 log = logging.getLogger("bouncewatch.service")
 
@@ -43,14 +44,6 @@ QUARANTINE_OUTCOMES = frozenset({"unrecognized", "error"})
 #: right after the commit that brings it to N recorded messages, before acknowledging them
 #: (read once, at import).
 _FAILPOINT = os.environ.get("BOUNCEWATCH_FAILPOINT", "")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -18,6 +18,7 @@ from bouncewatch.store.report_views import (
     HARD_LIMIT_PCT,
     SOFT_LIMIT_PCT,
 )
+from bouncewatch.store.timefmt import iso
 
 COUNT_NAMES = ("bounces", "hard", "soft", "block", "complaint", "undetermined", "delayed")
 NO_SOURCE = ""
@@ -245,11 +246,6 @@ def data_span(conn: sqlite3.Connection) -> tuple[str | None, str | None]:
         "SELECT (SELECT min(occurred_at) FROM events), (SELECT max(occurred_at) FROM events)"
     ).fetchone()
     return row[0], row[1]
-
-
-def iso(moment: datetime) -> str:
-    """A datetime as the database's ISO UTC text."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- one scan per kind of bucket, shared by the report, the page and the findings ---------------
