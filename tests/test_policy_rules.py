@@ -173,3 +173,22 @@ def test_thresholds_come_from_the_config() -> None:
     assert st.state == "soft_bouncing"  # never five within three days
     st, _ = run([soft(d) for d in range(5)], PolicyConfig(soft_threshold=5))
     assert st.state == "suspended" and st.suspended_until == T0 + 4 * DAY + P.suspend_for
+
+
+def test_unconfirmed_hard_bounce_decays_soon_after_a_suspension_ended() -> None:
+    """Regression: an address suspended, delivered to, then hard-bounced once (confirmations
+    = 2) stayed soft_bouncing with nothing left to count once the hard bounce decayed, because
+    the decay waited a whole window after the old suspension's end."""
+    p = PolicyConfig(
+        hard_confirmations=2,
+        soft_threshold=1,
+        soft_window=DAY,
+        suspend_for=DAY,
+        count_blocks=False,
+    )
+    st, rules = run(
+        [soft(0), (timedelta(0), "delivered", "none"), soft(0, "hard"), soft(1.00002, "block")],
+        p,
+    )
+    assert rules == ["soft_threshold", "delivered", "hard_unconfirmed", "soft_decayed"]
+    assert st.state == "active"

@@ -135,15 +135,16 @@ def expire(status: AddressStatus, now: datetime, policy: PolicyConfig) -> Decisi
         st = replace(st, soft_days=tuple(d for d in st.soft_days if d > horizon))
     if st.hard_pending_since is not None and now - st.hard_pending_since > policy.soft_window:
         st = replace(st, hard_pending_since=None)
-    quiet = (
-        st.state != "suspended"
-        and not st.soft_days
-        and st.hard_pending_since is None
+    idle = st.state != "suspended" and not st.soft_days and st.hard_pending_since is None
+    if idle and st.state == "soft_bouncing":
+        # nothing left that counts: the address itself is fine again (even when a suspension
+        # ended less than a window ago, which only keeps the episode open, below)
+        st = _move(st, "active", "soft_decayed", now, changes)
+    if (
+        idle
+        and (st.soft_since or st.suspensions)
         and (st.suspended_until is None or now - st.suspended_until >= policy.soft_window)
-    )
-    if quiet and (st.state == "soft_bouncing" or st.soft_since or st.suspensions):
-        if st.state == "soft_bouncing":
-            st = _move(st, "active", "soft_decayed", now, changes)
+    ):
         st = _end_episode(st)
     return Decision(st, tuple(changes))
 
