@@ -153,3 +153,14 @@ def test_a_final_report_labelled_delayed_is_read_as_failed() -> None:
     assert classify(r("delayed", "4.2.0", 450, text)).reason == "delayed"
     got = classify(r("delayed", "4.2.0", 450, text), final=True)
     assert got == Classification("soft", "expired", "action:failed:4.2.0:greylisted")
+
+
+def test_a_malformed_status_is_no_status() -> None:
+    """Regression (found by the property test): ":.1.0" was looked up in the status table
+    and came out hard/user_unknown; a field that is not an RFC 3463 code says nothing."""
+    assert classify(r("failed", ":.1.0", None, None)) == Classification(
+        "undetermined", "unknown", "none"
+    )
+    # a malformed field falls back to the code in the diagnostic, as a missing one does
+    got = classify(r("failed", "5.1", 550, "550 5.1.1 <x@example.org>: User unknown"))
+    assert (got.reason, got.rule) == ("user_unknown", "text:user_unknown")

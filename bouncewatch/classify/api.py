@@ -198,6 +198,9 @@ def _is_temporary(status: str | None, code: int | None) -> bool:
     return code is not None and 400 <= code < 500
 
 
+_STATUS_RE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+
+
 @lru_cache(maxsize=8192)
 def _classify(
     kind: str,
@@ -215,7 +218,10 @@ def _classify(
         return Classification("none", "auto_reply", "kind:auto_reply")
     act = action.strip().lower() if action else None
     if status is not None:
-        status = status.strip() or None
+        # only a well-formed RFC 3463 code is a status; anything else is as good as none
+        status = status.strip()
+        if not _STATUS_RE.fullmatch(status):
+            status = None
     norm = normalise(diagnostic) if diagnostic else ""
     if norm and (status is None or (code is None and status.endswith(".0.0"))):
         # a specific status makes the reply code irrelevant: read it only when needed
