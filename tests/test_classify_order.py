@@ -164,3 +164,13 @@ def test_a_malformed_status_is_no_status() -> None:
     # a malformed field falls back to the code in the diagnostic, as a missing one does
     got = classify(r("failed", "5.1", 550, "550 5.1.1 <x@example.org>: User unknown"))
     assert (got.reason, got.rule) == ("user_unknown", "text:user_unknown")
+
+
+def test_a_bare_550_with_words_of_any_script_is_not_guessed_hard() -> None:
+    """Regression (found by the property test): "550 ß" was hard (no ASCII word in it) while
+    "550 SS", its upper case, was undetermined.  Text is compared case-folded, and words of
+    any script count as words: only codes, addresses and MTA boiler-plate say nothing."""
+    for text in ("550 ß", "550 SS", "550 用户不存在", "550 Пользователь"):
+        got = classify(r("failed", None, 550, text))
+        assert (got.bounce_type, got.reason) == ("undetermined", "unknown"), text
+    assert classify(r("failed", None, 550, "550 <a@example.org>")).rule == "code:550"

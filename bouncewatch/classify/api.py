@@ -94,7 +94,7 @@ _BOILERPLATE = re.compile(
     r"remote|server|returned|reply|error|in reply to|command|rcpt to|mail from|end of data|"
     r"data|rcpt|permanent|failure|[0-9]+)\b|\S+@\S+|[a-z0-9-]+(?:\.[a-z0-9-]+)+"
 )
-_WORD = re.compile(r"[a-z]{2,}")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters of any script: a word
 
 #: reply codes inside a text: multi-line continuations ("550-5.7.1 "), and codes quoted
 #: mid-text ("… said: 550 5.1.1 …"); removed before phrases are matched, since they

@@ -185,7 +185,7 @@ def _word_edges(pattern: str) -> tuple[bool, bool]:
 
 def normalise(text: str) -> str:
     """Lower-case and squash white space: the form phrases are written against."""
-    return " ".join(text.lower().split())
+    return " ".join(text.casefold().split())
 
 
 def words(norm: str) -> list[bytes]:
