@@ -184,6 +184,10 @@ def _record_one(
     try:
         outcome = store.record(raw, result, now())  # atomic: a savepoint in the batch
     except (sqlite3.Error, StoreError) as exc:
+        if not store.conn.in_transaction:
+            # SQLite rolled back the whole batch (disk full, I/O error): the messages recorded
+            # before this one are gone too, so none of the batch may be acknowledged
+            raise StoreError(f"database failed, batch rolled back: {exc}") from exc
         # left in the mailbox, unacknowledged: the next pass tries again; the others go on
         stats.failed += 1
         log.error(

@@ -149,8 +149,12 @@ class Store:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK TO w")
-                conn.execute("RELEASE w")
+                # some errors (disk full, I/O error) make SQLite roll back the whole
+                # transaction itself: then there is no savepoint left to roll back to, and
+                # the caller must learn that the batch is gone (conn.in_transaction is False)
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO w")
+                    conn.execute("RELEASE w")
                 raise
             conn.execute("RELEASE w")
             return

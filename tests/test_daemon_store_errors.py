@@ -1,0 +1,58 @@
+"""A pass against a real Dovecot when the database fails under it (disk full): nothing that
+is not committed may leave the mailbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ImapAccount, db_count, synthetic_bounces
+
+from bouncewatch.errors import StoreError
+from bouncewatch.model import ParseOptions
+from bouncewatch.service import run_pass
+from bouncewatch.sources.imap import Credentials, open_folder
+from bouncewatch.store import Store
+
+pytestmark = pytest.mark.imap
+
+
+def many_recipients(n: int) -> bytes:
+    """One DSN for `n` recipients: more than the "disk" below has room for."""
+    blocks = "".join(
+        f"Final-Recipient: rfc822; many{i:05d}@example.org\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n"
+        for i in range(n)
+    )
+    return (
+        "From: MAILER-DAEMON@mx.example.net\nTo: bounces@example.com\n"
+        "Subject: Undelivered Mail Returned to Sender\nMessage-ID: <many@mx.example.net>\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+        'boundary="B"\n\n--B\nContent-Type: text/plain\n\nDelivery failed.\n\n--B\n'
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+        f"{blocks}--B--\n"
+    ).encode()
+
+
+def test_disk_full_mid_batch_acknowledges_nothing_the_rollback_took(
+    imap_account: ImapAccount, tmp_path: Path
+) -> None:
+    small = synthetic_bounces(2, tag="full")
+    imap_account.append([small[0], many_recipients(3000), small[1]])
+    db = tmp_path / "bw.db"
+    store = Store.open(db)
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages + 40}")  # SQLITE_FULL past that
+    mb = imap_account.mailbox()
+    folder = open_folder(mb, Credentials(imap_account.user, imap_account.password))
+    try:
+        with pytest.raises(StoreError, match="disk is full"):
+            run_pass(folder, store, ParseOptions())
+    finally:
+        folder.logout()
+        store.close()
+    recorded = db_count(db, "SELECT count(*) FROM messages")
+    left = imap_account.count("INBOX")
+    moved = imap_account.count("Processed") + imap_account.count("Unrecognized")
+    # the first message was rolled back with the batch: it must still be in the folder
+    assert (recorded, left, moved) == (0, 3, 0)
