@@ -109,3 +109,13 @@ def test_several_paths_in_order(tmp_path: Path) -> None:
     (tmp_path / "b.eml").write_bytes(MSG_B)
     got = [m.data for m in iter_paths([str(tmp_path / "b.eml"), str(tmp_path / "a.eml")])]
     assert got == [MSG_B, MSG_A]
+
+
+def test_a_file_removed_while_its_folder_is_read_is_skipped_not_fatal(tmp_path: Path) -> None:
+    for name, data in (("a.eml", MSG_A), ("b.eml", MSG_B), ("c.eml", MSG_A + b"third\n")):
+        (tmp_path / name).write_bytes(data)
+    messages = iter_path(str(tmp_path))
+    first = next(messages)
+    (tmp_path / "b.eml").unlink()  # another program cleans the spool meanwhile
+    rest = list(messages)
+    assert [m.source for m in (first, *rest)] == [str(tmp_path / "a.eml"), str(tmp_path / "c.eml")]

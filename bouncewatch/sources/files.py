@@ -170,7 +170,12 @@ def _iter_folder(root: Path) -> Iterator[RawMessage]:
             p = Path(entry.path)
             if p.suffix.lower() not in FOLDER_SUFFIXES:
                 continue
-            with p.open("rb") as f:
+            try:
+                f = p.open("rb")
+            except FileNotFoundError:  # removed since the folder was listed
+                log.warning("event=file_vanished path=%s", p)
+                continue
+            with f:
                 if f.read(5) == b"From ":
                     f.seek(0)
                     yield from iter_mbox(f, str(p))
