@@ -1,5 +1,6 @@
-"""A pass against a real Dovecot when the database fails under it (disk full): nothing that
-is not committed may leave the mailbox."""
+"""A pass against a real Dovecot when the database fails under it (disk full), or when a message
+is hard to record: nothing that is not committed may leave the mailbox, and one message never
+holds up the others."""
 
 from __future__ import annotations
 
@@ -56,3 +57,26 @@ def test_disk_full_mid_batch_acknowledges_nothing_the_rollback_took(
     moved = imap_account.count("Processed") + imap_account.count("Unrecognized")
     # the first message was rolled back with the batch: it must still be in the folder
     assert (recorded, left, moved) == (0, 3, 0)
+
+
+def test_a_bounce_dated_year_one_is_recorded_and_does_not_block_the_mailbox(
+    imap_account: ImapAccount, tmp_path: Path
+) -> None:
+    good = synthetic_bounces(2, tag="y1")
+    odd = synthetic_bounces(1, tag="odd")[0]
+    odd = odd.replace(b"Status: 5.1.1", b"Status: 4.2.2").replace(
+        b"Action: failed", b"Action: failed\r\nLast-Attempt-Date: Mon, 1 Jan 0001 00:00:00 +0000"
+    )
+    assert b"0001" in odd
+    imap_account.append([good[0], odd, good[1]])
+    db = tmp_path / "bw.db"
+    mb = imap_account.mailbox()
+    with Store.open(db) as store:
+        folder = open_folder(mb, Credentials(imap_account.user, imap_account.password))
+        try:
+            stats = run_pass(folder, store, ParseOptions())
+        finally:
+            folder.logout()
+    assert stats.failed == 0
+    assert db_count(db, "SELECT count(*) FROM messages") == 3
+    assert imap_account.count("INBOX") == 0

@@ -183,6 +183,16 @@ def test_event_time_comes_from_the_report_and_never_from_the_future(store: Store
     assert times == ["2026-10-26T09:00:00Z", "2026-11-02T12:00:00Z"]
 
 
+def test_a_date_from_before_any_mail_is_not_taken_as_the_event_time(store: Store) -> None:
+    # year 1: a garbled Last-Attempt-Date / Date; the policy's windows reach before it
+    for i, kind in enumerate(("soft", "hard", "block")):
+        rep = recipient(f"{kind}@example.org", kind, date="0001-01-01T00:00:00Z")
+        out = store.record(raw(f"y{i}"), dsn(rep, date="0001-01-01T00:00:00Z"), NOW)
+        assert out.events == 1
+    times = {r[0] for r in store.db.execute("SELECT occurred_at FROM events")}
+    assert times == {"2026-11-02T12:00:00Z"}
+
+
 def test_own_addresses_and_domains_are_recorded_but_never_suppressed(tmp_path: Path) -> None:
     policy = PolicyConfig(own_domains=("example.com",), own_addresses=("Postmaster@example.net",))
     with Store.open(tmp_path / "bw.db", policy=policy) as s:

@@ -39,6 +39,15 @@ def outcome_for(result: ParseResult) -> str:
     return "error" if result.error else "unrecognized"
 
 
+#: a date before this is a garbled one (year 1, a zero timestamp), not when a bounce happened;
+#: taken as an event time it would also put the policy's windows before year 1 (OverflowError)
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+
+
+def _plausible(t: datetime | None) -> datetime | None:
+    return t if t is not None and t >= EARLIEST else None
+
+
 #: rules applied because time passed (found lazily when the next event comes)
 TIME_RULES = frozenset({"suspension_expired", "soft_decayed"})
 
@@ -114,9 +123,9 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
         return _duplicate(conn, raw, sha)
     message_row = cur.lastrowid
     base_time = (
-        parse_time(result.arrival_date)
-        or parse_time(result.date)
-        or parse_time(raw.received_at)
+        _plausible(parse_time(result.arrival_date))
+        or _plausible(parse_time(result.date))
+        or _plausible(parse_time(raw.received_at))
         or now
     )
     policy, fold, verp = store.policy, store.policy.fold_local_part, store.verp
@@ -128,7 +137,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
         if event_type is None or not rep.address.strip():
             continue
         address, domain = normalise(rep.address, fold_local_part=fold, verp=verp)
-        at = parse_time(rep.last_attempt_date) or base_time
+        at = _plausible(parse_time(rep.last_attempt_date)) or base_time
         at = min(at, now)
         if at.microsecond:
             at = at.replace(microsecond=0)
