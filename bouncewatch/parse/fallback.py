@@ -23,7 +23,9 @@ logging.getLogger("flufl.bounce").propagate = False
 logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
 
 _WINDOW = 400
-_DIAG_LINE_RE = re.compile(r"[^\n]*\b[245]\d\d\b[^\n]*|[^\n]*\b[245]\.\d{1,3}\.\d{1,3}\b[^\n]*")
+#: cheap pre-filter for a line that may hold a reply code or a status (confirmed by text.py,
+#: which also refuses the digits of an IP address such as "(10.2.0.14)")
+_CODE_HINT_RE = re.compile(r"[245]\d\d|[245]\.\d")
 
 
 class FluflFallback:
@@ -88,15 +90,30 @@ def _to_str(raw: bytes | str) -> str:
 
 
 def _near(address: str, action: str, text: str) -> RecipientReport:
-    """Status, reply code and diagnostic line found just after the address in the text."""
+    """Status, reply code and diagnostic line found just after the address in the text.
+
+    The codes the remote server gave outrank flufl.bounce's guess of the action: its
+    detectors call some permanent refusals temporary (and the reverse), while a "550 5.7.1"
+    or a "452 4.2.2" next to the address says which it was."""
     pos = text.lower().find(address.lower())
     window = text[pos : pos + _WINDOW] if pos >= 0 else ""
-    m = _DIAG_LINE_RE.search(window)
-    diagnostic = squash(m.group(0)) if m else None
+    diagnostic = status = code = None
+    for line in window.split("\n"):
+        if _CODE_HINT_RE.search(line) is None:
+            continue
+        status, code = extract_status(line), extract_reply_code(line)
+        if status or code:
+            diagnostic = squash(line)
+            break
+    first = status[0] if status else str(code)[0] if code else None
+    if first == "5":
+        action = "failed"
+    elif first == "4":
+        action = "delayed"
     return RecipientReport(
         address=address,
         action=action,
-        status=extract_status(diagnostic),
-        smtp_code=extract_reply_code(diagnostic),
+        status=status,
+        smtp_code=code,
         diagnostic=diagnostic,
     )
