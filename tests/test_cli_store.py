@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,18 @@ def test_every_store_command_has_help_with_db_and_config(runner: CliRunner, comm
     res = invoke(runner, command, "--help")
     assert res.exit_code == 0
     assert "--db" in res.output and "BOUNCEWATCH_DB" in res.output and "--config" in res.output
+
+
+def test_ingest_a_file_whose_name_is_not_utf8(runner: CliRunner, tmp_path: Path) -> None:
+    box = tmp_path / "box"
+    box.mkdir()
+    name = os.fsdecode(b"r\xe9sum\xe9.eml")  # a Latin-1 name on a UTF-8 system
+    (box / name).write_bytes(dsn_bytes(1, "latin@example.org", "5.1.1", 550, "no such user", 3))
+    db = str(tmp_path / "bw.db")
+    res = invoke(runner, "ingest", "--db", db, "--json", str(box))
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["new"] == 1
+    assert (
+        "latin@example.org: invalid"
+        in invoke(runner, "status", "--db", db, "latin@example.org").output
+    )

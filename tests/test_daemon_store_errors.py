@@ -17,6 +17,8 @@ from bouncewatch.store import Store
 
 pytestmark = pytest.mark.imap
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
 
 def many_recipients(n: int) -> bytes:
     """One DSN for `n` recipients: more than the "disk" below has room for."""
@@ -79,4 +81,30 @@ def test_a_bounce_dated_year_one_is_recorded_and_does_not_block_the_mailbox(
             folder.logout()
     assert stats.failed == 0
     assert db_count(db, "SELECT count(*) FROM messages") == 3
+    assert imap_account.count("INBOX") == 0
+
+
+def test_a_bounce_with_8bit_bytes_in_its_from_domain_is_recorded(
+    imap_account: ImapAccount, tmp_path: Path
+) -> None:
+    good = synthetic_bounces(2, tag="8bit")
+    text = (FIXTURES / "sendmail-text" / "sendmail-text-01.eml").read_bytes()
+    # a sloppy MTA's From line: a Latin-1 byte in the domain (the text bounce's reporting MTA)
+    odd = text.replace(b"MAILER-DAEMON@mail.example.com", b"MAILER-DAEMON@mail.caf\xe9.example", 1)
+    assert odd != text
+    imap_account.append([good[0], odd, good[1]])
+    db = tmp_path / "bw.db"
+    mb = imap_account.mailbox()
+    with Store.open(db) as store:
+        folder = open_folder(mb, Credentials(imap_account.user, imap_account.password))
+        try:
+            stats = run_pass(folder, store, ParseOptions())
+        finally:
+            folder.logout()
+    assert stats.failed == 0
+    assert db_count(db, "SELECT count(*) FROM messages") == 3
+    assert (
+        db_count(db, "SELECT count(*) FROM events WHERE reporting_mta = 'mail.caf\ufffd.example'")
+        == 1
+    )
     assert imap_account.count("INBOX") == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -191,6 +192,30 @@ def test_a_date_from_before_any_mail_is_not_taken_as_the_event_time(store: Store
         assert out.events == 1
     times = {r[0] for r in store.db.execute("SELECT occurred_at FROM events")}
     assert times == {"2026-11-02T12:00:00Z"}
+
+
+def test_text_that_is_not_utf8_is_recorded_with_replacement_characters(store: Store) -> None:
+    # what os.fsdecode and the stdlib parser give for raw 8-bit bytes: lone surrogates,
+    # which SQLite cannot store
+    rep = recipient("a@example.org")
+    rep = RecipientResult(
+        replace(rep.report, diagnostic="550 no such user: caf\udce9"), rep.classification
+    )
+    result = replace(dsn(rep), reporting_mta="mail.ex\udced\udca0\udc80ample.com", error="\ud800")
+    msg = replace(raw("a"), source="/var/mail/r\udce9sum\udce9.eml")
+    out = store.record(msg, result, NOW)
+    assert out.events == 1 and not out.duplicate
+    row = store.db.execute(
+        "SELECT m.source, m.error, e.diagnostic, e.reporting_mta FROM messages m "
+        "JOIN events e ON e.message_id = m.id"
+    ).fetchone()
+    assert row == (
+        "/var/mail/r\ufffdsum\ufffd.eml",
+        "\ufffd",
+        "550 no such user: caf\ufffd",
+        "mail.ex\ufffd\ufffd\ufffdample.com",
+    )
+    assert store.record(msg, result, NOW).duplicate
 
 
 def test_own_addresses_and_domains_are_recorded_but_never_suppressed(tmp_path: Path) -> None:
