@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import random
 import signal
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -434,8 +435,8 @@ class Daemon:
 def run_once(config_path: str | Path | None, *, database: str | Path | None = None) -> int:
     """One full pass over every mailbox, then exit (cron, the demo).
 
-    Exit codes: 0 done, 75 a mailbox could not be reached (try later), 77 credentials
-    refused, 78 bad configuration or database."""
+    Exit codes: 0 done, 75 a mailbox could not be reached or the database failed while
+    recording (try later), 77 credentials refused, 78 bad configuration or database."""
     daemon = Daemon(config_path, database=database)
     try:
         settings = daemon.load()
@@ -478,6 +479,11 @@ def run_once(config_path: str | Path | None, *, database: str | Path | None = No
                 code = EX_TEMPFAIL
             finally:
                 folder.logout()
+    except (StoreError, sqlite3.Error) as exc:
+        # disk full, I/O error, locked too long: what the failed batch held was rolled back
+        # and stays in the mailbox for the next run
+        log.error("store_failed error=%s action=exit", describe(exc))
+        return EX_TEMPFAIL
     finally:
         store.close()
     return code

@@ -4,10 +4,11 @@ holds up the others."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ImapAccount, db_count, synthetic_bounces
+from conftest import ImapAccount, db_count, run_once, synthetic_bounces
 
 from bouncewatch.errors import StoreError
 from bouncewatch.model import ParseOptions
@@ -108,3 +109,25 @@ def test_a_bounce_with_8bit_bytes_in_its_from_domain_is_recorded(
         == 1
     )
     assert imap_account.count("INBOX") == 0
+
+
+def test_run_once_when_the_database_fails_exits_75_with_one_line_and_acknowledges_nothing(
+    imap_account: ImapAccount, tmp_path: Path
+) -> None:
+    imap_account.append(synthetic_bounces(3, tag="once"))
+    db = tmp_path / "bw.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    # what SQLite does on a full disk: the statement fails and the transaction is rolled back
+    conn.execute(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON messages WHEN NEW.source LIKE 'imap:%' "
+        "BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END"
+    )
+    conn.commit()
+    conn.close()
+    proc = run_once(imap_account.config_toml(db))
+    assert proc.returncode == 75, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "disk is full" in proc.stderr
+    assert imap_account.count("INBOX") == 3
+    assert imap_account.count("Processed") == 0
