@@ -19,7 +19,12 @@ from bouncewatch.model import (
 )
 from bouncewatch.parse import registry, verp
 from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
-from bouncewatch.parse.mime import human_text, looks_like_bounce, original_headers
+from bouncewatch.parse.mime import (
+    forwarded_report,
+    human_text,
+    looks_like_bounce,
+    original_headers,
+)
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
 
 _parser = BytesParser(policy=compat32)
@@ -50,6 +55,16 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
     msg = _parser.parsebytes(data)
     name, found, detector_errors = registry.detect(msg)
     errors.extend(detector_errors)
+    report = msg  # the message that holds the report: `msg`, or a report forwarded in it
+    if found is None or name == "flufl":
+        # a bounce forwarded as an attachment: the report inside says more than the
+        # heuristics can read from the wrapper (or than nothing at all)
+        inner = forwarded_report(msg)
+        if inner is not None:
+            inner_name, inner_found, inner_errors = registry.detect(inner)
+            errors.extend(inner_errors)
+            if inner_found is not None and inner_found.recipients:
+                name, found, report = f"{inner_name}+forwarded", inner_found, inner
 
     reports = list(found.recipients) if found is not None else []
     kind = found.kind if found is not None else "not_bounce"
@@ -71,7 +86,7 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
     )
     wanted, wanted_theirs = _wanted(options.list_source_headers)
     own = pick_headers(msg, wanted)
-    original = original_headers(msg) if kind != "not_bounce" else None
+    original = original_headers(report) if kind != "not_bounce" else None
     theirs = pick_headers(original, wanted_theirs) if original is not None else {}
     if original is None and found is not None and found.extra:
         # notifications that carry no returned message (Amazon SES) give the sent message's

@@ -348,3 +348,23 @@ def bounce_subject(msg: Message) -> bool:
     """A subject such as "Undelivered Mail Returned to Sender" or "failure notice"."""
     subject = raw(msg, "Subject")
     return bool(subject and _BOUNCE_SUBJECT_RE.search(decode_words(subject) or ""))
+
+
+def forwarded_report(msg: Message) -> Message | None:
+    """A delivery report attached whole to a message that is no report itself (a bounce
+    forwarded by a person, a help desk or a sending service's bounce forwarding), or None.
+    Only the top-level parts are looked at: the report is what was forwarded, not something
+    quoted deeper down."""
+    if content_type(msg) == "multipart/report" or not msg.is_multipart():
+        return None
+    for part in msg.get_payload():
+        if not isinstance(part, Message) or content_type(part) not in ORIGINAL_TYPES:
+            continue
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            report = inner[0]
+            if content_type(report) == "multipart/report" and (
+                "delivery-status" in (raw(report, "Content-Type") or "").lower()
+            ):
+                return report
+    return None
