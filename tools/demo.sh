@@ -16,8 +16,12 @@ SUDO=""
 if [ ! -x /usr/sbin/dovecot ]; then
     echo "== installing dovecot-imapd (a private IMAP server for the demo; nothing is started system-wide)"
     if command -v apt-get >/dev/null; then
-        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            dovecot-imapd >/dev/null 2>&1 || true
+        install_dovecot() {
+            $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                dovecot-imapd >/dev/null 2>&1
+        }
+        # a fresh machine has no package lists yet: update them once if the install fails
+        install_dovecot || { $SUDO apt-get update -qq >/dev/null 2>&1 && install_dovecot; } || true
         # the package may start the system Dovecot; the demo doesn't use it
     fi
 fi
