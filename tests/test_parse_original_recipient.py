@@ -1,0 +1,23 @@
+"""Original-Recipient that differs from Final-Recipient (an alias expanded on the way) is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bouncewatch.parse import parse_message
+
+ZIMBRA = Path(__file__).resolve().parent.parent / "fixtures" / "zimbra" / "zimbra-01.eml"
+
+
+def test_final_recipient_is_the_address_and_the_original_is_kept() -> None:
+    [rcpt] = parse_message(ZIMBRA.read_bytes()).recipients
+    assert rcpt.report.address == "hgreen@larchmont.example.org"
+    assert rcpt.report.original_recipient == "helen.green@larchmont.example.org"
+
+
+def test_an_original_recipient_equal_to_the_final_one_is_not_repeated() -> None:
+    data = ZIMBRA.read_bytes().replace(
+        b"Original-Recipient: rfc822;helen.green@", b"Original-Recipient: rfc822;hgreen@"
+    )
+    [rcpt] = parse_message(data).recipients
+    assert rcpt.report.original_recipient is None
