@@ -160,6 +160,8 @@ class MailboxWorker(threading.Thread):
                     self._pause("connection_lost", exc)
                 except ConfigError as exc:  # e.g. a token file being rewritten right now
                     self._pause("credentials_unreadable", exc)
+                except (StoreError, sqlite3.Error) as exc:  # disk full, I/O error, locked
+                    self._pause("store_failed", exc)  # the batch was rolled back, not acked
                 except Exception as exc:  # never let one bad moment end the daemon
                     log.exception(
                         "worker_error mailbox=%s error=%s", self.mailbox.name, describe(exc)

@@ -8,7 +8,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ImapAccount, db_count, run_once, synthetic_bounces
+from conftest import (
+    DaemonProcess,
+    ImapAccount,
+    db_count,
+    run_once,
+    synthetic_bounces,
+    wait_for,
+)
 
 from bouncewatch.errors import StoreError
 from bouncewatch.model import ParseOptions
@@ -131,3 +138,27 @@ def test_run_once_when_the_database_fails_exits_75_with_one_line_and_acknowledge
     assert "disk is full" in proc.stderr
     assert imap_account.count("INBOX") == 3
     assert imap_account.count("Processed") == 0
+
+
+def test_the_daemon_waits_out_a_full_disk_and_loses_nothing(
+    imap_account: ImapAccount, tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    imap_account.append(synthetic_bounces(3, tag="wait"))
+    db = tmp_path / "bw.db"
+    Store.open(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TRIGGER disk_full BEFORE INSERT ON messages WHEN NEW.source LIKE 'imap:%' "
+            "BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END"
+        )
+    conn.close()
+    d = DaemonProcess(imap_account.config_toml(db))
+    daemons.append(d)
+    assert wait_for(lambda: "store_failed" in d.log, 20), d.log
+    assert imap_account.count("INBOX") == 3 and imap_account.count("Processed") == 0
+    with sqlite3.connect(db) as conn:  # room again
+        conn.execute("DROP TRIGGER disk_full")
+    conn.close()
+    assert wait_for(lambda: imap_account.count("Processed") == 3, 30), d.log
+    assert db_count(db, "SELECT count(*) FROM messages") == 3
+    assert "Traceback" not in d.log and "worker_error" not in d.log
