@@ -540,6 +540,16 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     ("5.7.1", 550, "550 5.7.1 Your IP is not listed in our allow list", "blocked"),
     ("5.0.0", 550, "550 User jo not listed in public Name & Address Book", "user_unknown"),
     ("4.1.8", 450, "450 4.1.8 Sender domain example.com could not be resolved", "policy"),
+    # French and German replies that carry no status: the wording alone tells
+    (None, 550, "550 <jo@example.de>: Benutzer unbekannt", "user_unknown"),
+    (None, 550, "550 Empf\u00e4nger unbekannt / Recipient unknown", "user_unknown"),
+    (None, 550, "550 Postfach existiert nicht", "user_unknown"),
+    (None, 550, "550 Destinataire inconnu", "user_unknown"),
+    (None, 550, "550 Adresse e-mail inexistante", "user_unknown"),
+    (None, 552, "552 Postfach voll", "mailbox_full"),
+    (None, 552, "552 Speicherkontingent \u00fcberschritten", "mailbox_full"),
+    (None, 552, "552 Bo\u00eete aux lettres pleine", "mailbox_full"),
+    (None, 552, "552 Quota d\u00e9pass\u00e9 pour jo@example.fr", "mailbox_full"),
 ]
 # fmt: on
 
