@@ -21,3 +21,22 @@ def test_an_original_recipient_equal_to_the_final_one_is_not_repeated() -> None:
     )
     [rcpt] = parse_message(data).recipients
     assert rcpt.report.original_recipient is None
+
+
+EXCHANGE = (
+    Path(__file__).resolve().parent.parent / "fixtures" / "exchange-ndr" / "exchange-ndr-02.eml"
+)
+X500 = "IMCEAEX-_O=GRANARY_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP+20+28FYDIBOHF23SPDLT+29_CN=RECIPIENTS_CN=RDELGADO@granary.example.com"
+
+
+def test_an_exchange_encapsulated_final_recipient_gives_way_to_the_original() -> None:
+    [rcpt] = parse_message(EXCHANGE.read_bytes()).recipients
+    assert rcpt.report.address == "r.delgado@granary.example.com"
+
+
+def test_an_encapsulated_final_recipient_alone_is_still_reported() -> None:
+    data = EXCHANGE.read_bytes().replace(
+        b"Original-Recipient: rfc822;r.delgado@granary.example.com\n", b""
+    )
+    [rcpt] = parse_message(data).recipients
+    assert rcpt.report.address == X500

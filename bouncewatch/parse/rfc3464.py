@@ -118,11 +118,10 @@ def _is_report(msg: Message) -> bool:
 
 def _recipient(group: dict[str, str]) -> RecipientReport | None:
     original = clean_address(group.get("original-recipient"), xtext=True)
-    address = (
-        clean_address(group.get("final-recipient"))
-        or original
-        or clean_address(group.get("x-actual-recipient"))
-    )
+    final = clean_address(group.get("final-recipient"))
+    if final and original and "@" in original and _encapsulated(final):
+        final = None  # the address the sender used, not Exchange's internal form of it
+    address = final or original or clean_address(group.get("x-actual-recipient"))
     if not address or ("@" not in address and " " in address):
         return None
     diagnostic = strip_type(group.get("diagnostic-code"))  # squashed by strip_type
@@ -149,6 +148,13 @@ def _recipient(group: dict[str, str]) -> RecipientReport | None:
         last_attempt_date=iso_date(group.get("last-attempt-date")),
         will_retry_until=iso_date(group.get("will-retry-until")),
     )
+
+
+def _encapsulated(address: str) -> bool:
+    """An Exchange-encapsulated address ("IMCEAEX-_O=ORG_OU=…_CN=JDOE@example.org", the X.500
+    name of a mailbox; "IMCEAINVALID-…"): no address anyone sends to, so a DSN that gives it
+    as Final-Recipient is better read by its Original-Recipient."""
+    return address[:5].upper() == "IMCEA"
 
 
 def _truncated(status: str, diag_status: str) -> bool:
