@@ -119,3 +119,19 @@ def test_a_file_removed_while_its_folder_is_read_is_skipped_not_fatal(tmp_path: 
     (tmp_path / "b.eml").unlink()  # another program cleans the spool meanwhile
     rest = list(messages)
     assert [m.source for m in (first, *rest)] == [str(tmp_path / "a.eml"), str(tmp_path / "c.eml")]
+
+
+def test_a_maildir_message_whose_flags_change_while_it_is_read_is_not_missed(
+    tmp_path: Path,
+) -> None:
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / sub).mkdir()
+    names = ["1700000001.M1P1.host:2,", "1700000002.M2P1.host:2,", "1700000003.M3P1.host:2,S"]
+    for name, data in zip(names, (MSG_A, MSG_B, MSG_A + b"third\n"), strict=True):
+        (tmp_path / "cur" / name).write_bytes(data)
+    messages = iter_path(str(tmp_path))
+    first = next(messages)
+    # a mail client marks the second message read: Maildir renames it to ...:2,S
+    os.rename(tmp_path / "cur" / names[1], tmp_path / "cur" / (names[1] + "S"))
+    got = [first.data, *(m.data for m in messages)]
+    assert got == [MSG_A, MSG_B, MSG_A + b"third\n"]

@@ -81,9 +81,25 @@ def iter_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[
 def iter_maildir(root: Path) -> Iterator[RawMessage]:
     for sub in ("new", "cur"):
         for entry in _sorted_files(root / sub):
-            raw = read_message_file(Path(entry))
-            if raw is not None:
-                yield raw
+            p = Path(entry)
+            raw = _read_file(p)
+            if raw is None and sub == "cur":  # its flags changed meanwhile: a new name
+                raw = _read_renamed(p)
+            # (one gone from new/ was moved to cur/, which is listed after new/ is read)
+            if raw is None:
+                log.warning("event=file_vanished path=%s", p)
+                continue
+            yield raw
+
+
+def _read_renamed(p: Path) -> RawMessage | None:
+    """The Maildir message `p` under its new name: same unique part, other flags."""
+    unique = p.name.split(":", 1)[0]
+    for entry in _sorted_files(p.parent):
+        name = os.path.basename(entry)
+        if name != p.name and name.split(":", 1)[0] == unique:
+            return _read_file(Path(entry))
+    return None
 
 
 def iter_mbox(f: BinaryIO, source: str) -> Iterator[RawMessage]:
@@ -197,12 +213,18 @@ def _sorted_files(folder: Path) -> list[str]:
 def read_message_file(p: Path) -> RawMessage | None:
     """One message file as a RawMessage; None (and a log line) if it vanished meanwhile (a
     live Maildir)."""
+    raw = _read_file(p)
+    if raw is None:
+        log.warning("event=file_vanished path=%s", p)
+    return raw
+
+
+def _read_file(p: Path) -> RawMessage | None:
     try:
         with p.open("rb") as f:
             data = f.read()
             mtime = os.fstat(f.fileno()).st_mtime
     except FileNotFoundError:
-        log.warning("event=file_vanished path=%s", p)
         return None
     received = datetime.fromtimestamp(int(mtime), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return RawMessage(data=data, source=str(p), received_at=received)
