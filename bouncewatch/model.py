@@ -98,6 +98,7 @@ class RecipientResult:
         r, c = self.report, self.classification
         return {
             "address": r.address,
+            "original_recipient": r.original_recipient,
             "action": r.action,
             "status": r.status,
             "smtp_code": r.smtp_code,

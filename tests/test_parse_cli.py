@@ -31,8 +31,8 @@ def test_json_lines_in_input_order() -> None:
     ]
     rcpt = lines[1]["recipients"][0]
     assert set(rcpt) == {
-        "address", "action", "status", "smtp_code", "bounce_type", "reason", "rule",
-        "diagnostic", "remote_mta",
+        "address", "original_recipient", "action", "status", "smtp_code", "bounce_type",
+        "reason", "rule", "diagnostic", "remote_mta",
     }  # fmt: skip
     assert (rcpt["address"], rcpt["status"], rcpt["smtp_code"]) == (
         "jane.doe@example.org",

@@ -355,3 +355,38 @@ def test_a_batch_without_savepoints_rolls_back_whole(store: Store) -> None:
     rows = store.db.execute("SELECT address FROM addresses ORDER BY 1").fetchall()
     assert [r[0] for r in rows] == ["a@example.org", "b@example.org"]
     assert count(store, "messages") == 2 and count(store, "events") == 2
+
+
+def test_state_belongs_to_the_address_the_sender_used(store: Store, tmp_path: Path) -> None:
+    """A bounce for an alias names the final mailbox (Final-Recipient) and the address on the
+    sender's list (Original-Recipient): the state is kept for the one the sender can remove."""
+    alias = recipient("hgreen@larchmont.example.org")
+    alias = replace(
+        alias,
+        report=replace(alias.report, original_recipient="rfc822;Helen.Green@Larchmont.example.org"),
+    )
+    out = store.record(raw("alias"), dsn(alias), NOW)
+    assert out.changes == (("helen.green@larchmont.example.org", "active", "invalid"),)
+    ev = store.db.execute("SELECT address FROM events").fetchall()
+    assert ev == [("helen.green@larchmont.example.org",)]
+    # an Original-Recipient that is no usable address (Exchange's IMCEA form) is not taken
+    odd = recipient("x@example.net")
+    odd = replace(
+        odd, report=replace(odd.report, original_recipient="IMCEAEX-_O=ORG_CN=X@example.net")
+    )
+    out = store.record(raw("odd"), dsn(odd), NOW)
+    assert out.changes == (("x@example.net", "active", "invalid"),)
+
+
+def test_the_zimbra_alias_fixture_keeps_state_for_the_original_recipient(tmp_path: Path) -> None:
+    from bouncewatch.model import RawMessage
+    from bouncewatch.parse import parse_message
+
+    path = Path(__file__).parent.parent / "fixtures" / "zimbra" / "zimbra-01.eml"
+    result = parse_message(path.read_bytes())
+    assert result.recipients[0].report.address == "hgreen@larchmont.example.org"
+    with Store.open(tmp_path / "z.db") as s:
+        s.record(RawMessage(path.read_bytes(), str(path)), result, NOW)
+        addresses = [r[0] for r in s.db.execute("SELECT address FROM addresses")]
+    assert addresses == [result.recipients[0].report.original_recipient.lower()]
+    assert addresses != ["hgreen@larchmont.example.org"]
