@@ -34,7 +34,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from imapclient.exceptions import IMAPClientError
 
 from bouncewatch.config import MailboxConfig, Settings, load_config, resolve_password
-from bouncewatch.errors import AuthenticationError, ConfigError, SourceError, StoreError
+from bouncewatch.errors import (
+    AuthenticationError,
+    ConfigError,
+    SourceError,
+    StoreBusyError,
+    StoreError,
+)
 from bouncewatch.logging_setup import register_secret
 from bouncewatch.sdnotify import Notifier, watchdog_interval
 from bouncewatch.service import PassStats, run_pass
@@ -140,7 +146,7 @@ class MailboxWorker(threading.Thread):
             store = open_store(self.settings)
         except StoreError as exc:
             log.error("store_unusable mailbox=%s error=%s", self.mailbox.name, describe(exc))
-            self.owner.fatal(EX_CONFIG)
+            self.owner.fatal(EX_TEMPFAIL if isinstance(exc, StoreBusyError) else EX_CONFIG)
             return
         try:
             while not self.stop_event.is_set():
@@ -404,8 +410,7 @@ class Daemon:
             log.error("config_error error=%s action=exit", exc)
             return EX_CONFIG
         except StoreError as exc:
-            log.error("store_unusable error=%s action=exit", exc)
-            return EX_CONFIG
+            return _store_exit(exc)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
         try:
@@ -434,6 +439,16 @@ class Daemon:
         return code
 
 
+def _store_exit(exc: StoreError) -> int:
+    """A database another process keeps locked is worth a restart later (75, which systemd
+    restarts on); an unusable one is not (78)."""
+    if isinstance(exc, StoreBusyError):
+        log.error("store_busy error=%s action=exit_retry_later", exc)
+        return EX_TEMPFAIL
+    log.error("store_unusable error=%s action=exit", exc)
+    return EX_CONFIG
+
+
 def run_once(config_path: str | Path | None, *, database: str | Path | None = None) -> int:
     """One full pass over every mailbox, then exit (cron, the demo).
 
@@ -447,8 +462,7 @@ def run_once(config_path: str | Path | None, *, database: str | Path | None = No
         log.error("config_error error=%s action=exit", exc)
         return EX_CONFIG
     except StoreError as exc:
-        log.error("store_unusable error=%s action=exit", exc)
-        return EX_CONFIG
+        return _store_exit(exc)
     code = EX_OK
     try:
         changes = store.expire_suspensions(utcnow())

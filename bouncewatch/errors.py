@@ -13,6 +13,10 @@ class StoreError(BouncewatchError):
     """The database file cannot be opened, is corrupt, foreign, or of a newer schema."""
 
 
+class StoreBusyError(StoreError):
+    """Another process held the database locked longer than the busy timeout: try later."""
+
+
 class SourceError(BouncewatchError):
     """A message source (IMAP, Maildir, mbox, file) cannot be read."""
 

@@ -206,3 +206,27 @@ def test_a_second_writer_waits_instead_of_failing(tmp_path: Path) -> None:
     assert out.events == 1 and waited >= 0.3
     assert store.get_meta("held") == "yes"
     store.close()
+
+
+def test_a_database_locked_by_another_process_is_a_busy_error_not_a_broken_one(
+    tmp_path: Path,
+) -> None:
+    """Another process holding the file locked past the busy timeout is worth retrying later
+    (the daemon exits 75, which systemd restarts), unlike a corrupt or foreign file (78)."""
+    from bouncewatch.daemon import EX_CONFIG, EX_TEMPFAIL, _store_exit
+    from bouncewatch.errors import StoreBusyError
+
+    path = tmp_path / "locked.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("CREATE TABLE other_tool_staging (x)")  # not yet ours: Store.open migrates
+    holder.execute("DROP TABLE other_tool_staging")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreBusyError, match="locked by another process"):
+            Store.open(path, busy_timeout=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    Store.open(path).close()  # once the lock is gone, the same file opens
+    assert _store_exit(StoreBusyError("busy")) == EX_TEMPFAIL
+    assert _store_exit(StoreError("foreign")) == EX_CONFIG

@@ -21,7 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from bouncewatch.config import PolicyConfig
-from bouncewatch.errors import StoreError
+from bouncewatch.errors import StoreBusyError, StoreError
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.store import recorder
 from bouncewatch.store.addresses import OwnAddresses
@@ -105,6 +105,8 @@ class Store:
             raise
         except sqlite3.DatabaseError as e:
             conn.close()
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise StoreBusyError(f"{path}: database is locked by another process") from None
             raise StoreError(f"{path}: cannot use database: {e}") from None
         return store
 
@@ -259,6 +261,8 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
         finally:
             conn.execute("COMMIT")
     except sqlite3.DatabaseError as e:
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            raise StoreBusyError(f"{path}: database is locked by another process") from None
         raise StoreError(f"{path}: not a bouncewatch database (not a SQLite file: {e})") from None
     if app_id not in (0, APPLICATION_ID):
         raise StoreError(
