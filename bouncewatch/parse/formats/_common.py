@@ -221,6 +221,15 @@ def body_text(msg: Message) -> str:
     return text
 
 
+def find_first(text: str, markers: Iterable[str]) -> int:
+    """Where the first of `markers` (in their order of preference) occurs in text, or -1."""
+    for marker in markers:
+        start = text.find(marker)
+        if start >= 0:
+            return start
+    return -1
+
+
 def cut(text: str, *markers: str) -> str:
     """`text` up to the first of `markers` (where the copy of the original usually starts)."""
     end = len(text)

@@ -21,6 +21,7 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
+    find_first,
     message_info,
     remote_host,
     report,
@@ -67,11 +68,8 @@ class PostfixDetector:
         if not message_info(msg).daemon:
             return None
         text = body_text(msg)
-        for marker in _STARTS:
-            start = text.find(marker)
-            if start >= 0:
-                break
-        else:
+        start = find_first(text, _STARTS)
+        if start < 0:
             return None
         action = "delayed" if _WARNING in text else "failed"
         if _SUCCESS in text:

@@ -20,6 +20,7 @@ from bouncewatch.parse.formats._common import (
     address_blocks,
     body_text,
     cut,
+    find_first,
     message_info,
     report,
     unique,
@@ -67,11 +68,7 @@ class QmailDetector:
         if not info.daemon and not info.subject.startswith("failure notice"):
             return None
         text = body_text(msg)
-        start = -1
-        for marker in _STARTS:
-            start = text.find(marker)
-            if start >= 0:
-                break
+        start = find_first(text, _STARTS)
         if start < 0:
             return None
         recipients = qmail_recipients(cut(text[start:], *_ENDS))

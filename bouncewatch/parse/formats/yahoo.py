@@ -20,6 +20,7 @@ from bouncewatch.parse.formats._common import (
     MessageInfo,
     body_text,
     cut,
+    find_first,
     message_info,
 )
 from bouncewatch.parse.formats.qmail import qmail_recipients
@@ -51,11 +52,8 @@ class YahooDetector:
         if not info.subject.startswith(_SUBJECTS) or not _from_yahoo(info):
             return None
         text = body_text(msg)
-        for marker in _STARTS:
-            start = text.find(marker)
-            if start >= 0:
-                break
-        else:
+        start = find_first(text, _STARTS)
+        if start < 0:
             return None
         recipients = qmail_recipients(cut(text[start:], *_ENDS))
         if not recipients:
