@@ -19,7 +19,7 @@ from conftest import (
 
 from bouncewatch.errors import StoreError
 from bouncewatch.model import ParseOptions
-from bouncewatch.service import run_pass
+from bouncewatch.service import PassStats, run_pass
 from bouncewatch.sources.imap import Credentials, open_folder
 from bouncewatch.store import Store
 
@@ -43,6 +43,18 @@ def many_recipients(n: int) -> bytes:
         "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
         f"{blocks}--B--\n"
     ).encode()
+
+
+def one_pass(imap_account: ImapAccount, db: Path) -> PassStats:
+    """One pass of the service over the account's INBOX into the database at `db`."""
+    with Store.open(db) as store:
+        folder = open_folder(
+            imap_account.mailbox(), Credentials(imap_account.user, imap_account.password)
+        )
+        try:
+            return run_pass(folder, store, ParseOptions())
+        finally:
+            folder.logout()
 
 
 def test_disk_full_mid_batch_acknowledges_nothing_the_rollback_took(
@@ -80,13 +92,7 @@ def test_a_bounce_dated_year_one_is_recorded_and_does_not_block_the_mailbox(
     assert b"0001" in odd
     imap_account.append([good[0], odd, good[1]])
     db = tmp_path / "bw.db"
-    mb = imap_account.mailbox()
-    with Store.open(db) as store:
-        folder = open_folder(mb, Credentials(imap_account.user, imap_account.password))
-        try:
-            stats = run_pass(folder, store, ParseOptions())
-        finally:
-            folder.logout()
+    stats = one_pass(imap_account, db)
     assert stats.failed == 0
     assert db_count(db, "SELECT count(*) FROM messages") == 3
     assert imap_account.count("INBOX") == 0
@@ -102,13 +108,7 @@ def test_a_bounce_with_8bit_bytes_in_its_from_domain_is_recorded(
     assert odd != text
     imap_account.append([good[0], odd, good[1]])
     db = tmp_path / "bw.db"
-    mb = imap_account.mailbox()
-    with Store.open(db) as store:
-        folder = open_folder(mb, Credentials(imap_account.user, imap_account.password))
-        try:
-            stats = run_pass(folder, store, ParseOptions())
-        finally:
-            folder.logout()
+    stats = one_pass(imap_account, db)
     assert stats.failed == 0
     assert db_count(db, "SELECT count(*) FROM messages") == 3
     assert (
