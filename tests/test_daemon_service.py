@@ -53,15 +53,22 @@ def read_notifications(sock: socket.socket, until: str, timeout: float) -> list[
     return lines
 
 
+def idle_only_daemon(
+    imap_account: ImapAccount, db: Path, daemons: list[DaemonProcess]
+) -> DaemonProcess:
+    """A daemon whose poll interval (10 min) outlasts the test, after its first pass."""
+    d = DaemonProcess(imap_account.config_toml(db, schedule={"poll_interval": "10m"}))
+    daemons.append(d)
+    assert wait_for(lambda: "pass_done" in d.log, 15), d.log
+    return d
+
+
 def test_idle_processes_a_new_bounce_within_seconds(
     imap_account: ImapAccount, tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:
     db = tmp_path / "bw.db"
     # a poll interval far beyond the test: only IDLE can bring the message in
-    config = imap_account.config_toml(db, schedule={"poll_interval": "10m"})
-    d = DaemonProcess(config)
-    daemons.append(d)
-    assert wait_for(lambda: "pass_done" in d.log, 15), d.log
+    d = idle_only_daemon(imap_account, db, daemons)
     imap_account.append(synthetic_bounces(1, "idle"))
     arrived = time.monotonic()
     assert wait_for(lambda: imap_account.count("Processed") == 1, 10), d.log
@@ -228,10 +235,7 @@ def test_server_restarted_while_the_daemon_idles(
 ) -> None:
     db = tmp_path / "bw.db"
     # no poll for the length of the test: the IDLE loop itself must notice the dead connection
-    config = imap_account.config_toml(db, schedule={"poll_interval": "10m"})
-    d = DaemonProcess(config)
-    daemons.append(d)
-    assert wait_for(lambda: "pass_done" in d.log, 15), d.log
+    d = idle_only_daemon(imap_account, db, daemons)
     time.sleep(0.5)  # in IDLE now
     imap_account.server.restart()
     assert wait_for(lambda: "connection_lost" in d.log, 10), d.log
