@@ -7,7 +7,7 @@ address made unique per copy), APPENDs them in bulk to a private Dovecot, then r
 `bouncewatch run --once` as a child process: connect, fetch by UID in batches, parse,
 classify, record (one transaction per message), move to Processed.  Prints messages per
 second end to end (wall clock of the whole process, and of the pass itself), the child's peak
-RSS, and — in the same run, over the same bytes — parse-only throughput (`parse_message`), and
+RSS, and — in the same run, over the same bytes — parse-only throughput (`analyze`), and
 the ratio between the two.  Checks that every message was recorded once and left the INBOX.
 """
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from dovecot import Dovecot  # noqa: E402
 from imapclient import IMAPClient  # noqa: E402
 
-from bouncewatch.parse import parse_message  # noqa: E402
+from bouncewatch.analyze import analyze  # noqa: E402
 
 
 def templates() -> list[tuple[bytes, list[str]]]:
@@ -42,7 +42,7 @@ def templates() -> list[tuple[bytes, list[str]]]:
     out = []
     for p in paths:
         data = p.read_bytes()
-        result = parse_message(data)
+        result = analyze(data)
         addrs = [r.report.address for r in result.recipients if "@" in r.report.address]
         if addrs and len(data) < 200_000:
             out.append((data, addrs))
@@ -85,7 +85,7 @@ def parse_only(messages: list[bytes]) -> float:
     gc.collect()
     started = time.perf_counter()
     for data in messages:
-        parse_message(data)
+        analyze(data)
     return time.perf_counter() - started
 
 

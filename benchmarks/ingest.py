@@ -31,8 +31,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bouncewatch.analyze import analyze
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS
-from bouncewatch.parse import parse_message
 from bouncewatch.sources.files import read_message_file
 from bouncewatch.store import Store
 
@@ -60,7 +60,7 @@ def templates() -> list[tuple[bytes, list[bytes]]]:
         if "broken" in path.parts:
             continue
         data = path.read_bytes()
-        result = parse_message(data)
+        result = analyze(data)
         addrs = sorted(
             {r.report.address.encode() for r in result.recipients if r.report.address},
             key=len,
@@ -117,13 +117,13 @@ def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict
             for path in paths:
                 raw = read_message_file(Path(path))
                 assert raw is not None
-                parse_message(raw.data, DEFAULT_PARSE_OPTIONS)
+                analyze(raw.data, DEFAULT_PARSE_OPTIONS)
             parse_s += time.perf_counter() - t
             t = time.perf_counter()
             for path in paths:
                 raw = read_message_file(Path(path))
                 assert raw is not None
-                store.record(raw, parse_message(raw.data, DEFAULT_PARSE_OPTIONS), NOW)
+                store.record(raw, analyze(raw.data, DEFAULT_PARSE_OPTIONS), NOW)
             ingest_s += time.perf_counter() - t
             done += len(paths)
             for m in marks:

@@ -5,7 +5,7 @@
 The corpus (every fixtures/*/*.eml) is repeated until it holds at least --min-messages
 messages.  Both timings run in the same process, on the same bytes, one core, alternating in
 chunks of 100 messages, and count CPU time (process_time), so other load on the machine
-does not tilt the ratio: parse_message time / email.message_from_bytes time.
+does not tilt the ratio: analyze time / email.message_from_bytes time.
 
 The repeated corpus lets the classifier's result cache answer most calls; the last line
 prints the classifier's cost per message with that cache warm and cold.
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bouncewatch.parse import parse_message  # noqa: E402
+from bouncewatch.analyze import analyze  # noqa: E402
 
 
 def corpus(min_messages: int) -> list[bytes]:
@@ -40,7 +40,7 @@ def corpus(min_messages: int) -> list[bytes]:
 
 
 def interleaved(runs: int, messages: list[bytes], chunk: int = 100) -> tuple[float, float]:
-    """(stdlib seconds, parse_message seconds) for one pass over `messages`, best of `runs`.
+    """(stdlib seconds, analyze seconds) for one pass over `messages`, best of `runs`.
 
     The two are timed in alternating chunks of the same messages, so a busy machine slows
     both alike and the ratio stays meaningful even when absolute figures are not."""
@@ -56,7 +56,7 @@ def interleaved(runs: int, messages: list[bytes], chunk: int = 100) -> tuple[flo
                 parse(data)
             t1 = time.process_time()
             for data in batch:
-                parse_message(data)
+                analyze(data)
             t2 = time.process_time()
             std += t1 - t0
             ours += t2 - t1
@@ -75,7 +75,7 @@ def classifier_cost(messages: list[bytes]) -> tuple[float, float] | None:
         return None
     jobs = [
         (r.report, result.kind, result.reporting_mta)
-        for result in map(parse_message, messages)
+        for result in map(analyze, messages)
         for r in result.recipients
     ]
     best_warm = best_cold = float("inf")
@@ -103,7 +103,7 @@ def main() -> None:
     messages = corpus(args.min_messages)
     size = sum(map(len, messages))
     for data in messages[:500]:  # warm caches (regexes, classifier memo) the same for both
-        parse_message(data)
+        analyze(data)
         email.message_from_bytes(data)
 
     stdlib, ours = interleaved(args.runs, messages)
@@ -111,8 +111,8 @@ def main() -> None:
     print(f"corpus: {n} messages ({n and size // n} bytes average), best of {args.runs} runs")
     print("CPU time, the two parsers alternating in chunks of the same messages")
     print(f"email.message_from_bytes : {n / stdlib:9,.0f} msg/s  ({stdlib:.3f} s CPU)")
-    print(f"parse_message (+classify): {n / ours:9,.0f} msg/s  ({ours:.3f} s CPU)")
-    print(f"ratio parse_message / stdlib parse: {ours / stdlib:.2f}  (target <= 1.6)")
+    print(f"analyze (+classify): {n / ours:9,.0f} msg/s  ({ours:.3f} s CPU)")
+    print(f"ratio analyze / stdlib parse: {ours / stdlib:.2f}  (target <= 1.6)")
 
     cold = classifier_cost(messages[: len(set(messages))])
     if cold is not None:
@@ -126,7 +126,7 @@ def main() -> None:
         prof = cProfile.Profile()
         prof.enable()
         for data in messages:
-            parse_message(data)
+            analyze(data)
         prof.disable()
         pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
 

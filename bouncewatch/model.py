@@ -83,6 +83,28 @@ class RecipientReport:
 
 
 @dataclass(frozen=True, slots=True)
+class DecodedMessage:
+    """What parse read from one message: the report and its recipients, not yet classified.
+    `bouncewatch.analyze` classifies the recipients and makes a `ParseResult` of it."""
+
+    kind: str  #: one of KINDS
+    detector: str  #: which decoder produced the recipients ("rfc3464", "exim", "none", …)
+    reports: tuple[RecipientReport, ...] = ()
+    final: bool = False  #: the reporting MTA has given up (its report is the last word)
+    message_id: str | None = None
+    subject: str | None = None
+    date: str | None = None
+    reporting_mta: str | None = None
+    arrival_date: str | None = None
+    original_message_id: str | None = None
+    original_to: tuple[str, ...] = ()
+    list_source: str | None = None
+    feedback_type: str | None = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     bounce_type: str  #: one of BOUNCE_TYPES
     reason: str  #: one of REASONS

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bouncewatch.analyze import analyze
 from bouncewatch.errors import StoreError
 from bouncewatch.logging_setup import kv
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
-from bouncewatch.parse import parse_message
 from bouncewatch.sources.imap import ImapFolder
 from bouncewatch.store import Store
 from bouncewatch.store.timefmt import iso, utcnow
@@ -78,10 +78,10 @@ class PassStats:
 
 
 def safe_parse(data: bytes, options: ParseOptions) -> ParseResult:
-    """parse_message never raises by contract; if it ever does, the message is quarantined
+    """analyze never raises by contract; if it ever does, the message is quarantined
     with the reason recorded instead of stopping the pass."""
     try:
-        return parse_message(data, options)
+        return analyze(data, options)
     except Exception as exc:  # a parser bug must not lose the message or stop the daemon
         log.exception("parser_crashed error=%s", type(exc).__name__)
         return ParseResult(kind="not_bounce", detector="none", error=f"parser crashed: {exc!r}")

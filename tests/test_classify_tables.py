@@ -19,7 +19,7 @@ from bouncewatch.classify.reasons import (
     reason_for_status,
 )
 from bouncewatch.model import REASONS, RecipientReport
-from bouncewatch.parse.text import extract_codes
+from bouncewatch.smtp.reply import extract_codes
 
 #: a remote MTA per provider, for rows that require the provider's host
 HOSTS = {

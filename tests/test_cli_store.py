@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from store_helpers import dsn_bytes, write_maildir
 
+from bouncewatch.analyze import analyze
 from bouncewatch.cli import main
 from bouncewatch.model import event_type_for
-from bouncewatch.parse import parse_message
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -41,7 +41,7 @@ def test_ingest_the_fixture_corpus_through_the_real_parser(
     expected_events = 0
     unrecognised = 0
     for p in emls:
-        r = parse_message(p.read_bytes())
+        r = analyze(p.read_bytes())
         expected_events += sum(
             1
             for x in r.recipients

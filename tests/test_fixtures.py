@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from bouncewatch.analyze import analyze
 from bouncewatch.model import KINDS, REASONS, ParseResult
-from bouncewatch.parse import parse_message
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EMLS = sorted(FIXTURES.glob("*/*.eml"))
@@ -90,13 +90,13 @@ def expectation(path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", EMLS, ids=_id)
 def test_fixture(path: Path) -> None:
-    check(parse_message(path.read_bytes()), expectation(path))
+    check(analyze(path.read_bytes()), expectation(path))
 
 
 @pytest.mark.parametrize("eol", [b"\r\n", b"\r"], ids=["crlf", "cr"])
 @pytest.mark.parametrize("path", EMLS, ids=_id)
 def test_fixture_line_endings(path: Path, eol: bytes) -> None:
-    check(parse_message(with_line_endings(path.read_bytes(), eol)), expectation(path))
+    check(analyze(with_line_endings(path.read_bytes(), eol)), expectation(path))
 
 
 def test_every_eml_has_json_and_back() -> None:

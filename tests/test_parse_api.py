@@ -1,4 +1,4 @@
-"""parse_message as a whole: options, limits, error handling, the registry's contract."""
+"""analyze as a whole: options, limits, error handling, the registry's contract."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 
+from bouncewatch.analyze import analyze
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS, KINDS, ParseResult
-from bouncewatch.parse import parse_message
 from bouncewatch.parse.base import Detection, Detector
 from bouncewatch.parse.registry import DETECTORS, FORMAT_DETECTORS, detect
 
@@ -58,7 +58,7 @@ BODY
 
 
 def test_a_dsn_gives_every_top_level_field() -> None:
-    r = parse_message(DSN)
+    r = analyze(DSN)
     assert (r.kind, r.detector) == ("dsn", "rfc3464")
     assert r.message_id == "<dsn-1@mx.example.net>"
     assert r.subject == "Undelivered Mail Returned to Sender"
@@ -78,11 +78,11 @@ def test_a_dsn_gives_every_top_level_field() -> None:
 
 def test_list_source_headers_are_tried_in_order_original_first() -> None:
     opts = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("X-Mailing", "X-Campaign"))
-    assert parse_message(DSN, opts).list_source == "promo-7"
+    assert analyze(DSN, opts).list_source == "promo-7"
     opts = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("List-Id",))
-    assert parse_message(DSN, opts).list_source == "may.example.com"
+    assert analyze(DSN, opts).list_source == "may.example.com"
     opts = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("X-Nothing",))
-    assert parse_message(DSN, opts).list_source is None
+    assert analyze(DSN, opts).list_source is None
 
 
 def test_list_source_falls_back_to_the_bounce_headers() -> None:
@@ -93,32 +93,32 @@ def test_list_source_falls_back_to_the_bounce_headers() -> None:
         b"Message-ID: <dsn-1@mx.example.net>\n",
         b"Message-ID: <dsn-1@mx.example.net>\nX-Campaign: from-bounce\n",
     )
-    assert parse_message(data).list_source == "from-bounce"
+    assert analyze(data).list_source == "from-bounce"
 
 
 def test_verp_pattern_is_configurable() -> None:
     # the status part names nobody: the recipient can only come from the VERP address
     data = DSN.replace(b"Final-Recipient: rfc822; jo@example.org\n", b"")
     data = data.replace(b"bounces+jo=example.org@", b"b-jo_AT_example.org@")
-    assert parse_message(data).error is not None
-    assert parse_message(data).recipients == ()
+    assert analyze(data).error is not None
+    assert analyze(data).recipients == ()
     opts = replace(
         DEFAULT_PARSE_OPTIONS, verp=re.compile(r"b-(?P<local>[^_]+)_AT_(?P<domain>[^@]+)@")
     )
-    r = parse_message(data, opts)
+    r = analyze(data, opts)
     assert r.detector == "rfc3464+verp"
     assert [x.report.address for x in r.recipients] == ["jo@example.org"]
     assert r.error is None
     no_verp = replace(DEFAULT_PARSE_OPTIONS, verp=None)
-    assert parse_message(data, no_verp).recipients == ()
+    assert analyze(data, no_verp).recipients == ()
 
 
 def test_oversized_message_is_truncated_and_says_so() -> None:
     big = DSN.replace(b"BODY", b"x" * 76 + b"\n") + b"y" * 3_000_000
     assert len(big) > 3_000_000
-    full = parse_message(big)
+    full = analyze(big)
     assert full.error is None and full.kind == "dsn"
-    cut = parse_message(big, replace(DEFAULT_PARSE_OPTIONS, max_bytes=1_000_000))
+    cut = analyze(big, replace(DEFAULT_PARSE_OPTIONS, max_bytes=1_000_000))
     assert cut.kind == "dsn"
     assert [x.report.address for x in cut.recipients] == ["jo@example.org"]
     assert cut.error is not None and "Truncated" in cut.error
@@ -133,20 +133,20 @@ def test_three_megabyte_attachment_is_parsed() -> None:
         + attachment
         + b"--B--\n",
     )
-    r = parse_message(data)
+    r = analyze(data)
     assert r.kind == "dsn" and r.error is None
     assert r.recipients[0].report.status == "5.1.1"
 
 
 def test_bad_input_never_raises() -> None:
     for data in (b"", b"\x00" * 100, b"\n\n\n", b"From: x\n\n" + bytes(range(256)), b"=?" * 1000):
-        r = parse_message(data)
+        r = analyze(data)
         assert isinstance(r, ParseResult)
         assert r.kind in KINDS
 
 
 def test_wrong_argument_type_is_an_error_not_an_exception() -> None:
-    r = parse_message(12345)  # type: ignore[arg-type]
+    r = analyze(12345)  # type: ignore[arg-type]
     assert r.kind == "not_bounce" and r.detector == "none"
     assert r.error is not None and r.error.startswith("TypeError")
 
@@ -157,13 +157,13 @@ def test_deep_nesting_is_survived() -> None:
     body = b"".join(
         b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1) for i in range(depth)
     )
-    r = parse_message(head + body)
+    r = analyze(head + body)
     assert r.kind in KINDS
 
 
 def test_auto_reply_is_never_a_bounce() -> None:
     for name in ("autoreply-01", "autoreply-05", "autoreply-07"):
-        r = parse_message(fixture(name))
+        r = analyze(fixture(name))
         assert r.kind == "auto_reply"
         assert all(x.classification.bounce_type == "none" for x in r.recipients)
 
@@ -235,7 +235,7 @@ def test_ses_original_message_and_list_source_come_from_the_notification() -> No
         '"commonHeaders":{"messageId":"<sent-42@out.example.com>"}}'
     )
     options = replace(DEFAULT_PARSE_OPTIONS, list_source_headers=("X-Campaign", "List-Id"))
-    result = parse_message(data, options)
+    result = analyze(data, options)
     assert result.detector == "ses"
     assert result.original_message_id == "<sent-42@out.example.com>"
     assert result.list_source == "autumn.lists.example.com"
@@ -245,7 +245,7 @@ def test_ses_original_message_and_list_source_come_from_the_notification() -> No
 
 def test_ses_without_headers_keeps_the_common_message_id() -> None:
     data = _ses_notification('{"commonHeaders":{"messageId":"<sent-43@out.example.com>"}}')
-    result = parse_message(data)
+    result = analyze(data)
     assert result.original_message_id == "<sent-43@out.example.com>"
     assert result.list_source is None
     assert result.original_to == ()

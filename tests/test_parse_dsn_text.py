@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bouncewatch.parse import parse_message
+from bouncewatch.analyze import analyze
 
 
 def opensmtpd_dsn(text_line: str, status: str, action: str = "failed") -> bytes:
@@ -49,7 +49,7 @@ GMAIL_REPLY = (
 
 
 def test_whole_reply_line_becomes_the_diagnostic() -> None:
-    result = parse_message(opensmtpd_dsn(f"gone@example.com: {GMAIL_REPLY}", "5.0.0"))
+    result = analyze(opensmtpd_dsn(f"gone@example.com: {GMAIL_REPLY}", "5.0.0"))
     (r,) = result.recipients
     assert r.report.diagnostic == GMAIL_REPLY
     assert (r.report.status, r.report.smtp_code) == ("5.1.1", 550)
@@ -57,28 +57,28 @@ def test_whole_reply_line_becomes_the_diagnostic() -> None:
 
 def test_closing_brackets_and_full_stop_are_kept() -> None:
     line = "gone@example.com: 551 5.1.6 User has moved; please try <new@example.org>"
-    r = parse_message(opensmtpd_dsn(line, "5.0.0")).recipients[0].report
+    r = analyze(opensmtpd_dsn(line, "5.0.0")).recipients[0].report
     assert r.diagnostic == "551 5.1.6 User has moved; please try <new@example.org>"
     line = "gone@example.com: 554 5.7.1 Message rejected: virus found (Eicar-Test-Signature)."
-    r = parse_message(opensmtpd_dsn(line, "5.0.0")).recipients[0].report
+    r = analyze(opensmtpd_dsn(line, "5.0.0")).recipients[0].report
     assert r.diagnostic == "554 5.7.1 Message rejected: virus found (Eicar-Test-Signature)."
     assert r.status == "5.7.1"
 
 
 def test_precise_status_is_not_overridden() -> None:
     line = "gone@example.com: 550 5.7.1 <gone@example.com>: Relay access denied"
-    r = parse_message(opensmtpd_dsn(line, "5.1.1")).recipients[0].report
+    r = analyze(opensmtpd_dsn(line, "5.1.1")).recipients[0].report
     assert (r.status, r.action) == ("5.1.1", "failed")
 
 
 def test_reply_of_another_class_is_not_taken() -> None:
     line = "gone@example.com: 250 2.0.0 Ok: queued as 4Qx001"
-    r = parse_message(opensmtpd_dsn(line, "5.0.0")).recipients[0].report
+    r = analyze(opensmtpd_dsn(line, "5.0.0")).recipients[0].report
     assert (r.status, r.action) == ("5.0.0", "failed")
 
 
 def test_explanation_without_code_is_still_read() -> None:
-    r = parse_message(opensmtpd_dsn("gone@example.com: Envelope expired", "4.4.7", "delayed"))
+    r = analyze(opensmtpd_dsn("gone@example.com: Envelope expired", "4.4.7", "delayed"))
     report = r.recipients[0].report
     assert (report.status, report.diagnostic) == ("4.4.7", "Envelope expired")
 
@@ -110,15 +110,15 @@ Diagnostic-Code: SMTP; {diagnostic_lines}
 
 
 def test_status_cut_short_is_completed_from_the_reply() -> None:
-    r = parse_message(nullmailer_dsn("5.7.2", "550 5.7.23 SPF violation")).recipients[0]
+    r = analyze(nullmailer_dsn("5.7.2", "550 5.7.23 SPF violation")).recipients[0]
     assert r.report.status == "5.7.23"
-    r = parse_message(nullmailer_dsn("5.1.1", "550 5.7.1 Relay denied")).recipients[0]
+    r = analyze(nullmailer_dsn("5.1.1", "550 5.7.1 Relay denied")).recipients[0]
     assert r.report.status == "5.1.1"  # another status: the Status field stands
 
 
 def test_unfolded_reply_lines_stay_in_the_diagnostic() -> None:
     lines = "550-5.7.26 This mail is unauthenticated\n550-5.7.26 and has been\n550 5.7.26 blocked."
-    r = parse_message(nullmailer_dsn("5.7.2", lines)).recipients[0].report
+    r = analyze(nullmailer_dsn("5.7.2", lines)).recipients[0].report
     assert r.diagnostic == (
         "550-5.7.26 This mail is unauthenticated 550-5.7.26 and has been 550 5.7.26 blocked."
     )
@@ -128,8 +128,8 @@ def test_unfolded_reply_lines_stay_in_the_diagnostic() -> None:
 def test_a_nullmailer_delayed_report_is_its_last_word() -> None:
     nullmailer_id = "<1795405678.992764.30133.nullmailer@mail.example.net>"
     data = nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed", nullmailer_id)
-    r = parse_message(data).recipients[0]
+    r = analyze(data).recipients[0]
     assert (r.report.action, r.classification.bounce_type) == ("delayed", "soft")
     assert r.classification.reason == "expired"
-    other = parse_message(nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed"))
+    other = analyze(nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed"))
     assert other.recipients[0].classification.reason == "delayed"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bouncewatch.parse import parse_message
+from bouncewatch.analyze import analyze
 
 REPORT = b"""From: MAILER-DAEMON@mx.example.org
 To: news@example.com
@@ -46,7 +46,7 @@ def wrapper(ctype: bytes, inner: bytes) -> bytes:
 
 
 def test_the_forwarded_report_gives_recipients_and_the_sent_message() -> None:
-    result = parse_message(wrapper(b"message/rfc822", REPORT))
+    result = analyze(wrapper(b"message/rfc822", REPORT))
     assert (result.kind, result.detector) == ("dsn", "rfc3464+forwarded")
     assert [(r.report.address, r.report.status) for r in result.recipients] == [
         ("ann@example.org", "5.1.1")
@@ -58,11 +58,11 @@ def test_the_forwarded_report_gives_recipients_and_the_sent_message() -> None:
 
 def test_a_report_that_is_no_delivery_report_is_not_unwrapped() -> None:
     read_receipt = REPORT.replace(b"report-type=delivery-status", b"report-type=x-other")
-    result = parse_message(wrapper(b"message/rfc822", read_receipt))
+    result = analyze(wrapper(b"message/rfc822", read_receipt))
     assert not result.detector.endswith("+forwarded")
 
 
 def test_an_attached_ordinary_message_stays_not_a_bounce() -> None:
     plain = b"From: ann@example.org\nTo: news@example.com\nSubject: hi\n\nHello\n"
-    result = parse_message(wrapper(b"message/rfc822", plain))
+    result = analyze(wrapper(b"message/rfc822", plain))
     assert (result.kind, result.recipients) == ("not_bounce", ())

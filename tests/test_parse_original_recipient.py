@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bouncewatch.parse import parse_message
+from bouncewatch.analyze import analyze
 
 ZIMBRA = Path(__file__).resolve().parent.parent / "fixtures" / "zimbra" / "zimbra-01.eml"
 
 
 def test_final_recipient_is_the_address_and_the_original_is_kept() -> None:
-    [rcpt] = parse_message(ZIMBRA.read_bytes()).recipients
+    [rcpt] = analyze(ZIMBRA.read_bytes()).recipients
     assert rcpt.report.address == "hgreen@larchmont.example.org"
     assert rcpt.report.original_recipient == "helen.green@larchmont.example.org"
 
@@ -19,7 +19,7 @@ def test_an_original_recipient_equal_to_the_final_one_is_not_repeated() -> None:
     data = ZIMBRA.read_bytes().replace(
         b"Original-Recipient: rfc822;helen.green@", b"Original-Recipient: rfc822;hgreen@"
     )
-    [rcpt] = parse_message(data).recipients
+    [rcpt] = analyze(data).recipients
     assert rcpt.report.original_recipient is None
 
 
@@ -30,7 +30,7 @@ X500 = "IMCEAEX-_O=GRANARY_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP+20+28FYDIBOHF23S
 
 
 def test_an_exchange_encapsulated_final_recipient_gives_way_to_the_original() -> None:
-    [rcpt] = parse_message(EXCHANGE.read_bytes()).recipients
+    [rcpt] = analyze(EXCHANGE.read_bytes()).recipients
     assert rcpt.report.address == "r.delgado@granary.example.com"
 
 
@@ -38,5 +38,5 @@ def test_an_encapsulated_final_recipient_alone_is_still_reported() -> None:
     data = EXCHANGE.read_bytes().replace(
         b"Original-Recipient: rfc822;r.delgado@granary.example.com\n", b""
     )
-    [rcpt] = parse_message(data).recipients
+    [rcpt] = analyze(data).recipients
     assert rcpt.report.address == X500

@@ -1,4 +1,4 @@
-"""Property tests: parse_message never raises and always returns a well-formed ParseResult,
+"""Property tests: analyze never raises and always returns a well-formed ParseResult,
 on arbitrary bytes and on randomly generated (often malformed) MIME trees."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import quopri
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bouncewatch.analyze import analyze
 from bouncewatch.model import BOUNCE_TYPES, KINDS, REASONS, ParseResult
-from bouncewatch.parse import parse_message
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -34,7 +34,7 @@ def assert_well_formed(r: ParseResult) -> None:
 @SETTINGS
 @given(st.binary(max_size=4000))
 def test_arbitrary_bytes(data: bytes) -> None:
-    assert_well_formed(parse_message(data))
+    assert_well_formed(analyze(data))
 
 
 # --- generated MIME trees ----------------------------------------------------------------------
@@ -204,4 +204,4 @@ HEADERS = st.lists(
 def test_generated_mime_trees(headers: list[str], tree: bytes, eol: bytes) -> None:
     data = ("\n".join(headers) + "\nMIME-Version: 1.0\n").encode() + tree
     data = data.replace(b"\n", eol)
-    assert_well_formed(parse_message(data))
+    assert_well_formed(analyze(data))

@@ -379,11 +379,11 @@ def test_state_belongs_to_the_address_the_sender_used(store: Store, tmp_path: Pa
 
 
 def test_the_zimbra_alias_fixture_keeps_state_for_the_original_recipient(tmp_path: Path) -> None:
+    from bouncewatch.analyze import analyze
     from bouncewatch.model import RawMessage
-    from bouncewatch.parse import parse_message
 
     path = Path(__file__).parent.parent / "fixtures" / "zimbra" / "zimbra-01.eml"
-    result = parse_message(path.read_bytes())
+    result = analyze(path.read_bytes())
     assert result.recipients[0].report.address == "hgreen@larchmont.example.org"
     with Store.open(tmp_path / "z.db") as s:
         s.record(RawMessage(path.read_bytes(), str(path)), result, NOW)

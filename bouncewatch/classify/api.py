@@ -57,6 +57,7 @@ from bouncewatch.classify.reasons import (
     reason_for_status,
 )
 from bouncewatch.model import REASONS, Classification, RecipientReport
+from bouncewatch.smtp.reply import extract_codes as _extract_codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,15 +170,6 @@ def _decide(
     if status is not None and status.startswith("4."):
         return "system_error", f"status:{status}"
     return "unknown", "none"
-
-
-def _extract_codes(text: str) -> tuple[str | None, int | None]:
-    """parse.text.extract_codes, imported on first use (bouncewatch.parse imports us)."""
-    global _extract_codes
-    from bouncewatch.parse.text import extract_codes
-
-    _extract_codes = extract_codes
-    return extract_codes(text)
 
 
 def _gave_up(status: str | None, code: int | None) -> bool:

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
+from bouncewatch.analyze import analyze
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions
-from bouncewatch.parse import parse_message
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -100,7 +100,7 @@ def _parse_one(name: str, options: ParseOptions) -> dict[str, Any]:
             "recipients": [],
             "error": f"{type(exc).__name__}: {exc.strerror or exc}",
         }
-    return parse_message(data, options).to_json(name)
+    return analyze(data, options).to_json(name)
 
 
 def _table_rows(line: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import click
 
+from bouncewatch.analyze import analyze
 from bouncewatch.cli.common import (
     cli_errors,
     load_settings,
@@ -25,7 +26,6 @@ from bouncewatch.cli.common import (
 from bouncewatch.config import ConfigError, parse_duration, resolve_password, to_toml
 from bouncewatch.errors import SourceError, StoreError
 from bouncewatch.model import ADDRESS_STATES
-from bouncewatch.parse import parse_message
 from bouncewatch.sources.files import STDIN, iter_path, total_size
 from bouncewatch.store import RecordOutcome
 from bouncewatch.store.queries import (
@@ -163,7 +163,7 @@ def ingest(
             for path in paths:
                 try:
                     for raw in iter_path(path):
-                        result = parse_message(raw.data, options)
+                        result = analyze(raw.data, options)
                         summary.add(raw.source, store.record(raw, result, utcnow()))
                         if bar is not None:
                             bar.update(len(raw.data))

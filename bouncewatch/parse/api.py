@@ -1,4 +1,5 @@
-"""parse_message: bytes in, ParseResult out.  Pure, and never raises on bad input."""
+"""decode_message: bytes in, DecodedMessage out (recipients not classified: that is
+`bouncewatch.analyze`).  Pure, and never raises on bad input."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ from email.policy import compat32
 from functools import lru_cache
 from typing import Any
 
-from bouncewatch.classify import classify
 from bouncewatch.model import (
     DEFAULT_PARSE_OPTIONS,
+    DecodedMessage,
     ParseOptions,
-    ParseResult,
     RecipientReport,
-    RecipientResult,
 )
 from bouncewatch.parse import registry, verp
 from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
@@ -31,17 +30,19 @@ _parser = BytesParser(policy=compat32)
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
 
-def parse_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> ParseResult:
-    """Parse one raw message.  Never raises on bad input: errors go into ParseResult.error."""
+def decode_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> DecodedMessage:
+    """Decode one raw message.  Never raises on bad input: errors go into DecodedMessage.error."""
     try:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"expected bytes, got {type(data).__name__}")
         return _parse(data if type(data) is bytes else bytes(data), options)
     except Exception as exc:
-        return ParseResult(kind="not_bounce", detector="none", error=f"{type(exc).__name__}: {exc}")
+        return DecodedMessage(
+            kind="not_bounce", detector="none", error=f"{type(exc).__name__}: {exc}"
+        )
 
 
-def _parse(data: bytes, options: ParseOptions) -> ParseResult:
+def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
     errors: list[str] = []
     if len(data) > options.max_bytes:
         errors.append(
@@ -80,10 +81,6 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
 
     reporting_mta = found.reporting_mta if found is not None else None
     final = found is not None and found.final
-    results = tuple(
-        RecipientResult(r, classify(r, kind=kind, reporting_mta=reporting_mta, final=final))
-        for r in reports
-    )
     wanted, wanted_theirs = _wanted(options.list_source_headers)
     own = pick_headers(msg, wanted)
     original = original_headers(report) if kind != "not_bounce" else None
@@ -92,10 +89,11 @@ def _parse(data: bytes, options: ParseOptions) -> ParseResult:
         # notifications that carry no returned message (Amazon SES) give the sent message's
         # headers and Message-ID in their own fields
         theirs = _headers_from_extra(found.extra, wanted_theirs)
-    return ParseResult(
+    return DecodedMessage(
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
-        recipients=results,
+        reports=tuple(reports),
+        final=final,
         message_id=_first(own, "message-id"),
         subject=_first(own, "subject"),
         date=iso_date(own["date"][0]) if "date" in own else None,
@@ -171,4 +169,4 @@ def _list_source(
     return None
 
 
-__all__ = ["parse_message"]
+__all__ = ["decode_message"]
