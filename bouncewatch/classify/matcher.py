@@ -26,12 +26,12 @@ Rules for phrases (checked when the index is built, and by the tests):
 from __future__ import annotations
 
 import re
-import re._constants as _c
-import re._parser as _p
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
+
+from bouncewatch.classify.regex_items import Item, top_level_items
 
 #: frequent words in bounce texts: poor anchors, used only if a phrase has no other word
 COMMON_WORDS = frozenset(
@@ -103,37 +103,40 @@ def _is_word_char(code: int) -> bool:
     return code < 128 and chr(code).isalnum()
 
 
-def _never_word(items: Any) -> bool:
-    """True if a character class (IN items) can only match non-word characters."""
-    for op, av in items:
-        if op is _c.LITERAL:
-            if _is_word_char(av):
+def _never_word(members: Any) -> bool:
+    """True if a character class's members can only match non-word characters."""
+    for op, value in members:
+        if op == "literal":
+            if _is_word_char(value):
                 return False
-        elif op is _c.CATEGORY:
-            if av not in (_c.CATEGORY_SPACE, _c.CATEGORY_NOT_WORD):
+        elif op == "category":
+            if value not in ("space", "not_word"):
                 return False
         else:  # ranges, negations, …: be conservative
             return False
     return True
 
 
-def _is_separator(op: Any, av: Any) -> bool:
+_SEPARATING_ANCHORS = frozenset({"boundary", "beginning", "beginning_string", "end"})
+
+
+def _is_separator(op: str, value: Any) -> bool:
     """Does this top-level item always consume/assert a word boundary?"""
-    if op is _c.LITERAL:
-        return not _is_word_char(av)
-    if op is _c.AT:
-        return av in (_c.AT_BOUNDARY, _c.AT_BEGINNING, _c.AT_BEGINNING_STRING, _c.AT_END)
-    if op is _c.IN:
-        return _never_word(av)
-    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
-        lo, _hi, sub = av
-        return lo >= 1 and len(sub) == 1 and _is_separator(*sub[0])
+    if op == "literal":
+        return not _is_word_char(value)
+    if op == "at":
+        return value in _SEPARATING_ANCHORS
+    if op == "in":
+        return _never_word(value)
+    if op in ("repeat", "min_repeat"):
+        lo, _hi, sub = value
+        return bool(lo >= 1 and len(sub) == 1 and _is_separator(*sub[0]))
     return False
 
 
 def anchor_of(pattern: str) -> str | None:
     """The anchor word of a phrase pattern, or None if it has none (see module docstring)."""
-    items = list(_p.parse(pattern))
+    items = top_level_items(pattern)
     best: str | None = None
     run: list[str] = []
     run_at_word_start = True  # pattern start: a guard look-behind is added for such phrases
@@ -147,9 +150,9 @@ def anchor_of(pattern: str) -> str | None:
                 best = word
 
     for op, av in items:
-        if op in (_c.ASSERT, _c.ASSERT_NOT):  # consumes nothing: transparent
+        if op == "assert":  # consumes nothing: transparent
             continue
-        if op is _c.LITERAL and _is_word_char(av):
+        if op == "literal" and isinstance(av, int) and _is_word_char(av):
             if not run:
                 run_at_word_start = after_separator
             run.append(chr(av))
@@ -175,10 +178,10 @@ def _rank(word: str) -> tuple[bool, bool, bool, int]:
 
 def _word_edges(pattern: str) -> tuple[bool, bool]:
     """Does the pattern begin / end with a literal word character?"""
-    items = list(_p.parse(pattern))
+    items = top_level_items(pattern)
 
-    def word(item: Any) -> bool:
-        return item[0] is _c.LITERAL and _is_word_char(item[1])
+    def word(item: Item) -> bool:
+        return item[0] == "literal" and isinstance(item[1], int) and _is_word_char(item[1])
 
     return (bool(items) and word(items[0]), bool(items) and word(items[-1]))
 
