@@ -21,9 +21,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import synthetic as syn
+
 from bouncewatch.reports import findings as fd
 from bouncewatch.reports import queries as q
-from bouncewatch.reports import synthetic as syn
 from bouncewatch.reports.html import render_page
 from bouncewatch.reports.report import build_report
 from bouncewatch.store import Store

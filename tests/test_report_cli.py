@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import synthetic as syn
 from click.testing import CliRunner
 
 from bouncewatch.cli import main
-from bouncewatch.reports import synthetic as syn
 
 
 @pytest.fixture

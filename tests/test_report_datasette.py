@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import synthetic as syn
 
 from bouncewatch.reports import queries as q
-from bouncewatch.reports import synthetic as syn
 from bouncewatch.reports.datasette import CANNED_QUERIES, metadata, metadata_json
 
 REPO = Path(__file__).resolve().parent.parent

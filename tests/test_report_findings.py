@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import synthetic as syn
 
 from bouncewatch.reports import findings as fd
 from bouncewatch.reports import queries as q
-from bouncewatch.reports import synthetic as syn
 
 END = syn.END
 

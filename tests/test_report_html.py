@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import synthetic as syn
 
 from bouncewatch.reports import queries as q
-from bouncewatch.reports import synthetic as syn
 from bouncewatch.reports.html import render_page
 
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)

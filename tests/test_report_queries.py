@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import synthetic as syn
 
 from bouncewatch.reports import queries as q
-from bouncewatch.reports import synthetic as syn
 from bouncewatch.reports.report import build_report, parse_moment
 from bouncewatch.store import Store
 

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from bouncewatch.config import PolicyConfig
 from bouncewatch.model import ParseResult, RawMessage, RecipientReport, event_type_for
-from bouncewatch.store.addresses import normalise
+from bouncewatch.store.addresses import OwnAddresses, normalise
 from bouncewatch.store.policy import AddressStatus, Change, Decision, PolicyEvent, apply, expire
 from bouncewatch.store.timefmt import days_from_text, days_to_text, from_iso, iso, parse_time
 
-if TYPE_CHECKING:
-    from bouncewatch.store.database import Store
+
+class Store(Protocol):
+    """What recording needs of the store (`database.Store` has it): the open connection, the
+    address policy, the VERP pattern and the sender's own addresses."""
+
+    conn: sqlite3.Connection
+    policy: PolicyConfig
+    verp: re.Pattern[str] | None
+    own: OwnAddresses
 
 
 @dataclass(frozen=True, slots=True)
