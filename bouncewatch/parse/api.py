@@ -126,9 +126,9 @@ def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
             address, "failed" if status[0] == "5" else "delayed", status, code, phrase
         )
     text = squash(human_text(msg)[:2000])
-    status = extract_status(text)
-    action = "delayed" if status and status[0] == "4" else "failed"
-    return RecipientReport(address, action, status, extract_reply_code(text), None)
+    found = extract_status(text)
+    action = "delayed" if found and found[0] == "4" else "failed"
+    return RecipientReport(address, action, found, extract_reply_code(text), None)
 
 
 def _headers_from_extra(extra: dict[str, Any], names: frozenset[str]) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.utils import _has_surrogates  # type: ignore[attr-defined]
+from typing import cast
 from weakref import ref
 
 from bouncewatch.parse.headers import decode_bytes, decode_words, raw, unescape
@@ -98,7 +99,7 @@ def payload_bytes(part: Message) -> bytes:
     cte = (raw(part, "content-transfer-encoding") or "").lower()
     if cte.strip() == "quoted-printable":
         # soft line breaks must be "=\n" for quopri, whatever the message's line endings
-        data = part.get_payload().encode("utf-8", "surrogateescape")
+        data = cast(str, part.get_payload()).encode("utf-8", "surrogateescape")
         return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     if cte not in _DECODED_CTES:
         # what get_payload(decode=True) returns for an unencoded body, without its lookups
@@ -109,8 +110,8 @@ def payload_bytes(part: Message) -> bytes:
         if _has_surrogates(payload):
             return payload.encode("ascii", "surrogateescape")
         return payload.encode("raw-unicode-escape")
-    data = part.get_payload(decode=True)
-    return data if isinstance(data, bytes) else b""
+    decoded: object = part.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else b""
 
 
 #: transfer encodings `Message.get_payload(decode=True)` undoes (compared as it does)
@@ -213,7 +214,7 @@ def status_blocks(part: Message) -> list[list[tuple[str, str]]] | None:
         blocks.append(
             [
                 (k.lower(), v if v.isascii() else unescape(v))
-                for k, v in block._headers  # type: ignore[attr-defined]  # see headers.items
+                for k, v in block._headers  # type: ignore[union-attr]  # see headers.items
                 if isinstance(v, str)
             ]
         )

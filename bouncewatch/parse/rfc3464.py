@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import fields, replace
 from email.message import Message
 from functools import partial
+from typing import Any, cast
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
@@ -68,7 +69,7 @@ class RFC3464:
             # report-type=delivery-status but the status part is mislabelled (text/plain)
             blocks = [
                 b
-                for p in msg.get_payload()[1:2]
+                for p in cast(list[Message], msg.get_payload())[1:2]
                 if isinstance(p, Message) and not p.is_multipart()
                 for t in [part_text(p)]
                 if _FIELD_HINT_RE.search(t)
@@ -311,7 +312,7 @@ def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
             return None
     if code is not None and status is not None and str(code)[0] != status[0]:
         return None
-    changes: dict[str, object] = {"diagnostic": explanation, "status": status, "smtp_code": code}
+    changes: dict[str, Any] = {"diagnostic": explanation, "status": status, "smtp_code": code}
     if r.action is None and status is not None:
         changes["action"] = _CLASS_ACTION.get(status[0])
     return replace(r, **changes)
@@ -376,11 +377,11 @@ def _from_codes(r: RecipientReport, text: str, *, several: bool) -> RecipientRep
         if r.status is None or c[1][0] == r.status[0] or r.action is None
     ]
     specific = [c for c in found if not is_generic_status(c[1])]
-    pick = (specific or found or [None])[0]
+    pick = (specific or found or [None])[0]  # type: ignore[list-item]
     if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
         return None
     code, status, phrase = pick
-    replacement: dict[str, object] = {"status": status, "smtp_code": code}
+    replacement: dict[str, Any] = {"status": status, "smtp_code": code}
     if not r.diagnostic or extract_status(r.diagnostic) in (None, r.status):
         replacement["diagnostic"] = phrase
     if r.action is None:

@@ -332,7 +332,7 @@ class Snapshot:
         if fill and keys:
             first, last = date.fromisoformat(min(keys)), date.fromisoformat(max(keys))
             keys |= {str(first + timedelta(n)) for n in range((last - first).days + 1)}
-        return [Stats(d, *days.get(d, _zero()), sent=sent.get(d)) for d in sorted(keys)]
+        return [Stats(d, *days.get(d, _zero()), sent=sent.get(d)) for d in sorted(keys)]  # type: ignore[misc]
 
     def weekly(self) -> list[Stats]:
         weeks: dict[str, Stats] = {}
@@ -347,7 +347,7 @@ class Snapshot:
             if inside:
                 _add_into(acc.setdefault(source, _zero()), counts)
         sent = sent_by_source(self.conn, self.period)
-        out = [Stats(s, *acc.get(s, _zero()), sent=sent.get(s)) for s in set(acc) | set(sent)]
+        out = [Stats(s, *acc.get(s, _zero()), sent=sent.get(s)) for s in set(acc) | set(sent)]  # type: ignore[misc]
         return sorted(out, key=lambda s: (-s.bounces, -s.complaint, s.key))
 
     def totals(self) -> Stats:
@@ -356,7 +356,7 @@ class Snapshot:
             if inside:
                 _add_into(acc, counts)
         sent = [n for d, n in self._sent().items() if self.period.has_day(d)]
-        return Stats("total", *acc, sent=sum(sent) if sent else None)
+        return Stats("total", *acc, sent=sum(sent) if sent else None)  # type: ignore[misc]
 
     def _domain_scan(self) -> dict[str, list[int]]:
         if self._domains is None:

@@ -40,7 +40,7 @@ def user_version(db: sqlite_utils.Database) -> int:
 
 def migrate(db: sqlite_utils.Database, target: int = SCHEMA_VERSION) -> list[int]:
     """Bring the file to `target`; returns the versions applied (empty: already there)."""
-    applied = []
+    applied: list[int] = []
     while True:
         conn = db.conn
         conn.execute("BEGIN IMMEDIATE")

@@ -127,7 +127,8 @@ def apply(status: AddressStatus, event: PolicyEvent, policy: PolicyConfig) -> De
 
 def expire(status: AddressStatus, now: datetime, policy: PolicyConfig) -> Decision:
     """What time alone does: suspensions end, old soft bounces decay, episodes close."""
-    st, changes = status, []
+    st = status
+    changes: list[Change] = []
     if st.state == "suspended" and st.suspended_until is not None and st.suspended_until <= now:
         st = _move(st, "active", "suspension_expired", st.suspended_until, changes)
     horizon = (now - policy.soft_window).date()

@@ -54,7 +54,8 @@ def suppression_list(
     store: Store, *, states: tuple[str, ...] = (), since: str | None = None
 ) -> list[dict[str, Any]]:
     """The suppressed view (or the addresses in `states`), optionally changed since a time."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if states:
         sql = (
             "SELECT address, domain, state, state_since AS since, last_reason AS reason, "

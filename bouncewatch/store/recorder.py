@@ -11,7 +11,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bouncewatch.config import PolicyConfig
 from bouncewatch.model import ParseResult, RawMessage, RecipientReport, event_type_for
@@ -137,17 +137,19 @@ _CLASS_TEXT = ("bounce_type", "reason", "rule")
 def scrubbed(raw: RawMessage, result: ParseResult) -> tuple[RawMessage, ParseResult]:
     """The message and result with every text that goes into the database storable."""
     if _needs_scrub(raw.source) or _needs_scrub(raw.received_at):
-        raw = replace(raw, source=_scrub(raw.source), received_at=_scrub(raw.received_at))
-    fix: dict[str, object] = {
+        raw = replace(raw, source=_scrub(raw.source) or "", received_at=_scrub(raw.received_at))
+    fix: dict[str, Any] = {
         n: _scrub(getattr(result, n)) for n in _RESULT_TEXT if _needs_scrub(getattr(result, n))
     }
     recipients = []
     for item in result.recipients:
         rep, cls = item.report, item.classification
-        rep_fix = {
+        rep_fix: dict[str, Any] = {
             n: _scrub(getattr(rep, n)) for n in _REPORT_TEXT if _needs_scrub(getattr(rep, n))
         }
-        cls_fix = {n: _scrub(getattr(cls, n)) for n in _CLASS_TEXT if _needs_scrub(getattr(cls, n))}
+        cls_fix: dict[str, Any] = {
+            n: _scrub(getattr(cls, n)) for n in _CLASS_TEXT if _needs_scrub(getattr(cls, n))
+        }
         if rep_fix or cls_fix:
             item = replace(
                 item, report=replace(rep, **rep_fix), classification=replace(cls, **cls_fix)
@@ -304,7 +306,7 @@ def _load(conn: object, address: str) -> tuple[AddressStatus | None, str | None]
     return status_from_row(row), row[11]
 
 
-def status_from_row(row: tuple) -> AddressStatus:
+def status_from_row(row: tuple[Any, ...]) -> AddressStatus:
     """A row selected with _ADDRESS_COLUMNS → AddressStatus."""
     last_soft = row[9]
     return AddressStatus(

@@ -168,9 +168,12 @@ def decode_part(part: Message) -> str:
         payload = quopri.decodestring(raw.encode("utf-8", "surrogateescape"))
     else:
         try:
-            payload = part.get_payload(decode=True)
+            decoded: object = part.get_payload(decode=True)
         except ValueError:  # e.g. a charset parameter with a NUL in it
             return ""
+        if not isinstance(decoded, bytes):
+            return ""
+        payload = decoded
     if not isinstance(payload, bytes):
         return ""
     payload = payload[:MAX_TEXT]

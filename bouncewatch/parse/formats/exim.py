@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
@@ -91,7 +92,7 @@ class EximDetector:
         return Detection(kind="bounce", recipients=recipients, reporting_mta=reporting)
 
 
-def _recipient(address: str, action: str, block: str):
+def _recipient(address: str, action: str, block: str) -> RecipientReport:
     lines = [ln.strip() for ln in block.strip("\n").split("\n")]
     generated = [m.group(1) for ln in lines if (m := _GENERATED_RE.match(ln))]
     lines = [ln for ln in lines if ln and not _GENERATED_RE.match(ln)]

@@ -32,6 +32,14 @@ from bouncewatch.parse.formats._common import (
 _PERMANENT = "had PERMANENT fatal delivery errors"
 _TRANSCRIPT_RE = re.compile(r"--- Session Transcript ---(.*?)(?:--- End Transcript ---|\Z)", re.S)
 _LINE_RE = re.compile(r"^\s*(?:\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: )?(.*)$")
+
+
+def _line(line: str) -> str:
+    """A transcript line without its timestamp (`_LINE_RE` matches every line)."""
+    m = _LINE_RE.match(line)
+    return m.group(1) if m else line
+
+
 _RCPT_RE = re.compile(r"^--> RCPT To:\s*<(" + ADDR_RE.pattern + r")>", re.I)
 _TO_RE = re.compile(r"^\*\s+To: <?(" + ADDR_RE.pattern + r")>?", re.I)
 _HOST_RE = re.compile(r"^Attempting SMTP connection to \[([\w.-]+)")
@@ -75,7 +83,7 @@ class MDaemonDetector:
         if _PERMANENT not in text:
             return None
         m = _TRANSCRIPT_RE.search(text)
-        lines = [_LINE_RE.match(ln).group(1) for ln in m.group(1).split("\n")] if m else []
+        lines = [_line(ln) for ln in m.group(1).split("\n")] if m else []
         recipients = _transcript(lines)
         if not recipients:
             tos = [t.group(1) for ln in lines if (t := _TO_RE.match(ln))]

@@ -122,7 +122,7 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
         if reason:
             # "(reason: …)" keeps only the first line of a multi-line reply: find it whole
             first = join_reply([reason.group(1)])
-            diag = next((r for r in replies if r.startswith(first)), reason.group(1))
+            diag = next((r for r in replies if r and r.startswith(first)), reason.group(1))
         if expired and action == "failed" and diag and expired.group(0) not in diag:
             diag = f"{diag} {expired.group(0)}"
         status = None if extract_status(diag) else _own_status(address, transcript)

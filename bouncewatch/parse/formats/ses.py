@@ -83,8 +83,12 @@ class SesDetector:
         if data is None:
             return None
         ntype = data.get("notificationType") or data.get("eventType")
-        mail = data.get("mail") if isinstance(data.get("mail"), dict) else {}
-        common = mail.get("commonHeaders") if isinstance(mail.get("commonHeaders"), dict) else {}
+        given, mail = data.get("mail"), {}
+        if isinstance(given, dict):
+            mail = given
+        given, common = mail.get("commonHeaders"), {}
+        if isinstance(given, dict):
+            common = given
         extra: dict[str, Any] = {"ses_message_id": mail.get("messageId")}
         if common.get("messageId"):
             extra["original_message_id"] = common["messageId"]
