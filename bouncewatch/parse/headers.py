@@ -11,7 +11,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 
-from bouncewatch.parse.text import squash
+from bouncewatch.smtp.text import squash
 
 
 def unescape(text: str) -> str:

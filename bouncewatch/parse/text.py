@@ -1,32 +1,13 @@
 """Text helpers for decoders: the SMTP code finders of the floor (`bouncewatch.smtp`, re-exported
 here for the decoders that import them from this module), HTML to text, and the explanation a
-human-readable bounce gives after an address."""
+human-readable bounce gives after an address.  (`strip_html` lives in `parse.bodytext`.)"""
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
+from bouncewatch.parse.bodytext import strip_html
 from bouncewatch.smtp.reply import extract_codes, extract_reply_code, find_code_lines
 from bouncewatch.smtp.status import extract_status, is_generic_status
 from bouncewatch.smtp.text import FoldedPattern, squash
-
-_SCRIPT_STYLE_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
-_BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|/table|p|div|tr|li|hr)\b[^>]*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
-_BLANKS_RE = re.compile(r"[ \t\r\f\v\xa0]+")
-
-
-def strip_html(html: str) -> str:
-    """Readable text out of HTML: scripts/styles dropped, block tags become line breaks."""
-    text = _SCRIPT_STYLE_RE.sub(" ", html)
-    text = _BLOCK_TAG_RE.sub("\n", text)
-    text = unescape(_TAG_RE.sub(" ", text))
-    # one substitution over the text instead of one per line (the blanks never span a line
-    # break, so the lines come out the same)
-    text = _BLANKS_RE.sub(" ", "\n".join(text.splitlines()))
-    lines = (line.strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def explanation_after(text: str, address: str, limit: int = 600) -> str | None:

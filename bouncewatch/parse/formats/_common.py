@@ -8,17 +8,15 @@ after a decoder's header checks passed.
 from __future__ import annotations
 
 import contextlib
-import quopri
 import re
 import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
-from html import unescape
 
 from bouncewatch.model import RecipientReport
-from bouncewatch.parse.mime import content_charset, content_type
+from bouncewatch.parse.bodytext import all_text, leaf_text, strip_html
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
 #: a plain mailbox address (local@domain.tld), as found in bounce texts.
@@ -46,23 +44,8 @@ _HOST_RES = (
     ),
 )
 
-_TAG_RE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
-_BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/h\d|/li|p|div|tr|li)\b[^>]*>", re.I)
-_BLANKS_RE = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-
-#: MIME nesting followed at most when looking for the report's text
-_MAX_DEPTH = 8
 #: bytes of body text decoded at most: bounce reports are short, originals can be huge.
 MAX_TEXT = 256 * 1024
-
-#: charset names real bounces use that Python doesn't know by that name
-_CHARSET_ALIASES = {
-    "unicode-1-1-utf-7": "utf-7",  # Exchange 2007
-    "ks_c_5601-1987": "cp949",
-    "iso-8859-8-i": "iso-8859-8",
-    "x-unknown": "latin-1",
-    "unknown-8bit": "latin-1",
-}
 
 
 class MessageInfo:
@@ -152,76 +135,23 @@ def from_daemon(msg: Message) -> bool:
 
 
 def decode_part(part: Message) -> str:
-    """A leaf part's payload as text: transfer-decoded, charset-decoded, LF line endings."""
-    try:
-        raw = part.get_payload()
-    except ValueError:  # the stdlib decodes 8-bit text with the charset named: it may have a NUL
-        raw = None
-    if (
-        isinstance(raw, str)
-        and "\r" in raw
-        and part.get("Content-Transfer-Encoding", "").strip().lower() == "quoted-printable"
-    ):
-        # soft line breaks are "=" + a line ending: make bare-CR endings decodable too
-        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-        # quoted-printable is ASCII; stray 8-bit text was already decoded by the parser
-        payload = quopri.decodestring(raw.encode("utf-8", "surrogateescape"))
-    else:
-        try:
-            decoded: object = part.get_payload(decode=True)
-        except ValueError:  # e.g. a charset parameter with a NUL in it
-            return ""
-        if not isinstance(decoded, bytes):
-            return ""
-        payload = decoded
-    if not isinstance(payload, bytes):
-        return ""
-    payload = payload[:MAX_TEXT]
-    charset = content_charset(part) or "us-ascii"
-    charset = _CHARSET_ALIASES.get(charset, charset)
-    try:
-        text = payload.decode(charset, errors="replace")
-    except (LookupError, ValueError):  # unknown charset, or a name with a NUL in it
-        text = payload.decode("latin-1")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    """A leaf part's payload as text: transfer-decoded, charset-decoded, LF line endings
+    (`bodytext.part_text`; "" for a part the stdlib cannot read), at most MAX_TEXT long."""
+    return leaf_text(part)[:MAX_TEXT]
 
 
 def html_to_text(html: str) -> str:
-    """Rough text of an HTML part: enough for the phrases and codes decoders look for."""
-    text = _BLOCK_TAG_RE.sub("\n", html)
-    text = unescape(_TAG_RE.sub("", text)).replace("\xa0", " ")
-    return _BLANKS_RE.sub("\n\n", text)
-
-
-def _text_parts(msg: Message, plain: list[str], html: list[str], depth: int = 0) -> None:
-    ctype = content_type(msg)
-    if msg.is_multipart():
-        if ctype.startswith("message/") or depth >= _MAX_DEPTH:
-            return  # an attached original (not part of the report), or absurd nesting
-        for sub in msg.get_payload():
-            if isinstance(sub, Message):
-                _text_parts(sub, plain, html, depth + 1)
-        return
-    if ctype == "text/plain":
-        plain.append(decode_part(msg))
-    elif ctype == "text/html":
-        html.append(decode_part(msg))
+    """Readable text of an HTML part (`bodytext.strip_html`)."""
+    return strip_html(html)
 
 
 def body_text(msg: Message) -> str:
     """The human-readable report: all text/plain parts outside attached messages (HTML
     converted when there is no plain text), decoded, LF line endings.  Decoded once."""
     info = message_info(msg)
-    if info.text is not None:
-        return info.text
-    plain: list[str] = []
-    html: list[str] = []
-    _text_parts(msg, plain, html)
-    text = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
-    info.text = text
-    return text
+    if info.text is None:
+        info.text = all_text(msg, MAX_TEXT)
+    return info.text
 
 
 def find_first(text: str, markers: Iterable[str]) -> int:
