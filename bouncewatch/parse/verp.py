@@ -11,25 +11,15 @@ from collections.abc import Iterable
 from email.message import Message
 
 from bouncewatch.parse.headers import raw_all, unescape
+from bouncewatch.smtp.address import decode_verp
 
 #: where the envelope recipient of the bounce shows up
 VERP_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 
 
 def decode(value: str, pattern: re.Pattern[str]) -> str | None:
-    """The recipient encoded in one address by `pattern` (groups local+domain, or address)."""
-    m = pattern.search(value)
-    if m is None:
-        return None
-    groups = m.groupdict()
-    if groups.get("address"):
-        address = groups["address"]
-    elif groups.get("local") and groups.get("domain"):
-        address = f"{groups['local']}@{groups['domain']}"
-    else:
-        return None
-    address = address.strip().strip("<>").strip()
-    return address if "@" in address and " " not in address else None
+    """The recipient encoded in one address by `pattern` (`smtp.address.decode_verp`)."""
+    return decode_verp(value, pattern)
 
 
 def first_match(values: Iterable[str], pattern: re.Pattern[str]) -> str | None:

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bouncewatch.config import PolicyConfig
-from bouncewatch.model import ParseResult, RawMessage, RecipientReport, event_type_for
-from bouncewatch.store.addresses import OwnAddresses, normalise
+from bouncewatch.model import ParseResult, RawMessage, event_type_for
+from bouncewatch.smtp.address import sent_to
+from bouncewatch.store.addresses import OwnAddresses
 from bouncewatch.store.policy import AddressStatus, Change, Decision, PolicyEvent, apply, expire
 from bouncewatch.store.timefmt import days_from_text, days_to_text, from_iso, iso, parse_time
 
@@ -207,7 +208,9 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
         event_type = event_type_for(result.kind, rep.action)
         if event_type is None or not rep.address.strip():
             continue
-        address, domain = _sent_to(rep, fold, verp)
+        address, domain = sent_to(
+            rep.address, rep.original_recipient, fold_local_part=fold, verp=verp
+        )
         at = _plausible(parse_time(rep.last_attempt_date)) or base_time
         at = min(at, now)
         if at.microsecond:
@@ -276,25 +279,6 @@ def _duplicate(conn: object, raw: RawMessage, sha: str) -> RecordOutcome:
             "SELECT id, outcome FROM messages WHERE sha256 = ?", (sha,)
         ).fetchone()
     return RecordOutcome(row[0], row[1], True, 0, ())
-
-
-#: an address worth keeping state for: one "@", no spaces, and not an Exchange-encapsulated
-#: (IMCEA…) form
-_PLAIN_ADDRESS = re.compile(r"(?!imcea)[^@\s]+@[^@\s]+", re.IGNORECASE)
-
-
-def _sent_to(rep: RecipientReport, fold: bool, verp: re.Pattern[str] | None) -> tuple[str, str]:
-    """(address, domain) the state belongs to: the address the sender used.
-
-    A report about an alias or a forwarded address names the final mailbox in `address` and
-    the address on the sender's list in `original_recipient` (RFC 3464 Original-Recipient,
-    Exim's "generated from"); suppressing the final one would change nothing on that list.
-    """
-    if rep.original_recipient:
-        original, domain = normalise(rep.original_recipient, fold_local_part=fold, verp=verp)
-        if "." in domain and _PLAIN_ADDRESS.fullmatch(original):
-            return original, domain
-    return normalise(rep.address, fold_local_part=fold, verp=verp)
 
 
 def _load(conn: object, address: str) -> tuple[AddressStatus | None, str | None]:
