@@ -10,11 +10,9 @@ diagnostic from the human-readable part.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import fields, replace
 from email.message import Message
-from functools import partial
-from typing import Any, cast
+from typing import cast
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
@@ -26,29 +24,27 @@ from bouncewatch.parse.dsn_fields import (
     strip_type,
     text_blocks,
 )
+from bouncewatch.parse.dsn_recovery import CLASS_ACTION as _CLASS_ACTION
+from bouncewatch.parse.dsn_recovery import needs_recovery as _needs_recovery
+from bouncewatch.parse.dsn_recovery import recover_from_text as _recover_from_text
 from bouncewatch.parse.headers import iso_date, raw
 from bouncewatch.parse.mime import (
     container_text,
     content_type,
-    human_texts,
     part_text,
     status_blocks,
     typed_parts,
 )
 from bouncewatch.parse.text import (
-    explanation_after,
     extract_reply_code,
     extract_status,
-    find_code_lines,
     is_generic_status,
-    squash,
 )
 
 _STATUS_PART_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 _ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 _ACTION_ALIASES = {"failure": "failed", "delay": "delayed", "deliver": "delivered"}
 _ACTION_RANK = {"failed": 3, "delayed": 2, "delivered": 1, "relayed": 1, "expanded": 1}
-_CLASS_ACTION = {"5": "failed", "4": "delayed", "2": "delivered"}
 _FIELD_HINT_RE = re.compile(r"^(?:final|original)-recipient\s*:", re.I | re.M)
 
 
@@ -202,207 +198,3 @@ def _fill(best: RecipientReport, other: RecipientReport) -> RecipientReport:
         if getattr(best, f.name) is None and getattr(other, f.name) is not None
     }
     return replace(best, **missing) if missing else best
-
-
-def _needs_recovery(r: RecipientReport) -> bool:
-    return r.action in ("failed", "delayed", None) and (
-        is_generic_status(r.status)
-        or not r.diagnostic
-        or extract_status(r.diagnostic) is None
-        or _incomplete(r.diagnostic)
-    )
-
-
-def _incomplete(diag: str | None) -> bool:
-    """A multi-line reply cut after its first line: "550-5.7.26 …" with no "550 " line."""
-    m = _MULTILINE_RE.match(diag or "")
-    return m is not None and f"{m.group(1)} " not in (diag or "")[4:]
-
-
-#: "550-5.7.26 …": the first line of a multi-line reply (Sendmail keeps only that one)
-_MULTILINE_RE = re.compile(r"([245]\d\d)-")
-_TRANSCRIPT_PREFIX_RE = re.compile(r"^\s*(?:<<<\s*)?")
-
-
-#: a reply received from the remote server in a Sendmail-style transcript
-_REMOTE_REPLY_RE = re.compile(r"^<<<\s*([45]\d\d)[ -](.*)$", re.M)
-
-
-def _remote_reply(text: str) -> tuple[int, str] | None:
-    """(code, whole reply) of the last 4xx/5xx reply in a session transcript, or None."""
-    found = _REMOTE_REPLY_RE.findall(text)
-    if not found:
-        return None
-    code = found[-1][0]
-    block: list[str] = []
-    for reply_code, rest in reversed(found):
-        if reply_code != code:
-            break
-        block.append(rest.strip())
-    return int(code), squash(f"{code} " + " ".join(reversed(block))) or code
-
-
-def _completed(r: RecipientReport, text: str) -> RecipientReport | None:
-    """The whole multi-line reply when the diagnostic holds only its first line and the
-    transcript in the text part has the rest."""
-
-    diag = r.diagnostic or ""
-    m = _MULTILINE_RE.match(diag)
-    if m is None:
-        return None
-    code = m.group(1)
-    lines = text.split("\n")
-    head = diag[:60]
-    for i, line in enumerate(lines):
-        if head not in " ".join(line.split()):
-            continue
-        reply = []
-        for follow in lines[i:]:
-            bare = _TRANSCRIPT_PREFIX_RE.sub("", follow, count=1)
-            if not bare.startswith(code):
-                break
-            reply.append(bare)
-            if bare[3:4] != "-":
-                break
-        if len(reply) > 1:
-            return replace(r, diagnostic=squash(" ".join(reply)))
-    return None
-
-
-def _explained(r: RecipientReport, text: str) -> RecipientReport:
-    """No Diagnostic-Code (Exim puts the reason only in its text part): take the text that
-    follows the address in the human-readable part."""
-
-    explanation = explanation_after(text, r.address)
-    if not explanation:
-        return r
-    status = r.status
-    found = extract_status(explanation)
-    if found and is_generic_status(status) and (status is None or found[0] == status[0]):
-        status = found
-    return replace(
-        r, diagnostic=explanation, status=status, smtp_code=extract_reply_code(explanation)
-    )
-
-
-#: an explanation that is a server reply: "550 5.1.1 …", "550-5.7.26 …", "5.1.1 …"
-_REPLY_START_RE = re.compile(r"(?:[245]\d\d(?:[ -]|$)|[245]\.\d{1,3}\.\d{1,3}\b)")
-
-
-def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
-    """`r` with the explanation that follows its address in `text` ("a@b: 550 5.1.1 <a@b>:
-    Recipient address rejected: …") when that explanation is a server reply: it starts with a
-    reply code or status agreeing with the status part (a precise status is never
-    overridden).  None otherwise."""
-
-    explanation = explanation_after(text, r.address)
-    if not explanation or not _REPLY_START_RE.match(explanation):
-        return None
-    found = extract_status(explanation)
-    code = extract_reply_code(explanation)
-    if found is None and code is None:
-        return None
-    status = r.status
-    if found is not None:
-        if status is not None and found[0] != status[0]:
-            return None  # another class than the status part says: not this reply
-        if is_generic_status(status):
-            status = found
-        elif found != status:
-            return None
-    if code is not None and status is not None and str(code)[0] != status[0]:
-        return None
-    changes: dict[str, Any] = {"diagnostic": explanation, "status": status, "smtp_code": code}
-    if r.action is None and status is not None:
-        changes["action"] = _CLASS_ACTION.get(status[0])
-    return replace(r, **changes)
-
-
-def _recover_from_text(
-    msg: Message, reports: list[RecipientReport], needs: list[bool] | None = None
-) -> list[RecipientReport]:
-    """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable
-    parts (plain text first; the HTML part is decoded only if the plain one has nothing).
-    `needs`: `_needs_recovery` of each report, when the caller has it already."""
-    texts = _Lazy(human_texts(msg))
-    if needs is None:
-        needs = [_needs_recovery(r) for r in reports]
-    out = []
-    for r, need in zip(reports, needs, strict=True):
-        if not need:
-            out.append(r)
-            continue
-        fixed = None
-        if _incomplete(r.diagnostic):
-            fixed = next((c for c in map(partial(_completed, r), texts) if c is not None), None)
-            out.append(fixed or r)
-            continue
-        if not r.diagnostic:
-            # no Diagnostic-Code (OpenSMTPD): the reply the text gives after the address, whole
-            fixed = next((c for c in map(partial(_replied, r), texts) if c is not None), None)
-        for text in texts if fixed is None else ():
-            fixed = _from_codes(r, text, several=len(reports) > 1)
-            if fixed is not None:
-                break
-        if fixed is None and not r.diagnostic:
-            for text in texts:
-                fixed = _explained(r, text)
-                if fixed is not r:
-                    break
-        out.append(fixed or r)
-    return out
-
-
-def _from_codes(r: RecipientReport, text: str, *, several: bool) -> RecipientReport | None:
-    """`r` with the status, reply code and phrase of the best "550 5.1.10 …" in `text`."""
-
-    scope = text
-    if several:  # several recipients: only the text after this address
-        pos = text.lower().find(r.address.lower())
-        if pos < 0:
-            return None
-        scope = text[pos : pos + 2000]
-    if not is_generic_status(r.status):
-        # the status part was precise but says nothing more (Sendmail): the receiver's reply
-        # from the session transcript ("<<< 421-4.7.28 …"), else a phrase with that very
-        # status -- whose code is then the reporting MTA's own, not a receiver's reply
-        reply = _remote_reply(scope)
-        if reply is not None:
-            return replace(r, diagnostic=reply[1], smtp_code=reply[0])
-        same = next((c for c in find_code_lines(scope) if c[1] == r.status), None)
-        return replace(r, diagnostic=same[2]) if same is not None else None
-    found = [
-        c
-        for c in find_code_lines(scope)
-        if r.status is None or c[1][0] == r.status[0] or r.action is None
-    ]
-    specific = [c for c in found if not is_generic_status(c[1])]
-    pick = (specific or found or [None])[0]  # type: ignore[list-item]
-    if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
-        return None
-    code, status, phrase = pick
-    replacement: dict[str, Any] = {"status": status, "smtp_code": code}
-    if not r.diagnostic or extract_status(r.diagnostic) in (None, r.status):
-        replacement["diagnostic"] = phrase
-    if r.action is None:
-        replacement["action"] = _CLASS_ACTION.get(status[0])
-    return replace(r, **replacement)
-
-
-class _Lazy:
-    """Iterate a generator several times, computing each item once."""
-
-    def __init__(self, source: Iterator[str]) -> None:
-        self._source: Iterator[str] | None = source
-        self._items: list[str] = []
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._items
-        while self._source is not None:
-            item = next(self._source, None)
-            if item is None:
-                self._source = None
-                return
-            self._items.append(item)
-            if item:
-                yield item

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bouncewatch.errors import StoreError
+from bouncewatch.store.address_rows import ADDRESS_COLUMNS, status_from_row, write_decision
 from bouncewatch.store.addresses import normalise
 from bouncewatch.store.policy import Change, manual_reset
-from bouncewatch.store.recorder import _ADDRESS_COLUMNS, status_from_row, write_decision
 
 if TYPE_CHECKING:
     from bouncewatch.store.database import Store
@@ -79,7 +79,7 @@ def reset_address(store: Store, address: str, note: str, now: datetime) -> Chang
     key = canonical(store, address)
     with store.write() as conn:
         row = conn.execute(
-            f"SELECT {_ADDRESS_COLUMNS} FROM addresses WHERE address = ?", (key,)
+            f"SELECT {ADDRESS_COLUMNS} FROM addresses WHERE address = ?", (key,)
         ).fetchone()
         if row is None:
             raise StoreError(f"{key}: no such address in the database")

@@ -7,28 +7,21 @@ together or not at all.  Plain prepared statements on the hot path (sqlite3 cach
 from __future__ import annotations
 
 import hashlib
-import re
-import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
-from bouncewatch.config import PolicyConfig
 from bouncewatch.model import ParseResult, RawMessage, event_type_for
 from bouncewatch.smtp.address import sent_to
-from bouncewatch.store.addresses import OwnAddresses
-from bouncewatch.store.policy import AddressStatus, Change, Decision, PolicyEvent, apply, expire
-from bouncewatch.store.timefmt import days_from_text, days_to_text, from_iso, iso, parse_time
-
-
-class Store(Protocol):
-    """What recording needs of the store (`database.Store` has it): the open connection, the
-    address policy, the VERP pattern and the sender's own addresses."""
-
-    conn: sqlite3.Connection
-    policy: PolicyConfig
-    verp: re.Pattern[str] | None
-    own: OwnAddresses
+from bouncewatch.store.address_rows import (
+    INSERT_CHANGE,
+    Store,
+    load,
+    save,
+)
+from bouncewatch.store.address_rows import expire_all as expire_all  # Store.expire calls it
+from bouncewatch.store.policy import AddressStatus, PolicyEvent, apply
+from bouncewatch.store.scrub import scrubbed
+from bouncewatch.store.timefmt import iso, parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +55,6 @@ def _plausible(t: datetime | None) -> datetime | None:
 #: rules applied because time passed (found lazily when the next event comes)
 TIME_RULES = frozenset({"suspension_expired", "soft_decayed"})
 
-_ADDRESS_COLUMNS = (
-    "state, state_since, suspended_until, hard_count, soft_count, block_count, suspensions, "
-    "soft_since, soft_days, last_soft_day, hard_pending_since, first_seen_at, last_seen_at"
-)
-
 _INSERT_MESSAGE = """
 INSERT INTO messages (source, uidvalidity, uid, message_id, sha256, size, received_at,
                       processed_at, outcome, error, kind, detector, subject, original_message_id)
@@ -78,89 +66,6 @@ INSERT INTO events (message_id, address, domain, event_type, bounce_type, reason
                     smtp_code, diagnostic, remote_mta, reporting_mta, action, list_source, rule,
                     detector, occurred_at, recorded_at, counted)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-_UPSERT_ADDRESS = """
-INSERT INTO addresses (address, domain, state, state_since, suspended_until, hard_count,
-                       soft_count, block_count, consecutive_soft, suspensions, soft_since,
-                       last_soft_day, soft_days, hard_pending_since, last_event_id, last_reason,
-                       last_status, first_seen_at, last_seen_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(address) DO UPDATE SET
-    state = excluded.state, state_since = excluded.state_since,
-    suspended_until = excluded.suspended_until, hard_count = excluded.hard_count,
-    soft_count = excluded.soft_count, block_count = excluded.block_count,
-    consecutive_soft = excluded.consecutive_soft, suspensions = excluded.suspensions,
-    soft_since = excluded.soft_since, last_soft_day = excluded.last_soft_day,
-    soft_days = excluded.soft_days, hard_pending_since = excluded.hard_pending_since,
-    last_event_id = excluded.last_event_id,
-    last_reason = coalesce(excluded.last_reason, addresses.last_reason),
-    last_status = CASE WHEN excluded.last_reason IS NULL THEN addresses.last_status
-                       ELSE excluded.last_status END,
-    last_seen_at = max(addresses.last_seen_at, excluded.last_seen_at)"""
-
-_INSERT_CHANGE = """
-INSERT INTO state_changes (address, from_state, to_state, event_id, rule, note, changed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)"""
-
-
-def _needs_scrub(value: str | None) -> bool:
-    if not value or value.isascii():
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _scrub(value: str | None) -> str | None:
-    """Lone surrogates (what os.fsdecode and the stdlib parser make of bytes that are not
-    UTF-8) → U+FFFD: SQLite cannot store them, and one such field must not stop a message."""
-    if not _needs_scrub(value):
-        return value
-    assert value is not None
-    try:  # surrogate-escaped bytes: back to the bytes, then each invalid one replaced
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
-
-
-_RESULT_TEXT = (
-    "kind", "detector", "message_id", "subject", "date", "reporting_mta", "arrival_date",
-    "original_message_id", "list_source", "error",
-)  # fmt: skip
-_REPORT_TEXT = (
-    "address", "action", "status", "diagnostic", "remote_mta", "last_attempt_date",
-)  # fmt: skip
-_CLASS_TEXT = ("bounce_type", "reason", "rule")
-
-
-def scrubbed(raw: RawMessage, result: ParseResult) -> tuple[RawMessage, ParseResult]:
-    """The message and result with every text that goes into the database storable."""
-    if _needs_scrub(raw.source) or _needs_scrub(raw.received_at):
-        raw = replace(raw, source=_scrub(raw.source) or "", received_at=_scrub(raw.received_at))
-    fix: dict[str, Any] = {
-        n: _scrub(getattr(result, n)) for n in _RESULT_TEXT if _needs_scrub(getattr(result, n))
-    }
-    recipients = []
-    for item in result.recipients:
-        rep, cls = item.report, item.classification
-        rep_fix: dict[str, Any] = {
-            n: _scrub(getattr(rep, n)) for n in _REPORT_TEXT if _needs_scrub(getattr(rep, n))
-        }
-        cls_fix: dict[str, Any] = {
-            n: _scrub(getattr(cls, n)) for n in _CLASS_TEXT if _needs_scrub(getattr(cls, n))
-        }
-        if rep_fix or cls_fix:
-            item = replace(
-                item, report=replace(rep, **rep_fix), classification=replace(cls, **cls_fix)
-            )
-            fix["recipients"] = None
-        recipients.append(item)
-    if not fix:
-        return raw, result
-    fix["recipients"] = tuple(recipients)
-    return raw, replace(result, **fix)
 
 
 def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) -> RecordOutcome:
@@ -216,7 +121,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
         if at.microsecond:
             at = at.replace(microsecond=0)
         at_s = iso(at)
-        current, first_seen = _load(conn, address)
+        current, first_seen = load(conn, address)
         event = PolicyEvent(event_type, cls.bounce_type, at, own=(address, domain) in store.own)
         decision = apply(current or AddressStatus(since=at), event, policy)
         event_id = conn.execute(
@@ -246,7 +151,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
             event_type in ("bounce", "complaint")
             and decision.status.state in ("active", "soft_bouncing")
         )
-        _save(
+        save(
             conn,
             address,
             domain,
@@ -259,7 +164,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
         for ch in decision.changes:
             caused_by = None if ch.rule in TIME_RULES else event_id  # time did it, not the event
             conn.execute(
-                _INSERT_CHANGE,
+                INSERT_CHANGE,
                 (address, ch.from_state, ch.to_state, caused_by, ch.rule, None, iso(ch.at)),
             )
             changes.append((address, ch.from_state, ch.to_state))
@@ -279,112 +184,3 @@ def _duplicate(conn: object, raw: RawMessage, sha: str) -> RecordOutcome:
             "SELECT id, outcome FROM messages WHERE sha256 = ?", (sha,)
         ).fetchone()
     return RecordOutcome(row[0], row[1], True, 0, ())
-
-
-def _load(conn: object, address: str) -> tuple[AddressStatus | None, str | None]:
-    row = conn.execute(  # type: ignore[attr-defined]
-        f"SELECT {_ADDRESS_COLUMNS} FROM addresses WHERE address = ?", (address,)
-    ).fetchone()
-    if row is None:
-        return None, None
-    return status_from_row(row), row[11]
-
-
-def status_from_row(row: tuple[Any, ...]) -> AddressStatus:
-    """A row selected with _ADDRESS_COLUMNS → AddressStatus."""
-    last_soft = row[9]
-    return AddressStatus(
-        state=row[0],
-        since=from_iso(row[1]),
-        suspended_until=from_iso(row[2]),
-        hard_count=row[3],
-        soft_count=row[4],
-        block_count=row[5],
-        suspensions=row[6],
-        soft_since=from_iso(row[7]),
-        soft_days=days_from_text(row[8]),
-        last_soft_day=days_from_text(last_soft)[0] if last_soft else None,
-        hard_pending_since=from_iso(row[10]),
-    )
-
-
-def _save(
-    conn: object,
-    address: str,
-    domain: str,
-    st: AddressStatus,
-    event_id: int | None,
-    explanation: tuple[str | None, str | None],
-    first_seen: str,
-    last_seen: str,
-) -> None:
-    conn.execute(  # type: ignore[attr-defined]
-        _UPSERT_ADDRESS,
-        (
-            address,
-            domain,
-            st.state,
-            iso(st.since) if st.since else first_seen,
-            iso(st.suspended_until) if st.suspended_until else None,
-            st.hard_count,
-            st.soft_count,
-            st.block_count,
-            len(st.soft_days),
-            st.suspensions,
-            iso(st.soft_since) if st.soft_since else None,
-            st.last_soft_day.isoformat() if st.last_soft_day else None,
-            days_to_text(st.soft_days),
-            iso(st.hard_pending_since) if st.hard_pending_since else None,
-            event_id,
-            explanation[0],
-            explanation[1],
-            first_seen,
-            last_seen,
-        ),
-    )
-
-
-def write_decision(
-    store: Store, address: str, decision: Decision, note: str | None = None
-) -> tuple[Change, ...]:
-    """Persist a decision taken without an event (expiry, manual reset)."""
-    conn = store.conn
-    st = decision.status
-    conn.execute(
-        "UPDATE addresses SET state = ?, state_since = ?, suspended_until = ?, "
-        "consecutive_soft = ?, suspensions = ?, soft_since = ?, soft_days = ?, "
-        "hard_pending_since = ? WHERE address = ?",
-        (
-            st.state,
-            iso(st.since) if st.since else None,
-            iso(st.suspended_until) if st.suspended_until else None,
-            len(st.soft_days),
-            st.suspensions,
-            iso(st.soft_since) if st.soft_since else None,
-            days_to_text(st.soft_days),
-            iso(st.hard_pending_since) if st.hard_pending_since else None,
-            address,
-        ),
-    )
-    for ch in decision.changes:
-        conn.execute(
-            _INSERT_CHANGE, (address, ch.from_state, ch.to_state, None, ch.rule, note, iso(ch.at))
-        )
-    return decision.changes
-
-
-def expire_all(store: Store, now: datetime) -> list[tuple[str, Change]]:
-    """Apply the passage of time to every address it concerns (the daemon calls this)."""
-    horizon = (now - store.policy.soft_window).date().isoformat()
-    rows = store.conn.execute(
-        f"SELECT address, {_ADDRESS_COLUMNS} FROM addresses "
-        "WHERE (state = 'suspended' AND suspended_until <= ?) "
-        "   OR (state = 'soft_bouncing' AND (last_soft_day IS NULL OR last_soft_day <= ?))",
-        (iso(now), horizon),
-    ).fetchall()
-    done: list[tuple[str, Change]] = []
-    for row in rows:
-        decision = expire(status_from_row(row[1:]), now, store.policy)
-        if decision.changes:
-            done.extend((row[0], ch) for ch in write_decision(store, row[0], decision))
-    return done
