@@ -23,37 +23,14 @@ ONLY = {
     "bouncewatch.store.policy": ("bouncewatch.model", "bouncewatch.smtp", "bouncewatch.config"),
     "bouncewatch.analyze": ("bouncewatch.model", "bouncewatch.parse", "bouncewatch.classify"),
 }
+#: the steps that run a message through the pipeline, and the outer layers that drive them
+_PIPELINE = ("bouncewatch.parse", "bouncewatch.classify", "bouncewatch.analyze")
+_DRIVERS = ("bouncewatch.service", "bouncewatch.daemon", "bouncewatch.cli")
 #: module prefix -> project modules it must not import (what stands above or beside it)
 NEVER = {
-    "bouncewatch.store": (
-        "bouncewatch.parse",
-        "bouncewatch.classify",
-        "bouncewatch.analyze",
-        "bouncewatch.sources",
-        "bouncewatch.service",
-        "bouncewatch.daemon",
-        "bouncewatch.cli",
-        "bouncewatch.reports",
-    ),
-    "bouncewatch.sources": (
-        "bouncewatch.parse",
-        "bouncewatch.classify",
-        "bouncewatch.analyze",
-        "bouncewatch.store",
-        "bouncewatch.service",
-        "bouncewatch.daemon",
-        "bouncewatch.cli",
-        "bouncewatch.reports",
-    ),
-    "bouncewatch.reports": (
-        "bouncewatch.parse",
-        "bouncewatch.classify",
-        "bouncewatch.analyze",
-        "bouncewatch.sources",
-        "bouncewatch.service",
-        "bouncewatch.daemon",
-        "bouncewatch.cli",
-    ),
+    "bouncewatch.store": (*_PIPELINE, "bouncewatch.sources", "bouncewatch.reports", *_DRIVERS),
+    "bouncewatch.sources": (*_PIPELINE, "bouncewatch.store", "bouncewatch.reports", *_DRIVERS),
+    "bouncewatch.reports": (*_PIPELINE, "bouncewatch.sources", *_DRIVERS),
 }
 #: private modules of the standard library nobody may import
 PRIVATE = ("re._", "sre_", "email._", "_sqlite3")

@@ -131,11 +131,14 @@ def human_texts(msg: Message, limit: int = 200_000) -> Iterator[str]:
             plain = part
         elif ctype == "text/html" and html is None:
             html = part
+        if plain is not None and html is not None:
+            break
     if plain is not None:
         yield readable_text(plain)[:limit]
     if html is not None:
         yield readable_text(html)[:limit]
     if plain is None and html is None and msg.get_content_maintype() == "multipart":
+        # a boundary that never occurs leaves the body unsplit (or all in the preamble)
         body = msg.get_payload() if not msg.is_multipart() else msg.preamble
         if isinstance(body, str):
             yield unescape(body[:limit])
@@ -143,22 +146,9 @@ def human_texts(msg: Message, limit: int = 200_000) -> Iterator[str]:
 
 def human_text(msg: Message, limit: int = 200_000) -> str:
     """The human-readable explanation in a bounce: the first text/plain part, else the first
-    text/html part stripped of markup; both when both exist (Exchange puts the details in HTML)."""
-    plain = html = None
-    for ctype, part in typed_parts(msg):
-        if ctype == "text/plain" and plain is None:
-            plain = part
-        elif ctype == "text/html" and html is None:
-            html = part
-        if plain is not None and html is not None:
-            break
-    chunks = [readable_text(p)[:limit] for p in (plain, html) if p is not None]
-    if not chunks and msg.get_content_maintype() == "multipart":
-        # a boundary that never occurs leaves the body unsplit (or all in the preamble)
-        body = msg.get_payload() if not msg.is_multipart() else msg.preamble
-        if isinstance(body, str):
-            chunks.append(unescape(body[:limit]))
-    return "\n".join(chunks)
+    text/html part stripped of markup; both when both exist (Exchange puts the details in HTML).
+    All of `human_texts`, joined."""
+    return "\n".join(human_texts(msg, limit))
 
 
 def all_text(msg: Message, limit: int) -> str:

@@ -4,10 +4,15 @@ human-readable bounce gives after an address.  (`strip_html` lives in `parse.bod
 
 from __future__ import annotations
 
-from bouncewatch.parse.bodytext import strip_html
-from bouncewatch.smtp.reply import extract_codes, extract_reply_code, find_code_lines
-from bouncewatch.smtp.status import extract_status, is_generic_status
-from bouncewatch.smtp.text import FoldedPattern, squash
+# the floor's helpers, re-exported for the decoders that import them from here
+from bouncewatch.parse.bodytext import strip_html as strip_html
+from bouncewatch.smtp.reply import extract_codes as extract_codes
+from bouncewatch.smtp.reply import extract_reply_code as extract_reply_code
+from bouncewatch.smtp.reply import find_code_lines as find_code_lines
+from bouncewatch.smtp.status import extract_status as extract_status
+from bouncewatch.smtp.status import is_generic_status as is_generic_status
+from bouncewatch.smtp.text import FoldedPattern as FoldedPattern
+from bouncewatch.smtp.text import squash as squash
 
 
 def explanation_after(text: str, address: str, limit: int = 600) -> str | None:
@@ -35,16 +40,3 @@ def explanation_after(text: str, address: str, limit: int = 600) -> str | None:
         found = squash(" ".join(lines))
         if found:
             return found[:limit]
-
-
-__all__ = [
-    "FoldedPattern",
-    "explanation_after",
-    "extract_codes",
-    "extract_reply_code",
-    "extract_status",
-    "find_code_lines",
-    "is_generic_status",
-    "squash",
-    "strip_html",
-]
