@@ -22,7 +22,15 @@ from bouncewatch.cli.common import (
     setup_cli_logging,
     store_options,
 )
-from bouncewatch.config import ConfigError, parse_duration, resolve_password, to_toml
+from bouncewatch.cli.moments import MOMENT_HELP, moment_callback
+from bouncewatch.config import (
+    ConfigError,
+    check_secret,
+    load_config,
+    locate_config,
+    run_problems,
+    to_toml,
+)
 from bouncewatch.errors import SourceError, StoreError
 from bouncewatch.model import ADDRESS_STATES
 from bouncewatch.parse import parse_message
@@ -273,19 +281,6 @@ def _print_story(asked: str, s: dict[str, Any] | None, now: datetime) -> None:
 # --- export -------------------------------------------------------------------------------------
 
 
-def _since(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return iso(utcnow() - parse_duration(value, "--since"))
-    except ConfigError:
-        pass
-    t = parse_time(value)
-    if t is None:
-        raise click.BadParameter("a time (2026-11-01 or 2026-11-01T10:00:00Z) or a duration (7d)")
-    return iso(t)
-
-
 @click.command(name="export")
 @store_options
 @click.option(
@@ -303,7 +298,11 @@ def _since(value: str | None) -> str | None:
     multiple=True,
     help="Addresses in this state (repeatable). Default: the suppressed view.",
 )
-@click.option("--since", help="Only addresses whose state changed since a time or duration (7d).")
+@click.option(
+    "--since",
+    callback=moment_callback,
+    help=f"Only addresses whose state changed since then: {MOMENT_HELP}.",
+)
 @click.option(
     "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Output file."
 )
@@ -317,7 +316,7 @@ def export(
 ) -> None:
     """The suppression list for a sending tool: addresses not to mail now, and why."""
     settings = load_settings(config_path, db_path)
-    since_iso = _since(since)
+    since_iso = since
     store = open_store(settings, must_exist=True)
     with cli_errors():
         try:
@@ -362,27 +361,44 @@ def reset(address: str, note: str, config_path: Path | None, db_path: Path | Non
 @click.command(name="check-config")
 @store_options
 def check_config(config_path: Path | None, db_path: Path | None) -> None:
-    """Validate the configuration and print the effective settings (secrets never shown).
+    """Validate the configuration as `run` does and print the effective settings (secrets
+    never shown).
 
-    Also checks that each mailbox's password source can be read.  Exit status 1 on a problem.
+    Every problem is reported, each naming its key.  Also checks that each mailbox's password
+    source can be read (a systemd credential is read by the service at run time).  With a
+    configuration file, what `run` needs is checked too (a [[mailbox]], a database folder).
+    Exit status 1 on a problem.
     """
-    settings = load_settings(config_path, db_path)
+    path = locate_config(config_path)
+    try:
+        settings = load_config(path)
+    except ConfigError as e:
+        raise click.ClickException(_problems_text(e.problems)) from None
+    if db_path is not None:
+        settings = settings.with_database(db_path)
     problems: list[str] = []
+    if settings.path is not None:
+        problems += [f"{settings.path}: {p}" for p in run_problems(settings)]
     origin = str(settings.path) if settings.path else "none (built-in defaults)"
     lines = [f"# configuration file: {origin}"]
     db = settings.database
     lines.append(f"# database: {db} ({'exists' if db.exists() else 'will be created'})")
     for mb in settings.mailboxes:
         try:
-            resolve_password(mb)
-            lines.append(f"# mailbox {mb.name}: secret readable (not shown)")
+            lines.append(f"# mailbox {mb.name}: {check_secret(mb)}")
         except ConfigError as e:
             problems.append(str(e))
             lines.append(f"# mailbox {mb.name}: PROBLEM: {e}")
     click.echo("\n".join(lines))
     click.echo(to_toml(settings.masked()), nl=False)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s): " + "; ".join(problems))
+        raise click.ClickException(_problems_text(problems))
+
+
+def _problems_text(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems)
 
 
 __all__ = ["check_config", "export", "ingest", "reset", "status"]
