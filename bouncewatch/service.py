@@ -27,7 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bouncewatch.errors import StoreError
+from bouncewatch.config.settings import Settings
+from bouncewatch.errors import StoreDamagedError, StoreError, StoreWriteError
+from bouncewatch.exits import is_damage
 from bouncewatch.logging_setup import kv
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.parse import parse_message
@@ -75,6 +77,18 @@ class PassStats:
             f"bytes={self.bytes} last_uid={self.last_uid} interrupted={str(self.interrupted).lower()} "
             f"seconds={self.seconds:.3f}"
         )
+
+
+def open_store(settings: Settings, *, must_exist: bool = False) -> Store:
+    """The one way to open the configured database (its policy and parse options applied).
+    `must_exist`: a StoreError instead of creating a missing file (commands that only read)."""
+    path = settings.database
+    if must_exist and not path.exists():
+        raise StoreError(
+            f"{path}: no such database (give --db, or record something with "
+            "`bouncewatch ingest` or `bouncewatch run`)"
+        )
+    return Store.open(path, policy=settings.policy, parse_options=settings.parse_options)
 
 
 def safe_parse(data: bytes, options: ParseOptions) -> ParseResult:
@@ -184,10 +198,13 @@ def _record_one(
     try:
         outcome = store.record(raw, result, now())  # atomic: a savepoint in the batch
     except (sqlite3.Error, StoreError) as exc:
+        if is_damage(exc):
+            # a damaged page fails every message the same way: stop, don't skip them one by one
+            raise StoreDamagedError(f"database damaged: {exc}") from exc
         if not store.conn.in_transaction:
             # SQLite rolled back the whole batch (disk full, I/O error): the messages recorded
             # before this one are gone too, so none of the batch may be acknowledged
-            raise StoreError(f"database failed, batch rolled back: {exc}") from exc
+            raise StoreWriteError(f"database failed, batch rolled back: {exc}") from exc
         # left in the mailbox, unacknowledged: the next pass tries again; the others go on
         stats.failed += 1
         log.error(
