@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ImapAccount, db_count, run_once, synthetic_bounces
+from conftest import DaemonProcess, ImapAccount, db_count, run_once, synthetic_bounces
 
 from bouncewatch.cli import main
 from bouncewatch.errors import (
@@ -102,3 +102,27 @@ def test_a_damaged_database_stops_run_once_with_one_line_and_a_non_restarting_co
     assert not [x for x in lines if "record_failed" in x], proc.stderr
     assert imap_account.count("INBOX") == 5  # nothing acknowledged
     assert db_count(db, "SELECT count(*) FROM sqlite_master") > 0
+
+
+@pytest.mark.imap
+def test_the_daemon_stops_for_good_on_an_untrusted_certificate_and_a_damaged_database(
+    imap_account: ImapAccount, tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    """The long-running daemon too: no backoff loop on what a retry never fixes."""
+    srv = imap_account.server
+    db = tmp_path / "bw.db"
+    imap_account.append(synthetic_bounces(2, tag="cert"))
+    tls = {"host": "localhost", "port": srv.ssl_port, "security": "tls"}
+    untrusted = DaemonProcess(imap_account.config_toml(db, mailbox=tls))
+    daemons.append(untrusted)
+    assert untrusted.wait(60) == EX_CONFIG, untrusted.log
+    assert len([x for x in untrusted.log.splitlines() if "certificate_untrusted" in x]) == 1
+    assert "retry_in" not in untrusted.log
+    assert run_once(imap_account.config_toml(db)).returncode == 0
+    _damage(db)
+    imap_account.append(synthetic_bounces(4, tag="damaged"))
+    damaged = DaemonProcess(imap_account.config_toml(db))
+    daemons.append(damaged)
+    assert damaged.wait(60) == EX_CONFIG, damaged.log
+    assert len([x for x in damaged.log.splitlines() if "store_damaged" in x]) == 1, damaged.log
+    assert imap_account.count("INBOX") == 4
