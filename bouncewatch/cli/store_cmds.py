@@ -8,7 +8,6 @@ import json
 import sqlite3
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,11 +30,11 @@ from bouncewatch.config import (
     run_problems,
     to_toml,
 )
-from bouncewatch.errors import SourceError, StoreError
+from bouncewatch.errors import StoreError
+from bouncewatch.ingest import Summary
+from bouncewatch.ingest import ingest as ingest_source
 from bouncewatch.model import ADDRESS_STATES
-from bouncewatch.parse import parse_message
-from bouncewatch.sources.files import STDIN, iter_path, total_size
-from bouncewatch.store import RecordOutcome
+from bouncewatch.sources.files import STDIN, FileSource, total_size
 from bouncewatch.store.queries import (
     EXPORT_COLUMNS,
     address_story,
@@ -52,66 +51,39 @@ PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 # --- ingest -------------------------------------------------------------------------------------
 
 
-@dataclass
-class IngestSummary:
-    read: int = 0
-    new: int = 0
-    duplicates: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    events: Counter[str] = field(default_factory=Counter)
-    suppressions: Counter[str] = field(default_factory=Counter)
-    unrecognized: list[str] = field(default_factory=list)
-    failed_paths: list[str] = field(default_factory=list)
+def summary_json(summary: Summary) -> dict[str, Any]:
+    return {
+        "messages": summary.fetched,
+        "new": summary.new,
+        "duplicates": summary.duplicates,
+        "outcomes": dict(summary.outcomes),
+        "events": dict(summary.event_types),
+        "new_suppressions": dict(summary.suppressions),
+        "unrecognized": summary.unrecognized,
+        "failed_paths": summary.failed_paths,
+    }
 
-    def add(self, source: str, out: RecordOutcome) -> None:
-        self.read += 1
-        if out.duplicate:
-            self.duplicates += 1
-            return
-        self.new += 1
-        self.outcomes[out.outcome] += 1
-        if out.outcome in ("unrecognized", "error"):
-            self.unrecognized.append(source)
-        for event_type, bounce_type in out.event_types:
-            self.events[bounce_type if event_type == "bounce" else event_type] += 1
-        for _address, _from, to in out.changes:
-            if to in SUPPRESSING:
-                self.suppressions[to] += 1
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "messages": self.read,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "outcomes": dict(self.outcomes),
-            "events": dict(self.events),
-            "new_suppressions": dict(self.suppressions),
-            "unrecognized": self.unrecognized,
-            "failed_paths": self.failed_paths,
-        }
+def render_summary(summary: Summary, out: TextIO) -> None:
+    def counts(c: Counter[str]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in c.most_common()) or "none"
 
-    def render(self, out: TextIO) -> None:
-        def counts(c: Counter[str]) -> str:
-            return ", ".join(f"{k} {v}" for k, v in c.most_common()) or "none"
-
-        print(
-            f"messages: {self.read} read, {self.new} new, "
-            f"{self.duplicates} already recorded (nothing written)",
-            file=out,
-        )
-        print(f"outcomes: {counts(self.outcomes)}", file=out)
-        print(f"events: {counts(self.events)}", file=out)
-        total = sum(self.suppressions.values())
-        detail = f" ({counts(self.suppressions)})" if total else ""
-        print(f"new suppressions: {total}{detail}", file=out)
-        shown = ", ".join(self.unrecognized[:5])
-        more = f", … {len(self.unrecognized) - 5} more" if len(self.unrecognized) > 5 else ""
-        print(
-            f"unrecognised: {len(self.unrecognized)}{': ' + shown + more if shown else ''}",
-            file=out,
-        )
-        for p in self.failed_paths:
-            print(f"failed: {p}", file=out)
+    print(
+        f"messages: {summary.fetched} read, {summary.new} new, "
+        f"{summary.duplicates} already recorded (nothing written)",
+        file=out,
+    )
+    print(f"outcomes: {counts(summary.outcomes)}", file=out)
+    print(f"events: {counts(summary.event_types)}", file=out)
+    total = sum(summary.suppressions.values())
+    detail = f" ({counts(summary.suppressions)})" if total else ""
+    print(f"new suppressions: {total}{detail}", file=out)
+    unrecognized = summary.unrecognized
+    shown = ", ".join(unrecognized[:5])
+    more = f", … {len(unrecognized) - 5} more" if len(unrecognized) > 5 else ""
+    print(f"unrecognised: {len(unrecognized)}{': ' + shown + more if shown else ''}", file=out)
+    for p in summary.failed_paths:
+        print(f"failed: {p}", file=out)
 
 
 @click.command(name="ingest")
@@ -155,29 +127,25 @@ def ingest(
             click.echo(f"Error: {e.message}", err=True)
             sys.exit(EX_TEMPFAIL)
         raise
-    options = settings.parse_options
-    summary = IngestSummary()
     total = 0 if from_stdin else total_size(paths)
     show = (
         progress if progress is not None else (sys.stderr.isatty() and total > PROGRESS_MIN_BYTES)
     )
     bar = click.progressbar(length=max(total, 1), label="ingest", file=sys.stderr) if show else None
+    # stdin (a Postfix pipe): commit before exit status 0; files: grouped commits
+    source = FileSource(
+        paths,
+        1 if from_stdin else batch_size,
+        on_error=lambda e: click.echo(f"Error: {e}", err=True),
+    )
     try:
-        # stdin (a Postfix pipe): commit before exit status 0; files: grouped commits
-        with (
-            store.batch(1 if from_stdin else batch_size, each_message_atomic=False),
-            bar or contextlib.nullcontext(),
-        ):
-            for path in paths:
-                try:
-                    for raw in iter_path(path):
-                        result = parse_message(raw.data, options)
-                        summary.add(raw.source, store.record(raw, result, utcnow()))
-                        if bar is not None:
-                            bar.update(len(raw.data))
-                except SourceError as e:
-                    click.echo(f"Error: {e}", err=True)
-                    summary.failed_paths.append(path)
+        with bar or contextlib.nullcontext():
+            summary = ingest_source(
+                source,
+                store,
+                settings.parse_options,
+                on_message=(lambda raw: bar.update(len(raw.data))) if bar is not None else None,
+            )
     except (StoreError, sqlite3.Error) as e:
         if from_stdin:
             click.echo(f"Error: database: {e}", err=True)
@@ -185,10 +153,11 @@ def ingest(
         raise click.ClickException(f"database error: {e}") from None
     finally:
         store.close()
+    summary.failed_paths = source.failed_paths
     if as_json:
-        click.echo(json.dumps(summary.to_json(), indent=2))
+        click.echo(json.dumps(summary_json(summary), indent=2))
     else:
-        summary.render(sys.stdout)
+        render_summary(summary, sys.stdout)
     if summary.failed_paths:
         sys.exit(1)
 
