@@ -20,7 +20,7 @@ ONLY = {
     "bouncewatch.parse": ("bouncewatch.model", "bouncewatch.smtp"),
     "bouncewatch.classify": ("bouncewatch.model", "bouncewatch.smtp"),
     # the state machine: its settings type is the only thing it takes from outside
-    "bouncewatch.store.policy": ("bouncewatch.model", "bouncewatch.smtp", "bouncewatch.config"),
+    "bouncewatch.store.policy": ("bouncewatch.model", "bouncewatch.smtp"),
     "bouncewatch.analyze": ("bouncewatch.model", "bouncewatch.parse", "bouncewatch.classify"),
 }
 #: the steps that run a message through the pipeline, and the outer layers that drive them
@@ -31,6 +31,7 @@ NEVER = {
     "bouncewatch.store": (*_PIPELINE, "bouncewatch.sources", "bouncewatch.reports", *_DRIVERS),
     "bouncewatch.sources": (*_PIPELINE, "bouncewatch.store", "bouncewatch.reports", *_DRIVERS),
     "bouncewatch.reports": (*_PIPELINE, "bouncewatch.sources", *_DRIVERS),
+    "bouncewatch.ingest": _DRIVERS,
 }
 #: private modules of the standard library nobody may import
 PRIVATE = ("re._", "sre_", "email._", "_sqlite3")

@@ -62,15 +62,12 @@ def load_settings(config_path: Path | None, db_path: Path | None = None) -> Sett
 
 
 def open_store(settings: Settings, *, must_exist: bool = False) -> Store:
-    """Open the settings' database; `must_exist` for commands that only read."""
-    path = settings.database
-    if must_exist and not path.exists():
-        raise click.ClickException(
-            f"{path}: no such database (give --db, or record something with "
-            "`bouncewatch ingest` or `bouncewatch run`)"
-        )
+    """Open the settings' database (`service.open_store`); `must_exist` for commands that
+    only read."""
+    from bouncewatch.service import open_store as _open
+
     with cli_errors():
-        return Store.open(path, policy=settings.policy, parse_options=settings.parse_options)
+        return _open(settings, must_exist=must_exist)
 
 
 def setup_cli_logging(level: str = "warning") -> None:

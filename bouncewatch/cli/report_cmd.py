@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from bouncewatch.cli.common import load_settings, open_store, setup_cli_logging, store_options
+from bouncewatch.cli.moments import MOMENT_HELP, moment_callback
 from bouncewatch.reports.datasette import metadata_json
 from bouncewatch.reports.findings import Thresholds
 from bouncewatch.reports.queries import Period
-from bouncewatch.reports.report import BUCKETS, build_report, parse_moment
+from bouncewatch.reports.report import BUCKETS, build_report
 from bouncewatch.reports.text import render_csv, render_json, render_table
 from bouncewatch.store import Store
 
@@ -23,15 +24,6 @@ log = logging.getLogger("bouncewatch.cli.report")
 def _open(db_path: Path | None, config_path: Path | None) -> Store:
     """The configured database (or --db), which must exist: reports never create one."""
     return open_store(load_settings(config_path, db_path), must_exist=True)
-
-
-def _moment(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return parse_moment(value, end=param.name == "until")
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
 
 
 def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Thresholds:
@@ -49,10 +41,12 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
 
 @click.command(name="report")
 @store_options
+@click.option("--since", callback=moment_callback, help=f"Start: {MOMENT_HELP}.")
 @click.option(
-    "--since", callback=_moment, help="Start: YYYY-MM-DD, ISO date-time, or 30d/12h/2w ago."
+    "--until",
+    callback=moment_callback,
+    help="End, in the same forms (a bare date is included).  Default: no end.",
 )
-@click.option("--until", callback=_moment, help="End (a bare date is included).  Default: no end.")
 @click.option(
     "--by", type=click.Choice(BUCKETS), default="day", show_default=True, help="Bucket rows by."
 )

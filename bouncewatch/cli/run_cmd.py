@@ -24,8 +24,11 @@ def run(once: bool, config_path: Path | None, db_path: Path | None) -> None:
     """Watch the configured IMAP mailboxes (IDLE + polling) and record every bounce.
 
     \b
-    Exit status: 0 clean stop, 75 a mailbox was unreachable (--once),
-    77 the server refused the credentials, 78 configuration or database error.
+    Exit status:
+      0  clean stop, or --once finished
+      75 try later: mailbox unreachable, database locked or failed while recording
+      77 the IMAP server refused the credentials (not restarted)
+      78 configuration error, untrusted TLS certificate, damaged database (not restarted)
     SIGTERM finishes the message in hand and exits; SIGHUP reloads the configuration.
     """
     from bouncewatch.daemon import Daemon, run_once

@@ -8,14 +8,12 @@ import json
 import sqlite3
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
-from bouncewatch.analyze import analyze
 from bouncewatch.cli.common import (
     cli_errors,
     load_settings,
@@ -23,11 +21,20 @@ from bouncewatch.cli.common import (
     setup_cli_logging,
     store_options,
 )
-from bouncewatch.config import ConfigError, parse_duration, resolve_password, to_toml
-from bouncewatch.errors import SourceError, StoreError
+from bouncewatch.cli.moments import MOMENT_HELP, moment_callback
+from bouncewatch.config import (
+    ConfigError,
+    check_secret,
+    load_config,
+    locate_config,
+    run_problems,
+    to_toml,
+)
+from bouncewatch.errors import StoreError
+from bouncewatch.ingest import Summary
+from bouncewatch.ingest import ingest as ingest_source
 from bouncewatch.model import ADDRESS_STATES
-from bouncewatch.sources.files import STDIN, iter_path, total_size
-from bouncewatch.store import RecordOutcome
+from bouncewatch.sources.files import STDIN, FileSource, total_size
 from bouncewatch.store.queries import (
     EXPORT_COLUMNS,
     address_story,
@@ -44,66 +51,39 @@ PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 # --- ingest -------------------------------------------------------------------------------------
 
 
-@dataclass
-class IngestSummary:
-    read: int = 0
-    new: int = 0
-    duplicates: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    events: Counter[str] = field(default_factory=Counter)
-    suppressions: Counter[str] = field(default_factory=Counter)
-    unrecognized: list[str] = field(default_factory=list)
-    failed_paths: list[str] = field(default_factory=list)
+def summary_json(summary: Summary) -> dict[str, Any]:
+    return {
+        "messages": summary.fetched,
+        "new": summary.new,
+        "duplicates": summary.duplicates,
+        "outcomes": dict(summary.outcomes),
+        "events": dict(summary.event_types),
+        "new_suppressions": dict(summary.suppressions),
+        "unrecognized": summary.unrecognized,
+        "failed_paths": summary.failed_paths,
+    }
 
-    def add(self, source: str, out: RecordOutcome) -> None:
-        self.read += 1
-        if out.duplicate:
-            self.duplicates += 1
-            return
-        self.new += 1
-        self.outcomes[out.outcome] += 1
-        if out.outcome in ("unrecognized", "error"):
-            self.unrecognized.append(source)
-        for event_type, bounce_type in out.event_types:
-            self.events[bounce_type if event_type == "bounce" else event_type] += 1
-        for _address, _from, to in out.changes:
-            if to in SUPPRESSING:
-                self.suppressions[to] += 1
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "messages": self.read,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "outcomes": dict(self.outcomes),
-            "events": dict(self.events),
-            "new_suppressions": dict(self.suppressions),
-            "unrecognized": self.unrecognized,
-            "failed_paths": self.failed_paths,
-        }
+def render_summary(summary: Summary, out: TextIO) -> None:
+    def counts(c: Counter[str]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in c.most_common()) or "none"
 
-    def render(self, out: TextIO) -> None:
-        def counts(c: Counter[str]) -> str:
-            return ", ".join(f"{k} {v}" for k, v in c.most_common()) or "none"
-
-        print(
-            f"messages: {self.read} read, {self.new} new, "
-            f"{self.duplicates} already recorded (nothing written)",
-            file=out,
-        )
-        print(f"outcomes: {counts(self.outcomes)}", file=out)
-        print(f"events: {counts(self.events)}", file=out)
-        total = sum(self.suppressions.values())
-        detail = f" ({counts(self.suppressions)})" if total else ""
-        print(f"new suppressions: {total}{detail}", file=out)
-        shown = ", ".join(self.unrecognized[:5])
-        more = f", … {len(self.unrecognized) - 5} more" if len(self.unrecognized) > 5 else ""
-        print(
-            f"unrecognised: {len(self.unrecognized)}{': ' + shown + more if shown else ''}",
-            file=out,
-        )
-        for p in self.failed_paths:
-            print(f"failed: {p}", file=out)
+    print(
+        f"messages: {summary.fetched} read, {summary.new} new, "
+        f"{summary.duplicates} already recorded (nothing written)",
+        file=out,
+    )
+    print(f"outcomes: {counts(summary.outcomes)}", file=out)
+    print(f"events: {counts(summary.event_types)}", file=out)
+    total = sum(summary.suppressions.values())
+    detail = f" ({counts(summary.suppressions)})" if total else ""
+    print(f"new suppressions: {total}{detail}", file=out)
+    unrecognized = summary.unrecognized
+    shown = ", ".join(unrecognized[:5])
+    more = f", … {len(unrecognized) - 5} more" if len(unrecognized) > 5 else ""
+    print(f"unrecognised: {len(unrecognized)}{': ' + shown + more if shown else ''}", file=out)
+    for p in summary.failed_paths:
+        print(f"failed: {p}", file=out)
 
 
 @click.command(name="ingest")
@@ -147,29 +127,25 @@ def ingest(
             click.echo(f"Error: {e.message}", err=True)
             sys.exit(EX_TEMPFAIL)
         raise
-    options = settings.parse_options
-    summary = IngestSummary()
     total = 0 if from_stdin else total_size(paths)
     show = (
         progress if progress is not None else (sys.stderr.isatty() and total > PROGRESS_MIN_BYTES)
     )
     bar = click.progressbar(length=max(total, 1), label="ingest", file=sys.stderr) if show else None
+    # stdin (a Postfix pipe): commit before exit status 0; files: grouped commits
+    source = FileSource(
+        paths,
+        1 if from_stdin else batch_size,
+        on_error=lambda e: click.echo(f"Error: {e}", err=True),
+    )
     try:
-        # stdin (a Postfix pipe): commit before exit status 0; files: grouped commits
-        with (
-            store.batch(1 if from_stdin else batch_size, each_message_atomic=False),
-            bar or contextlib.nullcontext(),
-        ):
-            for path in paths:
-                try:
-                    for raw in iter_path(path):
-                        result = analyze(raw.data, options)
-                        summary.add(raw.source, store.record(raw, result, utcnow()))
-                        if bar is not None:
-                            bar.update(len(raw.data))
-                except SourceError as e:
-                    click.echo(f"Error: {e}", err=True)
-                    summary.failed_paths.append(path)
+        with bar or contextlib.nullcontext():
+            summary = ingest_source(
+                source,
+                store,
+                settings.parse_options,
+                on_message=(lambda raw: bar.update(len(raw.data))) if bar is not None else None,
+            )
     except (StoreError, sqlite3.Error) as e:
         if from_stdin:
             click.echo(f"Error: database: {e}", err=True)
@@ -177,10 +153,11 @@ def ingest(
         raise click.ClickException(f"database error: {e}") from None
     finally:
         store.close()
+    summary.failed_paths = source.failed_paths
     if as_json:
-        click.echo(json.dumps(summary.to_json(), indent=2))
+        click.echo(json.dumps(summary_json(summary), indent=2))
     else:
-        summary.render(sys.stdout)
+        render_summary(summary, sys.stdout)
     if summary.failed_paths:
         sys.exit(1)
 
@@ -273,19 +250,6 @@ def _print_story(asked: str, s: dict[str, Any] | None, now: datetime) -> None:
 # --- export -------------------------------------------------------------------------------------
 
 
-def _since(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return iso(utcnow() - parse_duration(value, "--since"))
-    except ConfigError:
-        pass
-    t = parse_time(value)
-    if t is None:
-        raise click.BadParameter("a time (2026-11-01 or 2026-11-01T10:00:00Z) or a duration (7d)")
-    return iso(t)
-
-
 @click.command(name="export")
 @store_options
 @click.option(
@@ -303,7 +267,11 @@ def _since(value: str | None) -> str | None:
     multiple=True,
     help="Addresses in this state (repeatable). Default: the suppressed view.",
 )
-@click.option("--since", help="Only addresses whose state changed since a time or duration (7d).")
+@click.option(
+    "--since",
+    callback=moment_callback,
+    help=f"Only addresses whose state changed since then: {MOMENT_HELP}.",
+)
 @click.option(
     "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Output file."
 )
@@ -317,7 +285,7 @@ def export(
 ) -> None:
     """The suppression list for a sending tool: addresses not to mail now, and why."""
     settings = load_settings(config_path, db_path)
-    since_iso = _since(since)
+    since_iso = since
     store = open_store(settings, must_exist=True)
     with cli_errors():
         try:
@@ -362,27 +330,44 @@ def reset(address: str, note: str, config_path: Path | None, db_path: Path | Non
 @click.command(name="check-config")
 @store_options
 def check_config(config_path: Path | None, db_path: Path | None) -> None:
-    """Validate the configuration and print the effective settings (secrets never shown).
+    """Validate the configuration as `run` does and print the effective settings (secrets
+    never shown).
 
-    Also checks that each mailbox's password source can be read.  Exit status 1 on a problem.
+    Every problem is reported, each naming its key.  Also checks that each mailbox's password
+    source can be read (a systemd credential is read by the service at run time).  With a
+    configuration file, what `run` needs is checked too (a [[mailbox]], a database folder).
+    Exit status 1 on a problem.
     """
-    settings = load_settings(config_path, db_path)
+    path = locate_config(config_path)
+    try:
+        settings = load_config(path)
+    except ConfigError as e:
+        raise click.ClickException(_problems_text(e.problems)) from None
+    if db_path is not None:
+        settings = settings.with_database(db_path)
     problems: list[str] = []
+    if settings.path is not None:
+        problems += [f"{settings.path}: {p}" for p in run_problems(settings)]
     origin = str(settings.path) if settings.path else "none (built-in defaults)"
     lines = [f"# configuration file: {origin}"]
     db = settings.database
     lines.append(f"# database: {db} ({'exists' if db.exists() else 'will be created'})")
     for mb in settings.mailboxes:
         try:
-            resolve_password(mb)
-            lines.append(f"# mailbox {mb.name}: secret readable (not shown)")
+            lines.append(f"# mailbox {mb.name}: {check_secret(mb)}")
         except ConfigError as e:
             problems.append(str(e))
             lines.append(f"# mailbox {mb.name}: PROBLEM: {e}")
     click.echo("\n".join(lines))
     click.echo(to_toml(settings.masked()), nl=False)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s): " + "; ".join(problems))
+        raise click.ClickException(_problems_text(problems))
+
+
+def _problems_text(problems: list[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems)
 
 
 __all__ = ["check_config", "export", "ingest", "reset", "status"]

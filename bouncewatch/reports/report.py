@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from bouncewatch import durations
 from bouncewatch.reports import queries as q
 from bouncewatch.reports.findings import Finding, Thresholds, find_all, spike_history_days
 
 BUCKETS = ("day", "week", "domain", "source")
 
-_RELATIVE = re.compile(r"^(\d+)\s*([hdw])$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 def parse_moment(text: str, *, end: bool = False, now: datetime | None = None) -> str:
-    """`YYYY-MM-DD`, an ISO date-time, or `7d` / `12h` / `2w` ago → ISO UTC instant.
-
-    With `end`, a bare date means the end of that day (the start of the next), so
-    `--until 2026-11-20` includes the 20th.
-    """
-    text = text.strip()
-    rel = _RELATIVE.match(text)
-    if rel:
-        unit = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
-        moment = (now or datetime.now(UTC)) - int(rel.group(1)) * unit[rel.group(2)]
-        return q.iso(moment.astimezone(UTC))
-    if _DATE.match(text):
-        day = date.fromisoformat(text)
-        return f"{day + timedelta(1) if end else day}T00:00:00Z"
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a date, date-time or 7d/12h/2w: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return q.iso(moment.astimezone(UTC))
+    """`durations.parse_moment` as an ISO UTC instant (the one date/duration grammar)."""
+    return q.iso(durations.parse_moment(text, end=end, now=now))
 
 
 @dataclass(frozen=True, slots=True)

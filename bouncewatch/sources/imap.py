@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import ipaddress
 import logging
 import os
 import ssl
@@ -27,7 +26,8 @@ from typing import Any, Protocol
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from bouncewatch.errors import AuthenticationError, SourceError
+from bouncewatch.errors import AuthenticationError, CertificateError, SourceError
+from bouncewatch.hosts import is_loopback
 from bouncewatch.model import RawMessage
 
 log = logging.getLogger("bouncewatch.sources.imap")
@@ -80,16 +80,6 @@ class Credentials:
 # --- connecting --------------------------------------------------------------------------------
 
 
-def is_loopback(host: str) -> bool:
-    """True when `host` names this machine (plain IMAP is only allowed there)."""
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def tls_context(ca_file: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
     """Verifying context: system CAs, or only `ca_file` when given; TLS 1.2 or newer."""
     ctx = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
@@ -128,7 +118,9 @@ def connect(
                     raise SourceError(f"{where} does not offer STARTTLS")
                 client.starttls(tls_context(mailbox.ca_file))
     except ssl.SSLCertVerificationError as exc:
-        raise SourceError(f"TLS certificate of {where} not trusted: {exc.verify_message}") from exc
+        raise CertificateError(
+            f"TLS certificate of {where} not trusted: {exc.verify_message}"
+        ) from exc
     except (*CONNECTION_ERRORS, IMAPClientError) as exc:
         raise SourceError(f"cannot connect to {where}: {_describe(exc)}") from exc
     client.normalise_times = False

@@ -8,9 +8,8 @@ import sqlite3
 from datetime import datetime
 from typing import Any, Protocol
 
-from bouncewatch.config import PolicyConfig
 from bouncewatch.store.addresses import OwnAddresses
-from bouncewatch.store.policy import AddressStatus, Change, Decision, expire
+from bouncewatch.store.policy import AddressStatus, Change, Decision, PolicyConfig, expire
 from bouncewatch.store.timefmt import days_from_text, days_to_text, from_iso, iso
 
 

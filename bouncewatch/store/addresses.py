@@ -14,7 +14,7 @@ import contextlib
 import re
 import unicodedata
 
-from bouncewatch.config import PolicyConfig
+from bouncewatch.store.policy import PolicyConfig
 
 
 def domain_form(domain: str) -> str:

@@ -20,13 +20,12 @@ from typing import Any
 
 import sqlite_utils
 
-from bouncewatch.config import PolicyConfig
 from bouncewatch.errors import StoreBusyError, StoreError
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.store import recorder
 from bouncewatch.store.addresses import OwnAddresses
 from bouncewatch.store.migrations import migrate, user_version
-from bouncewatch.store.policy import Change
+from bouncewatch.store.policy import Change, PolicyConfig
 from bouncewatch.store.report_views import VIEWS as REPORT_VIEWS
 from bouncewatch.store.schema import APPLICATION_ID, SCHEMA_VERSION, VIEWS
 

@@ -32,9 +32,26 @@ Bounces for the sender's own addresses are counted but never change their state.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from bouncewatch.config import PolicyConfig
+
+@dataclass(frozen=True, slots=True)
+class PolicyConfig:
+    """The policy's settings (the `[policy]` table of the configuration builds one)."""
+
+    hard_confirmations: int = 1
+    soft_threshold: int = 3
+    soft_window: timedelta = timedelta(days=14)
+    suspend_for: timedelta = timedelta(days=30)
+    soft_to_hard_after: timedelta = timedelta(days=180)
+    max_suspensions: int = 3
+    count_blocks: bool = True  #: block bounces count toward the soft threshold
+    complaints_suppress: bool = True  #: a complaint makes the address `complained`
+    delivered_resets: bool = True  #: a `delivered` report ends a soft-bouncing episode
+    own_domains: tuple[str, ...] = ()
+    own_addresses: tuple[str, ...] = ()
+    fold_local_part: bool = True  #: compare local parts case-insensitively
+
 
 SOFT_TYPES = frozenset({"soft", "undetermined"})
 FINAL_STATES = frozenset({"invalid", "complained"})

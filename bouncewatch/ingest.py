@@ -1,0 +1,242 @@
+"""The one ingest path: a `Source` gives batches of raw messages; `ingest` records each batch in
+one transaction, commits, and only then lets the source acknowledge it.  One `Summary` comes
+back, whatever the source: the daemon's pass (an IMAP folder) and the CLI's `ingest` (files,
+folders, Maildirs, mboxes, stdin) both go through here.
+
+The order is what makes it safe: a message is acknowledged (moved, flagged, deleted at the
+IMAP server) only after what it said is committed; a crash before the acknowledgement leaves it
+at the source and the next run records it again, which the store recognises and does not count
+twice.  The source's cursor (`advance`) moves inside the same transaction as the messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bouncewatch.analyze import analyze
+from bouncewatch.errors import StoreDamagedError, StoreError, StoreWriteError
+from bouncewatch.exits import is_damage
+from bouncewatch.logging_setup import kv
+from bouncewatch.model import ParseOptions, ParseResult, RawMessage
+from bouncewatch.store import RecordOutcome, Store
+from bouncewatch.store.timefmt import iso, utcnow
+
+log = logging.getLogger("bouncewatch.service")
+
+#: Outcomes that send a message to the quarantine folder instead of the processed one.
+QUARANTINE_OUTCOMES = frozenset({"unrecognized", "error"})
+#: States that take an address off the sending list.
+SUPPRESSING = ("invalid", "complained", "suspended")
+
+
+class Source(Protocol):
+    """Where messages come from: batches of raw messages with their origin (mailbox,
+    UIDVALIDITY and UID, or path); told what was committed so it can acknowledge it."""
+
+    name: str
+    #: each message its own savepoint (a failing one is left at the source and the batch goes
+    #: on), or one failure rolls back the batch and stops (files: two statements fewer each)
+    each_message_atomic: bool
+
+    def batches(self) -> Iterator[list[RawMessage]]: ...
+
+    def advance(self, store: Store, batch: Summary) -> None:
+        """Move the cursor, inside the batch's transaction (before its commit)."""
+
+    def acknowledge(self, batch: Summary) -> None:
+        """Act on what the committed batch recorded (after the commit)."""
+
+
+@dataclass
+class Summary:
+    """What recording did, for one batch or a whole run: one kind for every source."""
+
+    mailbox: str = ""
+    uidvalidity: int | None = None
+    pending: int = 0
+    fetched: int = 0
+    parsed: int = 0  #: recorded and processed (not quarantined)
+    quarantined: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    events: int = 0
+    changes: int = 0
+    bytes: int = 0
+    last_uid: int = 0
+    uidvalidity_changed: bool = False
+    interrupted: bool = False
+    seconds: float = 0.0
+    finished_at: str = field(default_factory=lambda: iso(utcnow()))
+    processed_uids: list[int] = field(default_factory=list)
+    quarantined_uids: list[int] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    event_types: Counter[str] = field(default_factory=Counter)
+    suppressions: Counter[str] = field(default_factory=Counter)
+    unrecognized: list[str] = field(default_factory=list)
+    failed_paths: list[str] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return self.fetched - self.duplicates - self.failed
+
+    def add(self, raw: RawMessage, result: ParseResult, out: RecordOutcome) -> None:
+        """Count one recorded message."""
+        if out.outcome in QUARANTINE_OUTCOMES:
+            self.quarantined += 1
+            if raw.uid is not None:
+                self.quarantined_uids.append(raw.uid)
+        else:
+            self.parsed += 1
+            if raw.uid is not None:
+                self.processed_uids.append(raw.uid)
+        self.events += out.events
+        self.changes += len(out.changes)
+        if out.duplicate:
+            self.duplicates += 1
+            return
+        self.outcomes[out.outcome] += 1
+        if out.outcome in QUARANTINE_OUTCOMES:
+            self.unrecognized.append(raw.source)
+        for event_type, bounce_type in out.event_types:
+            self.event_types[bounce_type if event_type == "bounce" else event_type] += 1
+        for _address, _from, to in out.changes:
+            if to in SUPPRESSING:
+                self.suppressions[to] += 1
+
+    def merge(self, other: Summary) -> None:
+        for name in ("fetched", "parsed", "quarantined", "duplicates", "failed", "events",
+                     "changes", "bytes"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("processed_uids", "quarantined_uids", "unrecognized", "failed_paths"):
+            getattr(self, name).extend(getattr(other, name))
+        for name in ("outcomes", "event_types", "suppressions"):
+            getattr(self, name).update(getattr(other, name))
+        self.interrupted = self.interrupted or other.interrupted
+
+    def line(self) -> str:
+        return (
+            f"mailbox={self.mailbox} uidvalidity={self.uidvalidity} pending={self.pending} "
+            f"fetched={self.fetched} parsed={self.parsed} quarantined={self.quarantined} "
+            f"duplicates={self.duplicates} failed={self.failed} events={self.events} "
+            f"changes={self.changes} bytes={self.bytes} last_uid={self.last_uid} "
+            f"interrupted={str(self.interrupted).lower()} seconds={self.seconds:.3f}"
+        )
+
+
+def safe_parse(data: bytes, options: ParseOptions) -> ParseResult:
+    """analyze never raises by contract; if it ever does, the message is quarantined
+    with the reason recorded instead of stopping the run."""
+    try:
+        return analyze(data, options)
+    except Exception as exc:  # a parser bug must not lose the message or stop the daemon
+        log.exception("parser_crashed error=%s", type(exc).__name__)
+        return ParseResult(kind="not_bounce", detector="none", error=f"parser crashed: {exc!r}")
+
+
+def ingest(
+    source: Source,
+    store: Store,
+    options: ParseOptions,
+    *,
+    stop: threading.Event | None = None,
+    now: Callable[[], datetime] = utcnow,
+    on_message: Callable[[RawMessage], Any] | None = None,
+    on_commit: Callable[[Summary], Any] | None = None,
+    total: Summary | None = None,
+) -> Summary:
+    """Record every batch of `source`: one transaction each, committed before the source
+    acknowledges it.  Returns the run's Summary (`total` when given, added to)."""
+    total = total if total is not None else Summary(mailbox=source.name)
+    for batch in source.batches():
+        done = record_batch(
+            source, batch, store, options, stop=stop, now=now, on_message=on_message
+        )
+        if on_commit is not None:
+            on_commit(done)
+        source.acknowledge(done)
+        total.merge(done)
+        if done.interrupted:
+            break
+    return total
+
+
+def record_batch(
+    source: Source,
+    batch: Sequence[RawMessage],
+    store: Store,
+    options: ParseOptions,
+    *,
+    stop: threading.Event | None = None,
+    now: Callable[[], datetime] = utcnow,
+    on_message: Callable[[RawMessage], Any] | None = None,
+) -> Summary:
+    """Record one batch in one transaction and commit it (the source's cursor moves inside)."""
+    done = Summary(mailbox=source.name)
+    atomic = source.each_message_atomic
+    with store.batch(size=len(batch) + 1, each_message_atomic=atomic):
+        for raw in batch:
+            if stop is not None and stop.is_set():
+                done.interrupted = True
+                break
+            _record_one(raw, store, options, now, done, atomic)
+            if on_message is not None:
+                on_message(raw)
+        source.advance(store, done)
+    return done
+
+
+def _record_one(
+    raw: RawMessage,
+    store: Store,
+    options: ParseOptions,
+    now: Callable[[], datetime],
+    done: Summary,
+    atomic: bool,
+) -> None:
+    done.fetched += 1
+    done.bytes += len(raw.data)
+    result = safe_parse(raw.data, options)
+    try:
+        outcome = store.record(raw, result, now())  # atomic: a savepoint in the batch
+    except (sqlite3.Error, StoreError) as exc:
+        if is_damage(exc):
+            # a damaged page fails every message the same way: stop, don't skip them one by one
+            raise StoreDamagedError(f"database damaged: {exc}") from exc
+        if not atomic or not store.conn.in_transaction:
+            # SQLite rolled back the whole batch (disk full, I/O error): the messages recorded
+            # before this one are gone too, so none of the batch may be acknowledged
+            raise StoreWriteError(f"database failed, batch rolled back: {exc}") from exc
+        # left at the source, unacknowledged: the next pass tries again; the others go on
+        done.failed += 1
+        log.error(
+            "record_failed mailbox=%s uid=%s error=%s action=left_in_mailbox",
+            done.mailbox,
+            raw.uid,
+            kv(f"{type(exc).__name__}: {exc}"[:200]),
+        )
+        return
+    done.add(raw, result, outcome)
+    if outcome.outcome in QUARANTINE_OUTCOMES and not outcome.duplicate and raw.uid is not None:
+        log.info(
+            "message_quarantined mailbox=%s uid=%d outcome=%s kind=%s error=%s",
+            done.mailbox,
+            raw.uid,
+            outcome.outcome,
+            result.kind,
+            kv((result.error or "-")[:200]),
+        )
+    if raw.uid is not None:
+        for address, old, new in outcome.changes:
+            log.info(
+                "state_changed address=%s from=%s to=%s uid=%d", address, old or "-", new, raw.uid
+            )
+
+
+__all__ = ["QUARANTINE_OUTCOMES", "Source", "Summary", "ingest", "record_batch", "safe_parse"]
