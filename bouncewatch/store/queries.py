@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bouncewatch.errors import StoreError
+from bouncewatch.smtp.address import normalise
 from bouncewatch.store.address_rows import ADDRESS_COLUMNS, status_from_row, write_decision
-from bouncewatch.store.addresses import normalise
 from bouncewatch.store.policy import Change, manual_reset
 
 if TYPE_CHECKING:
