@@ -80,6 +80,8 @@ class RecipientReport:
     original_recipient: str | None = None
     last_attempt_date: str | None = None
     will_retry_until: str | None = None
+    #: the SMTP command the receiver refused ("RCPT", "DATA", "MAIL", …), when the report says
+    command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,9 @@ class Classification:
     bounce_type: str  #: one of BOUNCE_TYPES
     reason: str  #: one of REASONS
     rule: str  #: which rule decided, e.g. "text:user_unknown:no-such-user" or "status:5.1.1"
+    #: the MTA gave up retrying (queue lifetime over); `reason` is then the remote server's
+    #: last cause when the report gives one, and ``expired`` only when it gives none
+    expired: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,7 @@ class RecipientResult:
             "rule": c.rule,
             "diagnostic": r.diagnostic,
             "remote_mta": r.remote_mta,
+            "expired": c.expired,
         }
 
 

@@ -98,14 +98,26 @@ def test_temporary_status_makes_an_address_reason_soft_but_not_the_reverse() -> 
 
 
 def test_dsn_failed_with_temporary_status_means_the_mta_gave_up() -> None:
+    # the reason is the receiver's cause; the give-up is `expired` and the rule's suffix
     text = "452 4.2.2 The email account that you tried to reach is over quota - gsmtp"
     got = classify(r("failed", "4.2.2", 452, text))
-    assert got == Classification("soft", "expired", "action:failed:4.2.2:mailbox_full")
+    assert got == Classification(
+        "soft", "mailbox_full", "provider:gmail:OverQuota+gave-up:action:failed:4.2.2", True
+    )
     got = classify(r("failed", "4.4.1", None, "connect to mx.example.org: Connection refused"))
-    assert got == Classification("soft", "expired", "action:failed:4.4.1:network_error")
+    assert got == Classification(
+        "soft", "network_error", "text:network_error+gave-up:action:failed:4.4.1", True
+    )
     # Exim gives up with "5.0.0" and the last 4xx reply
     got = classify(r("failed", "5.0.0", 452, "452 4.2.2 Over quota"))
-    assert got == Classification("soft", "expired", "action:failed:452:mailbox_full")
+    assert got == Classification(
+        "soft", "mailbox_full", "text:mailbox_full+gave-up:action:failed:452", True
+    )
+    # no cause given: then, and only then, the reason is "expired"
+    got = classify(r("failed", "4.0.0", None, None))
+    assert got == Classification("soft", "expired", "action:failed:4.0.0", True)
+    got = classify(r("failed", "5.0.0", 451, "451 please hold on"))
+    assert got == Classification("soft", "expired", "action:failed:451", True)
     # a specific permanent status wins over the reply code
     assert classify(r("failed", "5.1.1", 450, "450 user unknown")).reason == "user_unknown"
     # only RFC 3464 DSNs say so explicitly; other formats' actions are inferred
@@ -115,7 +127,13 @@ def test_dsn_failed_with_temporary_status_means_the_mta_gave_up() -> None:
 def test_an_mta_saying_it_gave_up_beats_the_quoted_last_error() -> None:
     text = "451 4.7.1 Greylisted, please try again later: retry timeout exceeded"
     got = classify(r("failed", "5.0.0", 451, text), kind="bounce")
-    assert got == Classification("soft", "expired", "text:expired")
+    assert got == Classification("soft", "greylisted", "text:greylisted+gave-up:text:expired", True)
+    got = classify(r("failed", "5.0.0", None, "retry timeout exceeded"), kind="bounce")
+    assert got == Classification("soft", "expired", "text:expired", True)
+    # a permanent-looking last reply under a give-up is not final for the address
+    text = "550 5.1.1 user unknown: retry timeout exceeded"
+    got = classify(r("failed", "5.1.1", 550, text), kind="bounce")
+    assert (got.bounce_type, got.reason, got.expired) == ("soft", "user_unknown", True)
 
 
 def test_nothing_known() -> None:
@@ -142,7 +160,9 @@ def test_a_delayed_notice_that_says_the_message_expired_is_final() -> None:
 
 def test_a_dsn_failure_without_any_reply_from_the_receiver_is_expired() -> None:
     got = classify(r("failed", "5.0.0", None, "Network is down"))
-    assert got == Classification("soft", "expired", "action:failed:5.0.0:network_error")
+    assert got == Classification(
+        "soft", "network_error", "text:network_error+gave-up:action:failed:5.0.0", True
+    )
     # a loop detected by the receiver is a reply: not an expiry
     got = classify(r("failed", "5.4.14", 554, "554 5.4.14 Hop count exceeded - possible mail loop"))
     assert got.reason == "network_error"
@@ -152,7 +172,9 @@ def test_a_final_report_labelled_delayed_is_read_as_failed() -> None:
     text = "450 4.2.0 <grey@example.org>: Recipient address rejected: Greylisted"
     assert classify(r("delayed", "4.2.0", 450, text)).reason == "delayed"
     got = classify(r("delayed", "4.2.0", 450, text), final=True)
-    assert got == Classification("soft", "expired", "action:failed:4.2.0:greylisted")
+    assert got == Classification(
+        "soft", "greylisted", "text:greylisted+gave-up:action:failed:4.2.0", True
+    )
 
 
 def test_a_malformed_status_is_no_status() -> None:
@@ -162,7 +184,7 @@ def test_a_malformed_status_is_no_status() -> None:
         "undetermined", "unknown", "none"
     )
     # a malformed field falls back to the code in the diagnostic, as a missing one does
-    got = classify(r("failed", "5.1", 550, "550 5.1.1 <x@example.org>: User unknown"))
+    got = classify(r("failed", "5.1", 550, "550 5.1.1 <jo@example.org>: User unknown"))
     assert (got.reason, got.rule) == ("user_unknown", "text:user_unknown")
 
 
@@ -173,4 +195,117 @@ def test_a_bare_550_with_words_of_any_script_is_not_guessed_hard() -> None:
     for text in ("550 ß", "550 SS", "550 用户不存在", "550 Пользователь"):
         got = classify(r("failed", None, 550, text))
         assert (got.bounce_type, got.reason) == ("undetermined", "unknown"), text
-    assert classify(r("failed", None, 550, "550 <a@example.org>")).rule == "code:550"
+    assert classify(r("failed", None, 550, "550 <jo@example.org>")).rule == "code:550"
+
+
+def test_a_diagnostic_about_another_address_is_no_evidence_for_this_one() -> None:
+    # an MTA that copied one recipient's refusal to every recipient of the message
+    text = "550 5.1.1 <someone.else@example.org>: Recipient address rejected: User unknown"
+    got = classify(r("failed", "5.1.1", 550, text))
+    assert (got.bounce_type, got.reason) == ("undetermined", "unknown")
+    assert got.rule == "text:user_unknown+other-address"
+    # the same local part at another host of the domain, or the original recipient, is this one
+    text = "550 5.1.1 <jo@mx1.example.org>... User unknown"
+    assert classify(r("failed", "5.1.1", 550, text)).bounce_type == "hard"
+    report = RecipientReport(
+        "jo.smith@example.net", "failed", "5.1.1", 550, UNKNOWN, original_recipient="jo@example.org"
+    )
+    assert classify(report).bounce_type == "hard"
+    # a role address named for contact says nothing about who the reply is about
+    text = "550 5.1.1 User unknown; questions to postmaster@example.org"
+    assert classify(r("failed", "5.1.1", 550, text)).bounce_type == "hard"
+    # a user who moved names the new address by nature
+    text = "551 5.1.6 User has moved; please try <jo@new.example.net>"
+    assert classify(r("failed", "5.1.6", 551, text)).reason == "has_moved"
+
+
+@pytest.mark.parametrize(
+    ("status", "command", "text", "rule"),
+    [
+        # the words say "user unknown", the mailbox status (x.2.x) says the mailbox exists
+        (
+            "5.2.1",
+            None,
+            "550 5.2.1 <jo@example.org>... User Unknown",
+            "text:user_unknown+refuted:status:5.2.1",
+        ),
+        # refused after DATA: the receiver had accepted the recipient at RCPT TO
+        (
+            "5.0.0",
+            "DATA",
+            "550 Unknown user jo@example.org",
+            "text:user_unknown+refuted:after-data",
+        ),
+        (
+            "5.0.0",
+            None,
+            "550 Unknown user jo@example.org (in reply to end of DATA command)",
+            "text:user_unknown+refuted:after-data",
+        ),
+        # x.1.7 / x.1.8 and MAIL FROM are about the sender, whatever the words
+        (
+            "5.1.7",
+            None,
+            "550 5.1.7 No such domain example.net",
+            "text:domain_not_found+refuted:sender-status:5.1.7",
+        ),
+        ("5.0.0", "MAIL", "550 5.0.0 Unknown user", "text:user_unknown+refuted:after-mail-from"),
+    ],
+)
+def test_user_unknown_words_the_report_contradicts_are_not_hard(
+    status: str, command: str | None, text: str, rule: str
+) -> None:
+    report = RecipientReport("jo@example.org", "failed", status, 550, text, command=command)
+    got = classify(report)
+    assert (got.bounce_type, got.reason, got.rule) == ("block", "policy", rule)
+
+
+def test_evidence_at_rcpt_or_an_address_status_or_a_provider_row_stands() -> None:
+    text = "550 5.2.1 <jo@example.org>... User Unknown"
+    report = RecipientReport("jo@example.org", "failed", "5.2.1", 550, text, command="RCPT")
+    assert classify(report).bounce_type == "hard"
+    text = "550 5.1.1 <jo@example.org>... User Unknown"
+    report = RecipientReport("jo@example.org", "failed", "5.1.1", 550, text, command="DATA")
+    assert classify(report).bounce_type == "hard"
+    # Yahoo refuses unknown users after DATA, in its own words
+    text = "554 delivery error: dd This user doesn't have a yahoo.com account (jo@yahoo.com)"
+    report = RecipientReport("jo@yahoo.com", "failed", None, 554, text, command="DATA")
+    assert classify(report).rule == "provider:yahoo:NoAccount"
+
+
+def test_a_mobile_carriers_sender_filter_is_not_an_unknown_user() -> None:
+    # au / docomo / SoftBank refuse senders outside the subscriber's allowed list in words
+    # that read like "user unknown"; at RCPT TO the same words are about the address
+    report = RecipientReport("taro@ezweb.ne.jp", "failed", "5.0.0", 550, "550 : User unknown")
+    got = classify(report)
+    assert (got.bounce_type, got.rule) == ("block", "text:user_unknown+refuted:carrier-filter")
+    report = RecipientReport(
+        "taro@example.jp", "failed", None, 550, "550 Unknown user", "mfsmax.docomo.ne.jp"
+    )
+    assert classify(report).reason == "policy"
+    report = RecipientReport(
+        "taro@ezweb.ne.jp", "failed", "5.0.0", 550, "550 : User unknown", command="RCPT"
+    )
+    assert classify(report).bounce_type == "hard"
+
+
+def test_a_temporary_dns_failure_is_a_network_error_not_a_missing_domain() -> None:
+    text = "Host or domain name not found. Name service error for name=example.net type=MX: "
+    got = classify(r("failed", "5.4.4", None, text + "Host not found, try again"))
+    assert (got.bounce_type, got.reason) == ("soft", "network_error")
+    got = classify(r("failed", "5.4.4", None, text + "Host not found"))
+    assert (got.bounce_type, got.reason) == ("hard", "domain_not_found")
+    # a lookup that the MTA gave up on after retrying
+    text = "DNS Error: DNS type 'mx' lookup of example.net responded with code NXDOMAIN"
+    got = classify(r("failed", "4.0.0", None, text))
+    assert (got.bounce_type, got.reason, got.expired) == ("soft", "network_error", True)
+
+
+def test_null_mx_stays_hard_whatever_the_reporting_status() -> None:
+    text = (
+        "DNS Error: DNS type 'mx' lookup of example.net responded with code NOERROR The "
+        "domain example.net doesn't receive email according to the administrator: "
+        "returned Null MX"
+    )
+    got = classify(r("failed", "4.0.0", None, text))
+    assert (got.bounce_type, got.reason, got.expired) == ("hard", "not_accept", True)

@@ -11,10 +11,15 @@ from bouncewatch.classify import classify
 from bouncewatch.classify.api import _classify
 from bouncewatch.model import BOUNCE_TYPES, REASONS, RecipientReport
 
+_GAVE_UP = r"action:failed:(?:4\.\d+\.\d+|4\d\d|\d\.0\.0|none)|text:expired|status:\d\.\d+\.7"
 RULE = re.compile(
     r"kind:(complaint|auto_reply)|action:(delivered|relayed|expanded)|action:delayed:[a-z_]+"
-    r"|action:failed:(?:4\.\d+\.\d+|4\d\d|\d\.0\.0|none):[a-z_]+|provider:[a-z0-9]+:[A-Za-z0-9_]+|text:[a-z_]+"
-    r"|status:\d\.\d+\.\d+|code:\d{3}|none"
+    rf"|{_GAVE_UP}"
+    r"|(?:provider:[a-z0-9]+:[A-Za-z0-9_]+|text:[a-z_]+|status:\d\.\d+\.\d+|code:\d{3}|none)"
+    rf"(?:\+gave-up:(?:{_GAVE_UP}))?"
+    r"(?:\+dns-temporary|\+refuted:(?:status:\d\.\d+\.\d+|sender-status:\d\.\d+\.\d+|"
+    r"after-data|after-mail-from|carrier-filter))?"
+    r"(?:\+other-address)?"
 )
 
 statuses = st.one_of(

@@ -7,6 +7,7 @@ Classified as kind "bounce" so that the wording decides; the RFC 3464 rule that 
 from __future__ import annotations
 
 import pytest
+from classify_helpers import named
 
 from bouncewatch.classify import classify
 from bouncewatch.model import REASONS, RecipientReport
@@ -95,7 +96,10 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.0.0", 554, "554 5.0.0 Account is locked", None, "hard", "mailbox_disabled"),
     # --- domain_not_found -----------------------------------------------------------------
     ("5.4.4", None, "Host or domain name not found. Name service error for "
-     "name=example.invalid type=MX: Host not found, try again", None, "hard", "domain_not_found"),
+     "name=example.invalid type=MX: Host not found", None, "hard", "domain_not_found"),
+    # "try again": the DNS lookup failed for now (SERVFAIL, timeout), the domain may be fine
+    ("5.4.4", None, "Host or domain name not found. Name service error for "
+     "name=example.invalid type=MX: Host not found, try again", None, "soft", "network_error"),
     ("5.1.2", None, "Sorry, I couldn't find any host named example.invalid. (#5.1.2)", None, "hard",
      "domain_not_found"),
     ("5.0.0", 550, "550 Unrouteable address", None, "hard", "domain_not_found"),
@@ -147,7 +151,8 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     (None, 552, "552", None, "soft", "mailbox_full"),
     ("5.2.2", 552, "552 5.2.2 Quota exceeded (mailbox for user is full)", None, "soft",
      "mailbox_full"),
-    ("4.2.2", None, "mailbox is full: retry timeout exceeded", None, "soft", "expired"),
+    # the MTA gave up: the cause is what the receiver said (the give-up is in `expired`)
+    ("4.2.2", None, "mailbox is full: retry timeout exceeded", None, "soft", "mailbox_full"),
     ("5.0.0", 552, "552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]",
      None, "soft", "mailbox_full"),
     # --- message_too_large ----------------------------------------------------------------
@@ -162,7 +167,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.0.0", 552, "552 Message is too big", None, "soft", "message_too_large"),
     # --- rate_limited ---------------------------------------------------------------------
     ("4.7.0", 421, "421 4.7.0 [TSS04] Messages from 203.0.113.25 temporarily deferred due to "
-     "unexpected volume or user complaints - 4.16.55.1", Y, "soft", "rate_limited"),
+     "unexpected volume or user complaints - 4.16.55.1", Y, "block", "blocked"),
     ("4.7.28", 421, "421-4.7.28 Our system has detected an unusual rate of unsolicited mail "
      "originating from your IP address. To protect our users from spam, mail sent from your IP "
      "address has been temporarily rate limited. - gsmtp", G, "soft", "rate_limited"),
@@ -217,7 +222,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.4.7", None, "I'm not going to try again; this message has been in the queue too long.",
      None, "soft", "expired"),
     ("5.4.300", 550, "550 5.4.300 Message expired -> 451 4.4.0 DNS query failed", MS, "soft",
-     "expired"),
+     "network_error"),
     ("4.0.0", None, "all hosts for 'example.org' have been failing for a long time (and retry "
      "time not reached)", None, "soft", "expired"),
     # --- system_error ---------------------------------------------------------------------
@@ -299,7 +304,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.7.350", 550, "550 5.7.350 Remote server returned message detected as spam -> 554 5.7.1 "
      "Message rejected as spam by Content Filtering.", MS, "block", "spam_content"),
     ("5.7.9", 554, "554 5.7.9 Message not accepted for policy reasons. See "
-     "https://postmaster.yahooinc.com/error-codes", Y, "block", "spam_content"),
+     "https://postmaster.yahooinc.com/error-codes", Y, "block", "policy"),
     ("5.7.1", 550, "550 5.7.1 Message content rejected, UBE, id=12345-01", None, "block",
      "spam_content"),
     ("5.7.1", 554, "554 5.7.1 This message has been blocked because it looks like spam", None,
@@ -333,7 +338,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.7.26", 550, "550-5.7.26 Unauthenticated email from example.com is not accepted due to "
      "domain's DMARC policy. - gsmtp", G, "block", "auth_failure"),
     ("5.7.25", 550, "550-5.7.25 [203.0.113.25] The IP address sending this message does not "
-     "have a PTR record setup. - gsmtp", G, "block", "auth_failure"),
+     "have a PTR record setup. - gsmtp", G, "block", "blocked"),
     ("5.7.509", 550, "550 5.7.509 Access denied, sending domain example.com does not pass DMARC "
      "verification and has a DMARC policy of reject.", MS, "block", "auth_failure"),
     ("5.7.9", 550, "550 5.7.9 This mail has been blocked because the sender is "
@@ -343,7 +348,7 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     ("5.7.1", 550, "550 5.7.1 Email rejected per DMARC policy for example.com", "mx.zoho.com",
      "block", "auth_failure"),
     ("4.7.1", 450, "450 4.7.1 Client host rejected: cannot find your hostname, [203.0.113.25]",
-     None, "block", "auth_failure"),
+     None, "block", "blocked"),
     ("5.7.25", None, None, None, "block", "auth_failure"),
     ("5.7.57", 530, "530 5.7.57 Client not authenticated to send mail",
      MS, "block", "auth_failure"),
@@ -380,7 +385,7 @@ def _id(case: tuple) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_real_world_wording(case: tuple) -> None:
     status, code, text, host, bounce_type, reason = case
-    report = RecipientReport("jo@example.org", "failed", status, code, text, host)
+    report = RecipientReport(named(text), "failed", status, code, text, host)
     # kind "bounce": the wording decides, not the RFC 3464 "failed with 4.x.x" expiry rule
     got = classify(report, kind="bounce")
     assert (got.bounce_type, got.reason) == (bounce_type, reason), got.rule
@@ -402,8 +407,9 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      " unknown in local recipient table", "user_unknown"),
     ("5.0.0", 550, "550 Recipient address rejected: Access denied", "blocked"),
     ("5.1.1", 550, "550 5.1.1 Requested action not taken: mailbox unavailable", "user_unknown"),
+    # user-unknown words under a mailbox status (x.2.x): the report disagrees with itself
     ("5.2.0", 550, "550 5.2.0 Mailbox unavailable. The server response was: Mailbox does not exist",
-     "user_unknown"),
+     "policy"),
     ("5.7.1", 550, "550 5.7.1 Requested action not taken: mailbox unavailable (blocked)",
      "user_unknown"),
     ("5.7.1", 554, "554 5.7.1 Delivery not authorized, message refused", "blocked"),
@@ -470,7 +476,7 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      "reputation", "blocked"),
     ("4.0.0", 450,
      "450 4.7.1 Client host rejected: cannot find your reverse hostname, [203.0.113.25]",
-     "auth_failure"),
+     "blocked"),
     ("5.0.0", 550, "550 Please turn on SMTP Authentication in your mail client", "auth_failure"),
     ("5.0.0", 554, "554 5.7.1 This message has been flagged as spam", "spam_content"),
     ("5.0.0", 550, "550 User is over quota", "mailbox_full"),
@@ -499,7 +505,7 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      "domain.", "rate_limited"),
     ("5.7.1", 550,
      "550-5.7.1 This message does not meet IPv6 sending guidelines regarding PTR records "
-     "and authentication.", "auth_failure"),
+     "and authentication.", "blocked"),
     ("4.7.0", 421,
      "421-4.7.0 This message is suspicious due to the nature of the content or the links "
      "within.", "spam_content"),
@@ -519,7 +525,7 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      "550 Message rejected: Email address is not verified. The following identities failed"
      " the check in region US-EAST-1: news@example.com", "policy"),
     ("5.0.0", 554, "554 Message rejected: Sending paused for this account", "policy"),
-    ("4.0.0", 450, "450 4.7.25 Client host rejected: cannot find your hostname", "auth_failure"),
+    ("4.0.0", 450, "450 4.7.25 Client host rejected: cannot find your hostname", "blocked"),
     ("5.0.0", 550, "550 5.7.1 Your message was rejected by this user and was not delivered",
      "policy"),
     ("5.0.0", 550, "550 Your e-mail was rejected because the recipient has blocked your address",
@@ -557,5 +563,5 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
 @pytest.mark.parametrize("case", MORE, ids=[f"{c[3]}-{c[2][:40]}" for c in MORE])
 def test_more_real_world_wording(case: tuple) -> None:
     status, code, text, reason = case
-    got = classify(RecipientReport("jo@example.org", "failed", status, code, text), kind="bounce")
+    got = classify(RecipientReport(named(text), "failed", status, code, text), kind="bounce")
     assert got.reason == reason, got.rule

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from classify_helpers import named
 
 from bouncewatch.classify import classify
 from bouncewatch.classify.api import INDEX
@@ -33,6 +34,7 @@ HOSTS = {
     "yandex": "mx.yandex.ru",
     "zoho": "mx.zoho.com",
     "fastmail": "in1-smtp.messagingengine.com",
+    "tencent": "mx3.qq.com",
 }
 
 
@@ -74,7 +76,7 @@ def _row_id(row: ProviderRule) -> str:
 def test_provider_row_example_is_decided_by_that_row(row: ProviderRule) -> None:
     status, code = extract_codes(row.example)
     host = HOSTS.get(row.provider) if row.host else None
-    report = RecipientReport("jo@example.org", "failed", status, code, row.example, host)
+    report = RecipientReport(named(row.example), "failed", status, code, row.example, host)
     got = classify(report, kind="bounce")
     assert got.rule == row.rule
     assert got.reason == row.reason
@@ -91,8 +93,9 @@ def test_provider_rows_are_unique_and_documented() -> None:
 
 def test_provider_row_with_host_needs_the_host() -> None:
     text = "550 5.1.1 <nobody@example.org>: user does not exist"
-    with_host = classify(RecipientReport("a@x.org", "failed", "5.1.1", 550, text, HOSTS["icloud"]))
-    without = classify(RecipientReport("a@x.org", "failed", "5.1.1", 550, text, None))
+    rcpt = "nobody@example.org"
+    with_host = classify(RecipientReport(rcpt, "failed", "5.1.1", 550, text, HOSTS["icloud"]))
+    without = classify(RecipientReport(rcpt, "failed", "5.1.1", 550, text, None))
     assert with_host.rule == "provider:icloud:UserUnknown"
     assert without.rule == "text:user_unknown"
     assert with_host.reason == without.reason == "user_unknown"

@@ -32,8 +32,9 @@ def test_json_lines_in_input_order() -> None:
     rcpt = lines[1]["recipients"][0]
     assert set(rcpt) == {
         "address", "original_recipient", "action", "status", "smtp_code", "bounce_type",
-        "reason", "rule", "diagnostic", "remote_mta",
+        "reason", "rule", "diagnostic", "remote_mta", "expired",
     }  # fmt: skip
+    assert rcpt["expired"] is False
     assert (rcpt["address"], rcpt["status"], rcpt["smtp_code"]) == (
         "jane.doe@example.org",
         "5.1.1",

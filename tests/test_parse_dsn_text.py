@@ -130,6 +130,7 @@ def test_a_nullmailer_delayed_report_is_its_last_word() -> None:
     data = nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed", nullmailer_id)
     r = analyze(data).recipients[0]
     assert (r.report.action, r.classification.bounce_type) == ("delayed", "soft")
-    assert r.classification.reason == "expired"
+    # it gave up: the cause is the receiver's last reply, the give-up is `expired`
+    assert (r.classification.reason, r.classification.expired) == ("rate_limited", True)
     other = analyze(nullmailer_dsn("4.7.1", "451 4.7.1 Slow down", "delayed"))
     assert other.recipients[0].classification.reason == "delayed"

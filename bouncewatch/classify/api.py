@@ -5,20 +5,14 @@ Decision order (the first step that decides wins; the rule string names it):
 1. ``kind:complaint`` -- an ARF report is a complaint; ``kind:auto_reply`` -> none/auto_reply.
 2. ``action:delivered|relayed|expanded`` (or a 2.x.x status) -> none/delivered.
 3. ``action:delayed:<reason>`` -> none/delayed whatever the code says; the reason steps 4-9
-   would have given is kept in the rule ("action:delayed:greylisted").  Except when that
-   reason is ``expired`` (a 4.4.7 status, "envelope expired"): some MTAs (OpenSMTPD) label
-   their final expiry bounce "delayed", and the expiry is the more specific statement.
-   ``action:failed:<4.x.x|4xx>:<reason>`` -> soft/expired, for RFC 3464 DSNs only: "failed"
-   with a temporary status (or a 4xx reply and no specific status, as Exim's 5.0.0) is how an
-   MTA says it gave up retrying (queue lifetime reached); the last attempt's reason stays in
-   the rule ("action:failed:4.2.2:mailbox_full").  Likewise a DSN failure with a network
-   error and no reply at all ("Network is down", status 5.0.0): nobody fails a message on
-   the first unanswered connection, so the queue lifetime was over.  Other
-   formats' actions are inferred by their decoders, so they get steps 4-9.
-4. ``text:expired`` -- the MTA says it gave up ("retry timeout exceeded"): the rest of such a
-   text only quotes the last attempt, so this beats even the provider rows.
-   ``provider:<provider>:<id>`` -- provider rows (``providers.py``) whose verbatim wording
+   would have given is kept in the rule ("action:delayed:greylisted").  Except when the text
+   or status says the message expired (a 4.4.7 status, "envelope expired"): some MTAs
+   (OpenSMTPD) label their final expiry bounce "delayed", and the expiry is then final.
+4. ``provider:<provider>:<id>`` -- provider rows (``providers.py``) whose verbatim wording
    matches, and whose host pattern matches the remote MTA, reporting MTA or the text.
+   The MTA's own statement that it gave up ("retry timeout exceeded", "message expired",
+   status x.4.7) decides nothing by itself: it marks the give-up, and the search goes on
+   for the cause the rest of the text quotes.
 5. ``text:<reason>`` -- strong phrases (``reasons.STRONG_PHRASES``), in their fixed order:
    wording beats the code ("550 … mailbox full" is mailbox_full, "5xx greylisted" is
    greylisted, "5.7.1 blocked using Spamhaus" is blocked, "5.7.1 no such user" is
@@ -33,11 +27,34 @@ Decision order (the first step that decides wins; the rule string names it):
    A 4.x.x status nothing else explained -> ``status:4.x.x`` system_error.
 9. ``none`` -> undetermined/unknown.  A 5xx with text no rule knows is *not* guessed.
 
+**Cause before give-up.**  When the MTA gave up retrying -- a give-up phrase or x.4.7
+status (step 4), an RFC 3464 ``Action: failed`` with a temporary status (or, with Exim's
+5.0.0, a 4xx reply), or a DSN failure with a network error and no reply at all -- the
+result carries ``expired=True`` and the rule gets ``+gave-up:<evidence>``
+("text:mailbox_full+gave-up:action:failed:4.2.2").  The reason is the cause steps 4-9 found;
+``expired`` is the reason (rule ``text:expired`` / ``action:failed:<evidence>``) only when
+they found none, or only a bare temporary code or unknown status.
+
+**Hard only on evidence.**  An address-level (hard) answer is checked against the rest of
+the report, and the less final answer is given where they disagree, the rule saying why:
+
+- ``+refuted:sender-status:<x.1.7|x.1.8>`` / ``+refuted:after-mail-from``: the status or the
+  refused command is about the sender -> block/policy;
+- user-unknown (or disabled) *wording* -- not an address status, not a provider row -- under
+  a mailbox status (``+refuted:status:5.2.1``: the mailbox exists), refused after DATA
+  (``+refuted:after-data``: the recipient was accepted at RCPT), or from a mobile carrier
+  whose sender filter words its refusal so (``+refuted:carrier-filter``) -> block/policy;
+  a refusal known to answer RCPT TO is evidence and stands;
+- a DNS failure the MTA calls temporary ("Host not found, try again", a gave-up DNS error)
+  is network_error (``+dns-temporary``), not domain_not_found;
+- a hard answer whose diagnostic names only other addresses than the recipient (an MTA that
+  copied one recipient's refusal to all) -> undetermined/unknown (``+other-address``).
+
 The bounce type is the reason's (``model.REASONS``), with one exception: an address-level
 (hard) reason reported with a temporary status (4.x.x, or a 4xx reply when there is no
-status) is ``soft`` -- the receiver itself says it may change its mind ("450 4.1.1 user
-unknown" from a server whose directory is being rebuilt).  A permanent code never makes a
-soft reason hard: "552 5.2.2 mailbox full" stays soft.
+status), or after the MTA gave up retrying, is ``soft`` -- the receiver itself says it may
+change its mind.  Null MX (not_accept) stays hard: it is the domain owner's own final word.
+A permanent code never makes a soft reason hard: "552 5.2.2 mailbox full" stays soft.
 
 Results are cached on the exact fields, so repeated texts cost a dictionary look-up.
 """
@@ -57,6 +74,7 @@ from bouncewatch.classify.reasons import (
     reason_for_status,
 )
 from bouncewatch.model import REASONS, Classification, RecipientReport
+from bouncewatch.smtp.command import smtp_command as _smtp_command
 from bouncewatch.smtp.reply import extract_codes as _extract_codes
 
 
@@ -135,11 +153,16 @@ def _decide(
     norm: str,
     remote_mta: str | None,
     reporting_mta: str | None,
-) -> tuple[str, str]:
-    """(reason, rule) from the failure fields (`norm`: normalised diagnostic): steps 4-9."""
+) -> tuple[str, str, bool]:
+    """(reason, rule, gave_up) from the failure fields (`norm`: normalised diagnostic):
+    steps 4-9.  `gave_up`: the text or status says the MTA gave up retrying; the reason is
+    then the cause that follows (``expired`` only when none does)."""
     text = _wording(norm) if norm else norm
     text_words = words(text) if text else _EMPTY
     by_status, last_resort = reason_for_status(status) if status else (None, False)
+    gave_up = False
+    if by_status == "expired":  # x.4.7: the MTA's give-up, not the receiver's cause
+        gave_up, by_status = True, None
     context: str | None = None
     status_done = False
     phrases = INDEX.phrases
@@ -149,7 +172,7 @@ def _decide(
         if hit.weak and not status_done:
             status_done = True
             if by_status is not None and not last_resort:
-                return by_status, f"status:{status}"
+                return by_status, f"status:{status}", gave_up
         if not phrase.search(text):
             continue
         if hit.host is not None:
@@ -157,19 +180,22 @@ def _decide(
                 context = f"{remote_mta or ''} {reporting_mta or ''}".lower() + " " + text
             if hit.host.search(context) is None:
                 continue
-        return hit.reason, hit.rule
+        if hit.reason == "expired":
+            gave_up = True  # "retry timeout exceeded": the cause, if any, is elsewhere
+            continue
+        return hit.reason, hit.rule, gave_up
     if by_status is not None:
-        return by_status, f"status:{status}"
+        return by_status, f"status:{status}", gave_up
     if code is not None:
         if 400 <= code < 500:
-            return "system_error", f"code:{code}"
+            return "system_error", f"code:{code}", gave_up
         if code in (550, 551, 553) and _says_nothing(norm):
-            return "user_unknown", f"code:{code}"
+            return "user_unknown", f"code:{code}", gave_up
         if code == 552 and _says_nothing(norm):
-            return "mailbox_full", f"code:{code}"
+            return "mailbox_full", f"code:{code}", gave_up
     if status is not None and status.startswith("4."):
-        return "system_error", f"status:{status}"
-    return "unknown", "none"
+        return "system_error", f"status:{status}", gave_up
+    return "unknown", "none", gave_up
 
 
 def _gave_up(status: str | None, code: int | None) -> bool:
@@ -193,6 +219,23 @@ def _is_temporary(status: str | None, code: int | None) -> bool:
 _STATUS_RE = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
 
 
+def _no_cause(reason: str, rule: str, status: str | None) -> bool:
+    """Nothing but "it failed for now": no rule decided, or only the fallback for a bare
+    temporary reply code or a status the table does not know (4.0.0)."""
+    if reason == "unknown":
+        return True
+    if reason != "system_error":
+        return False
+    return rule.startswith("code:") or (
+        rule == f"status:{status}" and reason_for_status(status or "")[0] in (None, "expired")
+    )
+
+
+#: user-unknown wording that a filter uses as well: refuted by a mailbox-status code (x.2.x),
+#: a refusal after DATA, or a mobile carrier's sender filter
+_ADDRESS_LEVEL = frozenset({"user_unknown", "mailbox_disabled"})
+
+
 @lru_cache(maxsize=8192)
 def _classify(
     kind: str,
@@ -203,6 +246,8 @@ def _classify(
     remote_mta: str | None,
     reporting_mta: str | None,
     final: bool = False,
+    command: str | None = None,
+    carrier: bool = False,
 ) -> Classification:
     if kind == "complaint":
         return Classification("complaint", "complaint", "kind:complaint")
@@ -224,25 +269,73 @@ def _classify(
         return Classification("none", "delivered", f"action:{act}")
     if act is None and status is not None and status.startswith("2."):
         return Classification("none", "delivered", f"status:{status}")
-    reason, rule = _decide(status, code, norm, remote_mta, reporting_mta)
+    reason, rule, text_gave_up = _decide(status, code, norm, remote_mta, reporting_mta)
     if act == "delayed" and final:
         act = "failed"  # the MTA's last word, whatever its Action field says
-    if act == "delayed" and reason != "expired":
+    if act == "delayed" and not text_gave_up:
         # (a "delayed" notice whose status or text says the message expired is final:
         # some MTAs, OpenSMTPD among them, label their expiry bounce "delayed")
         return Classification("none", "delayed", f"action:delayed:{reason}")
-    if kind == "dsn" and act == "failed" and reason != "expired" and _gave_up(status, code):
+    gave_up: str | None = None
+    if text_gave_up:
+        gave_up = f"status:{status}" if status and status.endswith(".4.7") else "text:expired"
+    elif kind == "dsn" and act == "failed" and _gave_up(status, code):
         # RFC 3464: "failed" with a temporary status = the MTA gave up retrying
-        evidence = status if status and status.startswith("4.") else code
-        return Classification("soft", "expired", f"action:failed:{evidence}:{reason}")
-    if kind == "dsn" and act == "failed" and reason == "network_error" and _no_reply(status, code):
+        gave_up = f"action:failed:{status if status and status.startswith('4.') else code}"
+    elif (
+        kind == "dsn" and act == "failed" and reason == "network_error" and _no_reply(status, code)
+    ):
         # no reply from the receiver at all: MTAs give up on those only when the queue
         # lifetime is over
-        return Classification("soft", "expired", f"action:failed:{status or 'none'}:{reason}")
+        gave_up = f"action:failed:{status or 'none'}"
+    if gave_up is not None:
+        if _no_cause(reason, rule, status):
+            return Classification("soft", "expired", gave_up, expired=True)
+        rule = f"{rule}+gave-up:{gave_up}"
+    temporary = gave_up is not None or _is_temporary(status, code)
+    if reason == "domain_not_found" and temporary:
+        # a DNS failure the MTA itself calls temporary: the lookup failed, not the domain
+        reason, rule = "network_error", f"{rule}+dns-temporary"
+    elif REASONS[reason] == "hard" and reason != "not_accept":
+        refuted = _refuted(reason, rule, status, command or _smtp_command(norm), carrier)
+        if refuted is not None:
+            reason, rule = "policy", f"{rule}+{refuted}"
     bounce_type = REASONS[reason]
-    if bounce_type == "hard" and _is_temporary(status, code):
+    if bounce_type == "hard" and temporary and reason != "not_accept":
+        # the receiver itself says it may change its mind; null MX (not_accept) is the
+        # domain owner's own final word, whatever the reporting MTA's status
         bounce_type = "soft"
-    return Classification(bounce_type, reason, rule)
+    return Classification(bounce_type, reason, rule, expired=gave_up is not None)
+
+
+def _refuted(
+    reason: str, rule: str, status: str | None, command: str | None, carrier: bool
+) -> str | None:
+    """Why an address-level answer is not evidence about this address, or None if it is.
+
+    - the status or the refused command is about the *sender* (x.1.7 / x.1.8, MAIL FROM):
+      "550 5.1.7 No such domain" names the sender's domain;
+    - user-unknown wording (not an address status) that the report contradicts: the refusal
+      came after DATA (the receiver accepted the recipient at RCPT), under a mailbox status
+      (x.2.x: the mailbox exists), or from a mobile carrier whose sender filter words its
+      refusal "user unknown".  An address status (x.1.x) or a refusal at RCPT is evidence."""
+    if status is not None and status[2:] in ("1.7", "1.8"):
+        return f"refuted:sender-status:{status}"
+    if command == "MAIL":
+        return "refuted:after-mail-from"
+    if reason not in _ADDRESS_LEVEL or not rule.startswith(("text:", "code:")):
+        return None  # an address status, or a provider's own wording: evidence
+    if status is not None and status[2:4] == "1.":
+        return None
+    if command is not None and command != "DATA":
+        return None  # refused before the message was seen: about the address
+    if reason == "user_unknown" and status is not None and status[2:4] == "2.":
+        return f"refuted:status:{status}"
+    if command == "DATA":
+        return "refuted:after-data"
+    if carrier:
+        return "refuted:carrier-filter"
+    return None
 
 
 def classify(
@@ -261,7 +354,8 @@ def classify(
 
     Pure and cached; see the module docstring for the decision order.
     """
-    return _classify(
+    address = report.address
+    result = _classify(
         kind,
         report.action,
         report.status,
@@ -270,4 +364,59 @@ def classify(
         report.remote_mta,
         reporting_mta,
         final,
+        report.command.upper() if report.command else None,
+        _is_carrier(address, report.remote_mta),
     )
+    if (
+        result.bounce_type == "hard"
+        and result.reason != "has_moved"  # which names the new address, by its nature
+        and report.diagnostic
+        and "@" in report.diagnostic
+    ):
+        other = _other_address(report.diagnostic, address, report.original_recipient)
+        if other:
+            # the text is about someone else (an MTA that copied one recipient's error to
+            # all, or a reply about the sender): no evidence about this address
+            return Classification("undetermined", "unknown", f"{result.rule}+other-address")
+    return result
+
+
+#: mobile carriers whose sender filter ("domain designation" / "reception settings")
+#: refuses a sender in words that read like "user unknown" (au/KDDI, EZweb, NTT docomo,
+#: SoftBank and their MVNO brands); recipient domains and their MX hosts
+_CARRIER_RE = re.compile(
+    r"(?:^|[@.])(?:ezweb\.ne\.jp|au\.com|docomo\.ne\.jp|softbank\.ne\.jp|"
+    r"i\.softbank\.jp|vodafone\.ne\.jp|disney\.ne\.jp|pdx\.ne\.jp|willcom\.com|"
+    r"emnet\.ne\.jp|ymobile\.ne\.jp|uqmobile\.jp)$"
+)
+#: the same carriers' inbound MX hosts: lsean.ezweb.ne.jp, mfsmax.docomo.ne.jp, …
+_CARRIER_MX_RE = re.compile(r"(?:^|\.)(?:ezweb\.ne\.jp|docomo\.ne\.jp|softbank\.jp)$")
+
+
+def _is_carrier(address: str, remote_mta: str | None) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    if _CARRIER_RE.search(domain):
+        return True
+    return bool(remote_mta) and _CARRIER_MX_RE.search(remote_mta.lower().rstrip(".")) is not None
+
+
+_ADDR_IN_TEXT = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
+#: role addresses a reply may name without being about them ("contact postmaster@…")
+_ROLE_LOCALS = frozenset({"postmaster", "abuse", "mailer-daemon", "hostmaster", "support"})
+
+
+def _other_address(diagnostic: str, address: str, original: str | None) -> bool:
+    """The diagnostic names addresses, none of them this recipient (nor its original
+    address, nor its local part at another host of the domain)."""
+    mine = {address.lower(), (original or "").lower()}
+    locals_ = {a.partition("@")[0] for a in mine if a}
+    named = False
+    for found in _ADDR_IN_TEXT.findall(diagnostic):
+        found = found.lower().strip(".")
+        local = found.partition("@")[0]
+        if local in _ROLE_LOCALS:
+            continue
+        if found in mine or local in locals_:
+            return False
+        named = True
+    return named

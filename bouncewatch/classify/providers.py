@@ -52,11 +52,27 @@ FASTMAIL = r"fastmail|messagingengine"
 COMCAST = r"comcast"
 ORANGE = r"orange|wanadoo|ofr\d"
 MIMECAST = r"mimecast"
+TENCENT = r"qq\.com|tencent|foxmail"
+
+
+def _ofr(*codes: str) -> tuple[str, ...]:
+    """Orange / La Poste (Wanadoo, laposte.net) error references, matched on their number:
+    "OFR_416", "OFR005_104", "LPN007_420", "LPNAAA_101", "OUK_513"."""
+    return tuple(rf"\b(?:ofr|lpn|lpnaaa|ouk)\d{{0,3}}_{code}\b" for code in codes)
+
+
+def _aup(codes: str) -> str:
+    """Spectrum / Charter acceptable-use codes "AUP#I-1000" (inbound), "AUP#O-1500"."""
+    return rf"aup#[a-z]{{0,3}}-?(?:{codes})\b"
+
 
 _G = "Gmail SMTP error reference (support.google.com/a/answer/3726730)"
 _M = "Microsoft 365 / Outlook.com NDR reference (learn.microsoft.com, postmaster.live.com)"
 _Y = "Yahoo Sender Hub error codes (senders.yahooinc.com/smtp-error-codes)"
 _A = "Apple iCloud Mail postmaster (support.apple.com/HT204137)"
+_O = "Orange / La Poste postmaster error references (postmaster.orange.fr, postmaster.laposte.net)"
+_S = "Spectrum email error codes (spectrum.net/support/internet/understanding-email-error-codes)"
+_T = "Tencent QQ Mail bounce reference (service.mail.qq.com/detail/122)"
 
 # fmt: off
 PROVIDER_RULES: tuple[ProviderRule, ...] = (
@@ -115,7 +131,7 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "DMARC policy. Please contact the administrator of example.com domain if this was a "
         "legitimate mail. https://support.google.com/mail/answer/2451690 - gsmtp"),
     ProviderRule("gmail", "NoPTR",
-        r"does not have a ptr record setup", "auth_failure", _G,
+        r"does not have a ptr record setup", "blocked", _G,
         "550-5.7.25 [203.0.113.25] The IP address sending this message does not have a PTR "
         "record setup, or the corresponding forward DNS entry does not point to the sending "
         "IP. As a policy, Gmail does not accept messages from IPs with missing PTR records. "
@@ -142,6 +158,19 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"has a policy that prohibited the mail that you sent", "policy", _G,
         "550-5.7.1 The user or domain that you are sending to (or from) has a policy that "
         "prohibited the mail that you sent. Please contact your domain administrator. - gsmtp"),
+    ProviderRule("gmail", "RfcNonCompliant",
+        r"this message is not rfc 5322 compliant", "policy", _G,
+        "550-5.7.1 This message is not RFC 5322 compliant. There are multiple Subject headers. "
+        "To reduce the amount of spam sent to Gmail, this message has been blocked. Please "
+        "visit https://support.google.com/mail/?p=RfcMessageNonCompliant and review RFC 5322 "
+        "specifications for more information. a1si1234567qkb.98 - gsmtp"),
+    ProviderRule("gmail", "GroupSpam",
+        r"was rejected due to spam classification", "spam_content",
+        "Google Groups: messages rejected as spam (support.google.com/a/answer/168383)",
+        "Your email to group team@example.org was rejected due to spam classification. To "
+        "address this issue: * Contact the owner of the group, who can choose to enable message "
+        "moderation instead of bouncing these emails. * Set up SPF records for your sending "
+        "domain if you have not done so already."),
     # --- Microsoft (Outlook.com / Hotmail / Microsoft 365) --------------------------------
     ProviderRule("microsoft", "RecipientNotFound",
         r"resolver\.adr\.recip(?:ient)?notfound", "user_unknown", _M,
@@ -150,6 +179,11 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"access denied\. as\(201806281\)", "user_unknown", _M,
         "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) "
         "[AM4PEPF00025F9B.EURPRD83.prod.outlook.com 2025-05-12T10:22:31.123Z 08DD8F]"),
+    ProviderRule("microsoft", "AccessDenied",
+        r"recipient address rejected: access denied", "user_unknown", _M,
+        "550 5.4.1 Recipient address rejected: Access denied. "
+        "[BN8NAM12FT041.eop-nam12.prod.protection.outlook.com 2025-05-12T10:22:31.123Z 08DD8F]",
+        MICROSOFT),
     ProviderRule("microsoft", "MailboxUnavailable",
         r"requested action not taken: mailbox unavailable", "user_unknown", _M,
         "550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302). "
@@ -251,7 +285,7 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"requested mail action aborted, mailbox not found", "user_unknown", _Y,
         "552 1 Requested mail action aborted, mailbox not found", YAHOO),
     ProviderRule("yahoo", "TSS04",
-        (r"\[tss04\]", r"temporarily deferred due to unexpected volume"), "rate_limited", _Y,
+        (r"\[tss04\]", r"temporarily deferred due to unexpected volume"), "blocked", _Y,
         "421 4.7.0 [TSS04] Messages from 203.0.113.25 temporarily deferred due to unexpected "
         "volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"),
     ProviderRule("yahoo", "TSS09",
@@ -267,7 +301,7 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo "
         "requires all senders to authenticate with either SPF or DKIM."),
     ProviderRule("yahoo", "PolicyReasons",
-        r"not accepted for policy reasons", "spam_content", _Y,
+        r"not accepted for policy reasons", "policy", _Y,
         "554 5.7.9 Message not accepted for policy reasons. See "
         "https://postmaster.yahooinc.com/error-codes", YAHOO),
     # --- Apple iCloud ---------------------------------------------------------------------
@@ -375,22 +409,79 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "AT&T postmaster (abuse_rbl@abuse-att.net)",
         "553 5.3.0 flpd575 DNSBL:RBL 521< 203.0.113.25 >_is_blocked.For assistance forward "
         "this email to abuse_rbl@abuse-att.net"),
-    ProviderRule("orange", "OFR_416", r"ofr_416", "user_unknown",
-        "Orange postmaster (postmaster.orange.fr)",
+    ProviderRule("orange", "416", _ofr("416", "418"), "user_unknown", _O,
         "550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. "
         "OFR_416 [416]"),
-    ProviderRule("orange", "OFR_417", r"ofr_417", "mailbox_full",
-        "Orange postmaster (postmaster.orange.fr)",
+    ProviderRule("orange", "417", _ofr("417"), "mailbox_full", _O,
         "552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]"),
-    ProviderRule("orange", "OFR005", r"ofr005_\d+", "rate_limited",
-        "Orange postmaster (postmaster.orange.fr)",
+    ProviderRule("orange", "420", _ofr("420", "426"), "mailbox_disabled", _O,
+        "550 5.5.0 Boite du destinataire archivee. Archived recipient. LPN007_420"),
+    ProviderRule("orange", "104", _ofr("104"), "rate_limited", _O,
         "421 mwinf5c18 ME Trop de connexions, veuillez verifier votre configuration. "
         "Too many connections, slow down. OFR005_104 [104]"),
-    ProviderRule("orange", "OFR006", (r"ofr006_\d+", r"ofr004_\d+"), "blocked",
-        "Orange postmaster (postmaster.orange.fr)",
+    ProviderRule("orange", "102", _ofr("101", "102", "103", "401", "510", "999"), "blocked", _O,
         "550 mwinf5c77 ME Adresse IP source bloquee pour incident de spam. Client host blocked "
         "for spamming issues. OFR006_102 Ref "
         "http://csi.cloudmark.com/reset-request/?ip=203.0.113.25"),
+    ProviderRule("orange", "305", _ofr("305", "402", "517"), "auth_failure", _O,
+        "571 5.7.1 Message refused, DMARC verification Failed. Message refuse, verification "
+        "DMARC en echec LPN007_517"),
+    ProviderRule("orange", "405", _ofr("403", "405", "415", "421", "630"), "policy", _O,
+        "501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405]"),
+    ProviderRule("orange", "505", _ofr("505"), "system_error", _O,
+        "421 4.2.0 Service refuse. Veuillez essayer plus tard. Service refused, please try "
+        "later. OFR005_505 [505]"),
+    ProviderRule("orange", "506", _ofr("506"), "spam_content", _O,
+        "550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]"),
+    ProviderRule("orange", "514", _ofr("514"), "message_too_large", _O,
+        "552 5.3.4 Taille limite du message atteinte. Message size limit exceeded. LPN007_514"),
+    # --- Spectrum / Charter: "AUP#I-1000" (inbound) and "AUP#O-…" codes -------------------
+    ProviderRule("spectrum", "Blocked", _aup("1000|1[12][0-4]\\d|1150|1250"), "blocked", _S,
+        "554 5.7.1 <203.0.113.25> Your IP address has been blocked due to suspicious activity. "
+        "Please see https://www.spectrum.net/support/internet/understanding-email-error-codes "
+        "for more information. AUP#I-1000"),
+    ProviderRule("spectrum", "Policy", _aup("10[1-8]0|11[6-9]\\d|1500|1520|1560"), "policy", _S,
+        "550 5.1.0 Your email was rejected for attempting to send as a different email address "
+        "than you signed in under. AUP#O-1500"),
+    ProviderRule("spectrum", "SystemError", _aup("1090"), "system_error", _S,
+        "451 4.3.0 The email you're trying to send can't be processed. Try sending again at a "
+        "later time. AUP#I-1090"),
+    ProviderRule("spectrum", "IPv6", _aup("1260"), "network_error", _S,
+        "550 5.7.1 Spectrum doesn't process IPV6 addresses. AUP#I-1260"),
+    ProviderRule("spectrum", "Limits", _aup("1[34]\\d\\d|1540|1550|1580"), "rate_limited", _S,
+        "421 4.7.0 Spectrum limits the number of concurrent connections from a sender. "
+        "AUP#I-1310"),
+    ProviderRule("spectrum", "Size", _aup("1530"), "message_too_large", _S,
+        "552 5.3.4 Your email was rejected because it's larger than the maximum size of 20MB. "
+        "AUP#O-1530"),
+    # --- Tencent (QQ Mail, Foxmail, Tencent Exmail) ---------------------------------------
+    ProviderRule("tencent", "FrequencyLimited",
+        r"(?:ip|domain|sender|connection) frequency limited", "rate_limited", _T,
+        "550 Connection frequency limited [MTIzNDU2Nzg5MA==]. "
+        "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000722"),
+    ProviderRule("tencent", "SpamIP",
+        (r"suspected spam ip", r"suspected bounce attacks", r"connection denied"), "blocked", _T,
+        "550 Suspected spam ip [MTIzNDU2Nzg5MA==]. https://service.mail.qq.com/detail/122/66",
+        TENCENT),
+    ProviderRule("tencent", "ContentDenied",
+        (r"mail content denied", r"spam is embedded in the email"), "spam_content", _T,
+        "550 Mail content denied. https://service.mail.qq.com/detail/122/171", TENCENT),
+    ProviderRule("tencent", "RejectedByRecipients",
+        r"mail is rejected by recipients", "policy", _T,
+        "550 Mail is rejected by recipients [MTIzNDU2Nzg5MA==]. "
+        "https://service.mail.qq.com/detail/122/92", TENCENT),
+    ProviderRule("tencent", "Deactivated",
+        r"is a deactivated mailbox", "mailbox_disabled", _T,
+        "550 Mailbox unavailable or access denied. The recipient is a deactivated mailbox. "
+        "http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000742", TENCENT),
+    ProviderRule("tencent", "MailboxNotFound",
+        r"mailbox not found", "user_unknown", _T,
+        "550 Mailbox not found. https://service.mail.qq.com/detail/122/169", TENCENT),
+    # --- Amazon SES (as a relay that refuses our message) ---------------------------------
+    ProviderRule("ses", "DuplicateHeader",
+        r"transaction failed: duplicate header", "policy",
+        "Amazon SES SMTP response codes (docs.aws.amazon.com/ses/latest/dg/troubleshoot-smtp.html)",
+        "554 Transaction failed: Duplicate header 'DKIM-Signature'."),
     # --- security gateways ----------------------------------------------------------------
     ProviderRule("mimecast", "InvalidRecipient",
         r"invalid recipient - https://community\.mimecast\.com", "user_unknown",

@@ -8,8 +8,8 @@ Everything the classifier knows about a reason lives here, in one place:
 - ``LAST_RESORT_STATUSES``: codes too vague to beat any wording (``x.7.0``, ``x.7.1``: a
   "550 5.7.1" is as often "user unknown" or "blocklisted" as it is "policy");
 - ``GAVE_UP_PHRASES``: the MTA's own statement that it gave up retrying ("retry timeout
-  exceeded"); it beats everything else, even the provider rows, because the rest of such a
-  text only quotes the last attempt's reply;
+  exceeded"); it marks the result ``expired`` and the search goes on for the cause the rest
+  of the text quotes (the reason is ``expired`` only when there is none);
 - ``STRONG_PHRASES``: specific wording, as ``(reason, patterns)`` tiers in a FIXED order --
   the first tier holding a matching pattern decides, and it beats the status code;
 - ``WEAK_PHRASES``: generic wording ("blocked", "rejected", "try again later"), consulted
@@ -127,7 +127,7 @@ _GAVE_UP = (
     r"in the queue too long", r"too long in (?:the )?queue", r"could not be delivered for \d+ days",
     r"retry time not reached for any host", r"have been failing for a long time",
     r"unable to deliver in \d+ minutes",
-    r"envelope expired",
+    r"envelope expired", r"delivery failed \d+ attempts",
 )
 
 _GREYLISTED = (
@@ -152,6 +152,8 @@ _RATE_LIMITED = (
     r"resources temporarily unavailable", r"try again later.{0,40}limit",
     r"limits for how many messages", r"mail flood",
     r"too many (?:invalid|bad|unknown) recipients",
+    r"frequency limited", r"frequency limit", r"sending frequency", r"too frequent(?:ly)?",
+    r"receiving mail too quickly", r"max message per connection",
 )
 
 _VIRUS = (
@@ -166,10 +168,8 @@ _AUTH_FAILURE = (
     r"unauthenticated (?:e-?mail|mail|message)", r"is unauthenticated", r"not authenticated",
     r"authentication required", r"authentication failed", r"authentication checks",
     r"must authenticate", r"fails? to pass authentication", r"does not have authentication",
-    r"required authentication level", r"ptr records?\b", r"reverse dns", r"reverse lookup",
-    r"rdns", r"reverse (?:dns|ptr|name)", r"forward dns", r"cannot find your hostname",
-    r"valid sender domain", r"arc validation",
-    r"reverse hostname", r"smtp authentication",
+    r"required authentication level", r"valid sender domain", r"arc validation",
+    r"smtp authentication",
     r"sender address has null mx", r"sender domain has null mx",
 )
 
@@ -188,6 +188,12 @@ _BLOCKED_STRONG = (
     r"on our block list", r"part of their network", r"permanently deferred",
     r"access denied.{0,20}traffic not accepted", r"refused to talk to me", r"spam source",
     r"your ip",
+    # PTR / reverse DNS: the sending host's name, as the receiver sees it
+    r"ptr records?\b", r"ptr resource record", r"reverse dns", r"reverse lookup", r"rdns",
+    r"reverse (?:dns|ptr|name)", r"forward dns", r"cannot find your hostname",
+    r"reverse hostname", r"ip name lookup failed", r"may not be mail exchanger",
+    r"unverif(?:i|y)able sending ips?", r"invalid ip for sending",
+    r"not a valid hostname", r"hostname (?:\S+ )?does not resolve",
 )
 
 _SPAM_CONTENT = (
@@ -219,7 +225,7 @@ _MESSAGE_TOO_LARGE = (
     r"too big", r"too large", r"size limit", r"size exceeds",
     r"exceeds (?:the )?(?:maximum|fixed maximum|allowed|size)", r"message length exceeds",
     r"maximum message size", r"exceeded .{0,20}message size", r"message exceeded", r"message size",
-    r"mail size",
+    r"mail size", r"line limit exceeded", r"line too long",
 )
 
 _NOT_ACCEPT = (
@@ -287,6 +293,12 @@ _ADDRESS_INVALID = (
     r"domain missing or malformed", r"mailbox syntax", r"bad address",
 )
 
+#: DNS failures the reporting MTA calls temporary: before the domain wording they contain
+_DNS_TEMPORARY = (
+    r"host not found, try again", r"name service error .{0,120}try again",
+    r"temporary failure in name resolution", r"dns (?:lookup|query) failed",
+)
+
 _DOMAIN_NOT_FOUND = (
     r"host or domain name not found", r"domain not found", r"domain name not found",
     r"no such domain", r"unrouteable address", r"unroutable address", r"nxdomain",
@@ -304,7 +316,7 @@ _RELAY_DENIED = (
     r"relay not allowed", r"not allowed to relay", r"open relay", r"is not a local domain",
     r"not our domain", r"relaying mail to",
     r"allowed rcpthosts", r"rcpthosts",
-    r"relaying (?:is )?disabled", r"relay (?:is )?disabled",
+    r"relaying (?:is )?disabled", r"relay (?:is )?disabled", r"not configured to relay",
 )
 
 _EXPIRED = (
@@ -320,7 +332,8 @@ _NETWORK_ERROR = (
     r"connection closed", r"lost connection", r"broken pipe", r"unable to connect",
     r"could not connect", r"couldn'?t connect", r"failed to connect",
     r"establish (?:an )?smtp connection", r"conversation with .{1,80} timed out",
-    r"temporary failure in name resolution", r"dns (?:lookup|query|server) fail", r"servfail",
+    r"temporary failure in name resolution", r"dns (?:lookup|query|server) fail(?:ed|ure)?",
+    r"servfail", r"dns error", r"did not accept our requests to connect",
     r"hop count exceeded", r"mail loop", r"loops back to myself", r"looping", r"routing loop",
     r"too many hops", r"tls (?:handshake|negotiation) fail", r"certificate verification failed",
     r"ssl handshake",
@@ -342,6 +355,12 @@ _POLICY_STRONG = (
     r"sender address domain", r"only accept(?:s|ing)? mail from",
     r"tls (?:is )?required", r"requires? tls", r"encryption (?:is )?required",
     r"sender domain .{0,60}resolv(?:e|ed)",
+    r"unroutable sender", r"sender verif(?:y|ication) (?:failed|failure)",
+    r"could not verify sender", r"invalid sender", r"sender (?:address )?(?:is )?invalid",
+    r"emetteur invalide", r"mail from not owned by user", r"bad sender",
+    r"denied by policy", r"rejected by policy", r"policy violation",
+    r"violates (?:our|the) (?:\S+ )?polic(?:y|ies)",
+    r"not rfc \d* ?compliant", r"headers are not rfc compliant", r"duplicate header",
 )
 
 # --- weak tier: generic wording, consulted only after the status table ---------------------
@@ -359,7 +378,7 @@ _GREYLISTED_WEAK = (
 
 _SYSTEM_ERROR_WEAK = (
     r"temporary failure", r"temporarily unavailable", r"service unavailable",
-    r"service not available", r"temporary error",
+    r"service not available", r"temporary error", r"service (?:is )?currently unavailable",
     r"delivery temporarily suspended", r"requested action aborted", r"transient", r"deferred",
 )
 
@@ -387,6 +406,7 @@ STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("has_moved", _HAS_MOVED),
     ("mailbox_disabled", _MAILBOX_DISABLED),
     ("address_invalid", _ADDRESS_INVALID),
+    ("network_error", _DNS_TEMPORARY),
     ("domain_not_found", _DOMAIN_NOT_FOUND),
     ("user_unknown", _USER_UNKNOWN),
     ("spam_content", _SPAM_CONTENT),

@@ -21,6 +21,7 @@ from bouncewatch.parse.text import (
     is_generic_status,
     squash,
 )
+from bouncewatch.smtp.command import smtp_command
 
 #: the action a status class implies when the report gives none
 CLASS_ACTION = {"5": "failed", "4": "delayed", "2": "delivered"}
@@ -140,13 +141,23 @@ def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
     return replace(r, **changes)
 
 
+def texts_of(msg: Message) -> _Lazy:
+    """The human-readable parts of `msg`, decoded once, on first use, for every reader."""
+    return _Lazy(human_texts(msg))
+
+
 def recover_from_text(
-    msg: Message, reports: list[RecipientReport], needs: list[bool] | None = None
+    msg: Message,
+    reports: list[RecipientReport],
+    needs: list[bool] | None = None,
+    texts: _Lazy | None = None,
 ) -> list[RecipientReport]:
     """Fill a generic status/diagnostic from "550 5.1.10 …" phrases in the human-readable
     parts (plain text first; the HTML part is decoded only if the plain one has nothing).
-    `needs`: `needs_recovery` of each report, when the caller has it already."""
-    texts = _Lazy(human_texts(msg))
+    `needs`: `needs_recovery` of each report, when the caller has it already; `texts`: the
+    parts as `texts_of` gives them, when the caller has them already."""
+    if texts is None:
+        texts = texts_of(msg)
     if needs is None:
         needs = [needs_recovery(r) for r in reports]
     out = []
@@ -173,6 +184,48 @@ def recover_from_text(
                     break
         out.append(fixed or r)
     return out
+
+
+def with_commands(reports: list[RecipientReport], texts: _Lazy) -> list[RecipientReport]:
+    """Each report with the SMTP command its refusal answered, from its diagnostic or from
+    the text about it in the human-readable part (Postfix "(in reply to RCPT TO command)",
+    Exim "after RCPT TO:<a@b>", a Sendmail transcript ">>> RCPT To:<a@b>" / "<<< 550 …").
+    Looked for only where it can matter: a failure whose status does not already name the
+    address (x.1.x) or a success."""
+    return [_with_command(r, texts) for r in reports]
+
+
+def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
+    if r.command is not None or r.action not in ("failed", None):
+        return r
+    if r.status is not None and (r.status[2:4] == "1." or r.status[0] == "2"):
+        return r
+    command = smtp_command(r.diagnostic)
+    if command is None:
+        needle = r.address.lower()
+        for text in texts:
+            command = _command_near(text, needle)
+            if command is not None:
+                break
+    return replace(r, command=command) if command is not None else r
+
+
+def _command_near(text: str, needle: str) -> str | None:
+    """The command named in the paragraph of `text` that mentions the address `needle`
+    (a transcript's ">>> …" line just above it included)."""
+    lowered = text.lower()
+    pos = lowered.find(needle)
+    while pos >= 0:
+        line = text.rfind("\n", 0, pos) + 1
+        above = text.rfind("\n", 0, max(line - 1, 0)) + 1
+        start = above if text.startswith(">>>", above) else line
+        end = text.find("\n\n", pos)
+        end = min(end if end >= 0 else len(text), pos + 800)
+        command = smtp_command(text[start:end])
+        if command is not None:
+            return command
+        pos = lowered.find(needle, pos + len(needle))
+    return None
 
 
 def _from_codes(r: RecipientReport, text: str, *, several: bool) -> RecipientReport | None:

@@ -27,6 +27,7 @@ from bouncewatch.parse.dsn_fields import (
 from bouncewatch.parse.dsn_recovery import CLASS_ACTION as _CLASS_ACTION
 from bouncewatch.parse.dsn_recovery import needs_recovery as _needs_recovery
 from bouncewatch.parse.dsn_recovery import recover_from_text as _recover_from_text
+from bouncewatch.parse.dsn_recovery import texts_of, with_commands
 from bouncewatch.parse.headers import iso_date, raw
 from bouncewatch.parse.mime import (
     container_text,
@@ -80,8 +81,10 @@ class RFC3464:
         reports = [r for r in (_recipient(g) for g in groups) if r is not None]
         reports = merge_duplicates(reports)
         needs = [_needs_recovery(r) for r in reports]
+        texts = texts_of(msg)
         if any(needs):
-            reports = _recover_from_text(msg, reports, needs)
+            reports = _recover_from_text(msg, reports, needs, texts)
+        reports = with_commands(reports, texts)
         return Detection(
             kind="dsn",
             recipients=reports,

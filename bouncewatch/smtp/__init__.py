@@ -1,7 +1,7 @@
 """The neutral floor: SMTP facts that every layer above reads the same way.
 
 Owns RFC 3463 enhanced status codes (`status`), RFC 5321 reply codes and the "550 5.1.1 …"
-phrases that carry them (`reply`), addresses -- their one spelling, VERP, the Original-Recipient
+phrases that carry them (`reply`), the command a refusal answered (`command`), addresses -- their one spelling, VERP, the Original-Recipient
 choice (`address`) -- and the plain-text helpers those need (`text`: white-space squashing, a
 fast case-insensitive search).
 
@@ -9,6 +9,7 @@ May import: the standard library only.  Everything else (`parse`, `classify`, `s
 stands on it; it never imports them.
 """
 
+from bouncewatch.smtp.command import smtp_command
 from bouncewatch.smtp.reply import extract_codes, extract_reply_code, find_code_lines
 from bouncewatch.smtp.status import extract_status, is_generic_status
 from bouncewatch.smtp.text import FoldedPattern, squash
@@ -20,5 +21,6 @@ __all__ = [
     "extract_status",
     "find_code_lines",
     "is_generic_status",
+    "smtp_command",
     "squash",
 ]

@@ -1,0 +1,42 @@
+"""Which SMTP command a refusal answered, as the reporting MTA words it."""
+
+from __future__ import annotations
+
+import re
+
+#: how MTAs say which command the receiver refused: Postfix "(in reply to RCPT TO command)",
+#: Exim "SMTP error from remote mail server after RCPT TO:<a@b>" / "after end of data",
+#: Sendmail and Courier transcripts ">>> RCPT To:<a@b>" / ">>> ." (end of data) followed by
+#: "<<< 550 …".  A transcript's ">>> DATA" followed by a refusal is not read: with PIPELINING,
+#: Sendmail prints the replies to the RCPT commands after it
+_COMMAND_RE = re.compile(
+    r"in\s+reply\s+to\s+(?:the\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|lhlo)\b"
+    r"|\bafter\s+(?:pipelined\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|"
+    r"initial\s+connection)\b"
+    r"|^>>> ?(rcpt\s+to|mail\s+from|helo|ehlo|\.)(?:[ :<][^\n]*)?\n<<< ?[45]\d\d",
+    re.I | re.M,
+)
+_COMMAND_NAMES = {
+    "rcpt to": "RCPT",
+    "mail from": "MAIL",
+    "end of data": "DATA",
+    "data": "DATA",
+    "helo": "HELO",
+    "ehlo": "HELO",
+    "lhlo": "HELO",
+    "initial connection": "CONN",
+    ".": "DATA",
+}
+
+
+def smtp_command(text: str | None) -> str | None:
+    """The SMTP command a refusal answered ("RCPT", "DATA", "MAIL", "HELO", "CONN"), as the
+    reporting MTA words it in `text`; None if the text does not say.  The first mention
+    counts: callers pass the text about one recipient."""
+    if not text:
+        return None
+    m = _COMMAND_RE.search(text)
+    if m is None:
+        return None
+    said = next(g for g in m.groups() if g is not None)
+    return _COMMAND_NAMES[" ".join(said.lower().split())]
