@@ -58,6 +58,20 @@ def test_a_hard_bounce_writes_message_event_state_and_change(store: Store) -> No
     assert m[0] == "test" and m[2:] == ("parsed", "dsn", "2026-11-02T12:00:00Z")
 
 
+def test_an_event_records_whether_the_mta_gave_up(store: Store) -> None:
+    full = recipient("full@example.org", "soft")
+    gave_up = RecipientResult(
+        full.report,
+        Classification("soft", "mailbox_full", "text:mailbox_full+gave-up:text:expired", True),
+    )
+    store.record(raw("gave-up"), dsn(gave_up, recipient("jane@example.org")), NOW)
+    rows = store.db.execute("SELECT address, reason, expired FROM events ORDER BY id").fetchall()
+    assert rows == [
+        ("full@example.org", "mailbox_full", 1),
+        ("jane@example.org", "user_unknown", 0),
+    ]
+
+
 def test_same_message_twice_records_nothing_new(store: Store) -> None:
     first = store.record(raw("a"), dsn(recipient("a@example.org", "soft")), NOW)
     again = store.record(raw("a"), dsn(recipient("a@example.org", "soft")), NOW + timedelta(days=1))

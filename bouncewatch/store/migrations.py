@@ -12,7 +12,13 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from bouncewatch.store.schema import APPLICATION_ID, MIGRATION_V2, SCHEMA_VERSION, TABLES_V1
+from bouncewatch.store.schema import (
+    APPLICATION_ID,
+    MIGRATION_V2,
+    MIGRATION_V3,
+    SCHEMA_VERSION,
+    TABLES_V1,
+)
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -28,8 +34,13 @@ def _v2_policy_columns(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _v3_expired_column(db: sqlite_utils.Database) -> None:
+    for statement in _statements(MIGRATION_V3):
+        db.execute(statement)
+
+
 #: MIGRATIONS[i] takes version i to version i + 1.
-MIGRATIONS: tuple[Migration, ...] = (_v1_tables, _v2_policy_columns)
+MIGRATIONS: tuple[Migration, ...] = (_v1_tables, _v2_policy_columns, _v3_expired_column)
 
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -64,8 +64,8 @@ ON CONFLICT DO NOTHING"""
 _INSERT_EVENT = """
 INSERT INTO events (message_id, address, domain, event_type, bounce_type, reason, status,
                     smtp_code, diagnostic, remote_mta, reporting_mta, action, list_source, rule,
-                    detector, occurred_at, recorded_at, counted)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                    detector, occurred_at, recorded_at, counted, expired)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) -> RecordOutcome:
@@ -145,6 +145,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
                 at_s,
                 now_s,
                 int(decision.counted),
+                int(cls.expired),
             ),
         ).lastrowid
         explains = bool(decision.changes) or (

@@ -10,7 +10,7 @@ store/migrations.py), bumps SCHEMA_VERSION and gets a CHANGELOG entry.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: PRAGMA application_id of a bouncewatch database ("bwdb"): tells our files from others.
 APPLICATION_ID = 0x62776462
@@ -131,6 +131,12 @@ DROP INDEX IF EXISTS messages_sha256;
 CREATE UNIQUE INDEX messages_sha256 ON messages(sha256);
 DROP INDEX IF EXISTS messages_message_id;
 DROP INDEX IF EXISTS events_message;
+"""
+
+#: Version 3: whether the reporting MTA gave up retrying (the reason is then the cause it
+#: quoted; see the README, "Vocabulary").  Earlier events read 0: they did not record it.
+MIGRATION_V3 = """
+ALTER TABLE events ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
 """
 
 #: Views are dropped and recreated at every open (they hold no data), so changing one needs
