@@ -169,6 +169,19 @@ def clean_address(value: str | None, *, xtext: bool = False) -> str | None:
     return addr.rstrip(".;,") or None
 
 
+def mailbox_address(address: str | None) -> str | None:
+    """The mailbox in a recipient value that may not be one: a source route
+    ("@relay.example.net:jo@example.org", RFC 5321 §4.1.2) gives its last hop's address; a
+    file path or program ("/var/spool/…", "|procmail …") or a bare local name gives None."""
+    if not address:
+        return None
+    if address.startswith("@") and ":" in address:
+        address = address.rpartition(":")[2]
+    if "@" not in address or address[0] in "/|":
+        return None
+    return address
+
+
 def clean_host(value: str | None) -> str | None:
     """A host out of Reporting-MTA / Remote-MTA ("dns; mx.example.org [192.0.2.1]")."""
     host = strip_type(value)

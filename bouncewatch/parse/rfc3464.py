@@ -20,6 +20,7 @@ from bouncewatch.parse.dsn_fields import (
     Block,
     clean_address,
     clean_host,
+    mailbox_address,
     parse_blocks,
     strip_type,
     text_blocks,
@@ -28,7 +29,7 @@ from bouncewatch.parse.dsn_recovery import CLASS_ACTION as _CLASS_ACTION
 from bouncewatch.parse.dsn_recovery import needs_recovery as _needs_recovery
 from bouncewatch.parse.dsn_recovery import recover_from_text as _recover_from_text
 from bouncewatch.parse.dsn_recovery import texts_of, with_commands
-from bouncewatch.parse.headers import iso_date, raw
+from bouncewatch.parse.headers import address_list, iso_date, raw, raw_all
 from bouncewatch.parse.mime import (
     container_text,
     content_type,
@@ -78,7 +79,12 @@ class RFC3464:
 
     def _decode(self, msg: Message, blocks: list[Block]) -> Detection | None:
         per_message, groups = parse_blocks(blocks)
-        reports = [r for r in (_recipient(g) for g in groups) if r is not None]
+        failed = _x_failed_recipients(msg)
+        reports = [r for r in (_recipient(g, failed) for g in groups) if r is not None]
+        if not reports and failed:
+            # a DSN that names nobody (Google Groups, a DSN with only per-message fields):
+            # the X-Failed-Recipients header does
+            reports = [RecipientReport(address=a, action="failed") for a in failed]
         reports = merge_duplicates(reports)
         needs = [_needs_recovery(r) for r in reports]
         texts = texts_of(msg)
@@ -116,11 +122,30 @@ def _is_report(msg: Message) -> bool:
     )
 
 
-def _recipient(group: dict[str, str]) -> RecipientReport | None:
+def _x_failed_recipients(msg: Message) -> list[str]:
+    """The addresses of the X-Failed-Recipients header(s) (Exim, Google), in order."""
+    values = raw_all(msg, "X-Failed-Recipients")
+    return list(dict.fromkeys(address_list(values))) if values else []
+
+
+def _recipient(group: dict[str, str], failed: list[str] | None = None) -> RecipientReport | None:
+    """One recipient group's report.  A Final-Recipient that is no mailbox -- a file path or
+    program of a local delivery, a source route -- gives way to the Original-Recipient, then
+    to the route's last hop, then to the one address X-Failed-Recipients names (`failed`)."""
     original = clean_address(group.get("original-recipient"), xtext=True)
     final = clean_address(group.get("final-recipient"))
     if final and original and "@" in original and _encapsulated(final):
         final = None  # the address the sender used, not Exchange's internal form of it
+    mailbox = mailbox_address(final)
+    if final and mailbox != final:
+        # a path, a program or a source route: the sender's own address says more
+        final = (
+            mailbox_address(original)
+            or mailbox
+            or (failed[0] if failed and len(failed) == 1 else None)
+        )
+        if final is None:
+            return None
     address = final or original or clean_address(group.get("x-actual-recipient"))
     if not address or ("@" not in address and " " in address):
         return None
