@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bouncewatch.parse import parse_message
 from bouncewatch.parse.fallback import _near
 
 TEXT = """The following recipient(s) could not be reached:
@@ -39,3 +40,53 @@ def test_the_remote_code_decides_the_action_over_the_heuristic(
 def test_an_address_not_in_the_text_keeps_the_guess() -> None:
     got = _near("bob@example.org", "delayed", TEXT.format(reply="550 5.1.1 No such user"))
     assert (got.action, got.status, got.diagnostic) == ("delayed", None, None)
+
+
+def test_a_diagnostic_without_any_code_is_the_text_after_the_address() -> None:
+    text = "Your message could not be delivered to:\n\nann@example.org: Mailbox unknown here\n"
+    got = _near("ann@example.org", "failed", text)
+    assert (got.status, got.smtp_code) == (None, None)
+    assert got.diagnostic == "Mailbox unknown here"
+    # punctuation alone is no diagnostic
+    assert _near("ann@example.org", "failed", "ann@example.org: ...\n").diagnostic is None
+
+
+BOUNCE = """\
+From: Mail Router <router@mx.example.net>
+To: news@example.com
+Subject: Nondeliverable mail
+Message-ID: <r.77@mx.example.net>
+
+|------------------------- Failed addresses follow: ---------------------|
+ ann@example.org ... unknown user
+ <2024.0515.991@mail.example.com>
+ news@example.com
+|------------------------- Message text follows: ------------------------|
+Message-ID: <2024.0515.991@mail.example.com>
+From: Example Store <news@example.com>
+To: ann@example.org
+Subject: Spring sale
+"""
+
+
+def test_message_ids_and_the_original_sender_are_never_recipients() -> None:
+    got = parse_message(BOUNCE.encode())
+    assert got.detector == "flufl"
+    assert [r.report.address for r in got.recipients] == ["ann@example.org"]
+    assert got.recipients[0].report.diagnostic == "... unknown user"
+
+
+def test_a_message_sent_to_itself_keeps_its_only_recipient() -> None:
+    text = BOUNCE.replace(" ann@example.org ... unknown user\n", "")
+    got = parse_message(text.encode())
+    assert [r.report.address for r in got.recipients] == ["news@example.com"]
+
+
+def test_older_bounce_subjects_and_senders_reach_the_heuristics() -> None:
+    for subject in ("Nondeliverable mail", "Failed mail", "Warning: message delayed"):
+        data = BOUNCE.replace("Subject: Nondeliverable mail", f"Subject: {subject}")
+        data = data.replace("From: Mail Router <router@mx.example.net>", "From: x@example.net")
+        assert parse_message(data.encode()).kind == "bounce", subject
+    plain = BOUNCE.replace("Subject: Nondeliverable mail", "Subject: Hello")
+    plain = plain.replace("From: Mail Router <router@mx.example.net>", "From: x@example.net")
+    assert parse_message(plain.encode()).kind == "not_bounce"

@@ -11,10 +11,10 @@ from flufl.bounce import all_failures
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.headers import items
+from bouncewatch.parse.headers import address_list, items, raw_all
 from bouncewatch.parse.headers import raw as raw_header
-from bouncewatch.parse.mime import human_text, looks_like_bounce
-from bouncewatch.parse.text import extract_reply_code, extract_status, squash
+from bouncewatch.parse.mime import human_text, looks_like_bounce, original_headers
+from bouncewatch.parse.text import explanation_after, extract_reply_code, extract_status, squash
 
 log = logging.getLogger("bouncewatch.parse.fallback")
 # flufl.bounce logs every detector it tries at INFO and tracebacks at ERROR; we catch and
@@ -23,6 +23,8 @@ logging.getLogger("flufl.bounce").propagate = False
 logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
 
 _WINDOW = 400
+_NEXT_ADDRESS_RE = re.compile(r"\s<?[^\s<>@]+@")
+_WORD_RE = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: more than punctuation
 #: cheap pre-filter for a line that may hold a reply code or a status (confirmed by text.py,
 #: which also refuses the digits of an IP address such as "(10.2.0.14)")
 _CODE_HINT_RE = re.compile(r"[245]\d\d|[245]\.\d")
@@ -34,19 +36,48 @@ class FluflFallback:
     name = "flufl"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not looks_like_bounce(msg) or not _may_name_addresses(msg):
+        if not (looks_like_bounce(msg) or _older_bounce(msg)) or not _may_name_addresses(msg):
             return None
         temporary, permanent = all_failures(msg)
         if not temporary and not permanent:
             return None
         text = human_text(msg)
-        reports = []
-        for action, found in (("failed", permanent), ("delayed", temporary - permanent)):
-            for raw in sorted(found):
-                address = _to_str(raw)
-                if address and "@" in address:
-                    reports.append(_near(address, action, text))
+        ids, senders = _not_recipients(msg, text)
+        candidates = [
+            (action, address)
+            for action, found in (("failed", permanent), ("delayed", temporary - permanent))
+            for address in map(_to_str, sorted(found))
+            if address and "@" in address and address.lower() not in ids
+        ]
+        if any(a.lower() not in senders for _, a in candidates):
+            # the sender is a recipient only of a message sent to itself: when the
+            # heuristics found someone else, the sender's address was just quoted
+            candidates = [(act, a) for act, a in candidates if a.lower() not in senders]
+        reports = [_near(address, action, text) for action, address in candidates]
         return Detection(kind="bounce", recipients=reports) if reports else None
+
+
+#: what the bounces flufl.bounce's detectors were written for say in their headers beyond
+#: what `looks_like_bounce` knows: older MTAs' subjects ("Nondeliverable mail", "Failed
+#: mail", "Warning: could not send message for past 4 hours"), senders ("Mail Router",
+#: "Post Office", "Mailer"), SMTP32's X-Mailer
+_OLD_SUBJECT_RE = re.compile(
+    r"nondeliverable|non-deliverable|failed mail|failure delivery|delivery fail|"
+    r"returned message|delivery report|delivery notification|unable to deliver|"
+    r"cannot be delivered|can'?t be delivered|couldn'?t be delivered|permanent (?:error|failure)|"
+    r"mail system error|could not send|message delayed|delayed message|warning: message",
+    re.I,
+)
+_OLD_SENDER_RE = re.compile(r"mail ?router|post ?office|\bmailer\b|mail ?server|daemon", re.I)
+
+
+def _older_bounce(msg: Message) -> bool:
+    subject = raw_header(msg, "Subject") or ""
+    if _OLD_SUBJECT_RE.search(subject):
+        return True
+    if _OLD_SENDER_RE.search(raw_header(msg, "From") or ""):
+        return True
+    return "smtp32" in (raw_header(msg, "X-Mailer") or "").lower()
 
 
 #: transfer encodings under which an "@" can hide from a look at the raw payload
@@ -84,13 +115,48 @@ def _may_name_addresses(msg: Message) -> bool:
     return False
 
 
+#: "Message-ID: <…>" (and References, In-Reply-To) written in a text part, as bounces that
+#: quote the returned message's headers do
+_QUOTED_ID_RE = re.compile(
+    r"^[ \t>]*(?:message-id|references|in-reply-to)[ \t]*:[ \t]*(.+)$", re.I | re.M
+)
+_ID_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+_ID_HEADERS = ("Message-ID", "References", "In-Reply-To", "Resent-Message-ID")
+_SENDER_HEADERS = ("From", "Sender", "Return-Path", "Reply-To")
+
+
+def _not_recipients(msg: Message, text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(Message-IDs, sender addresses): what flufl.bounce's heuristics may pick up that is no
+    failed recipient.  The Message-IDs of the bounce and of the returned message (an id looks
+    like an address) never are; the returned message's sender and the address the bounce was
+    sent to (that sender again) are not, unless X-Failed-Recipients names them."""
+    ids: set[str] = set()
+    for part in msg.walk():
+        for name in _ID_HEADERS:
+            for value in raw_all(part, name):
+                ids.update(m.lower() for m in _ID_RE.findall(value))
+    for m in _QUOTED_ID_RE.finditer(text):
+        ids.update(i.lower() for i in _ID_RE.findall(m.group(1)))
+    out: set[str] = set()
+    original = original_headers(msg)
+    senders = [original] if original is not None else []
+    for headers in senders:
+        for name in _SENDER_HEADERS:
+            out.update(a.lower() for a in address_list(raw_all(headers, name)))
+    failed = {a.lower() for a in address_list(raw_all(msg, "X-Failed-Recipients"))}
+    out.update(a.lower() for a in address_list(raw_all(msg, "To")) if a.lower() not in failed)
+    return frozenset(ids), frozenset(out - failed)
+
+
 def _to_str(raw: bytes | str) -> str:
     value = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     return value.strip().strip("<>").strip()
 
 
 def _near(address: str, action: str, text: str) -> RecipientReport:
-    """Status, reply code and diagnostic line found just after the address in the text.
+    """Status, reply code and diagnostic line found just after the address in the text; with
+    no code there, the words that follow the address ("jo@example.org: User unknown", an
+    indented reason under it) are the diagnostic.
 
     The codes the remote server gave outrank flufl.bounce's guess of the action: its
     detectors call some permanent refusals temporary (and the reverse), while a "550 5.7.1"
@@ -105,6 +171,12 @@ def _near(address: str, action: str, text: str) -> RecipientReport:
         if status or code:
             diagnostic = squash(line)
             break
+    if diagnostic is None and pos >= 0:
+        said = explanation_after(text, address, limit=300)
+        if said:
+            said = _NEXT_ADDRESS_RE.split(said, 1)[0].strip()  # not the next address's
+        if said and _WORD_RE.search(said):
+            diagnostic = said
     first = status[0] if status else str(code)[0] if code else None
     if first == "5":
         action = "failed"
