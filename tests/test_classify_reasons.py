@@ -556,6 +556,62 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     (None, 552, "552 Speicherkontingent \u00fcberschritten", "mailbox_full"),
     (None, 552, "552 Bo\u00eete aux lettres pleine", "mailbox_full"),
     (None, 552, "552 Quota d\u00e9pass\u00e9 pour jo@example.fr", "mailbox_full"),
+    # --- sender-address rejections -----------------------------------------------------
+    (None, 550, "550 <news@example.net> SIZE=1024: Unroutable sender address", "policy"),
+    ("5.7.1", 550, "550 5.7.1 Sender verify failed", "policy"),
+    ("5.1.0", 550, "550 5.1.0 Emetteur invalide. Invalid Sender.", "policy"),
+    ("5.7.1", 553, "553 5.7.1 Mail from not owned by user", "policy"),
+    # --- PTR / reverse DNS and sending-host checks --------------------------------------
+    ("4.7.1", 450, "450 4.7.1 Access denied. IP name lookup failed [203.0.113.25]", "blocked"),
+    ("5.0.0", 554, "554-No SMTP service 554-Bad DNS PTR resource record. 554 For explanation "
+     "visit http://postmaster.example.com/en/error-messages?ip=203.0.113.25&c=rdns", "blocked"),
+    ("4.7.1", 450, "450 4.7.1 <c135.example.ne.jp[192.0.2.56]>: Client host rejected: may not "
+     "be mail exchanger", "blocked"),
+    (None, 550, "550 service permits 2 unverifyable sending IPs - example.net is not "
+     "203.0.113.25", "blocked"),
+    (None, 554, "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.net [RCPT_TO]", "blocked"),
+    # --- frequency limits ----------------------------------------------------------------
+    (None, 550, "550 Sender frequency limited. http://service.mail.qq.com/detail/122/174",
+     "rate_limited"),
+    (None, 450, "450 User is receiving mail too quickly", "rate_limited"),
+    (None, 421, "421 Max message per connection reached, closing transmission channel",
+     "rate_limited"),
+    # --- policy rejections -----------------------------------------------------------------
+    ("5.0.0", 550, "550 Denied by policy", "policy"),
+    ("5.7.1", 550, "550 5.7.1 Message rejected by policy", "policy"),
+    ("5.6.0", 552, "552 5.6.0 Headers too large (32768 max)", "policy"),
+    ("5.7.1", 550, "550-5.7.1 This message is not RFC 5322 compliant. There are multiple "
+     "Subject headers. - gsmtp", "policy"),
+    (None, 554, "554 Transaction failed: Duplicate header 'DKIM-Signature'.", "policy"),
+    ("5.7.1", 501, "501 RCPT TO not accepted: 5.7.1 This system is not configured to relay "
+     "mail from <news@example.net> to <jo@example.org>", "relay_denied"),
+    # --- size, DNS, system --------------------------------------------------------------------
+    (None, 500, "500 Line limit exceeded", "message_too_large"),
+    ("5.4.312", 550, "550 5.4.312 Message expired, DNS query failed", "network_error"),
+    (None, None, "DNS Error: DNS type 'mx' lookup of example.net had no relevant answers.",
+     "network_error"),
+    ("5.0.0", 554, "554 Service currently unavailable", "system_error"),
+    (None, None, "Delivery failed 20 attempts", "expired"),
+    # --- Orange / La Poste, Spectrum, Tencent, Microsoft, Gmail -----------------------------
+    ("5.5.0", 550, "550 5.5.0 Boite du destinataire archivee. Archived recipient. "
+     "LPN007_420", "mailbox_disabled"),
+    ("5.5.0", 550, "550 5.5.0 Le compte du destinataire est bloque. The recipient account is "
+     "blocked. LPN007_426", "mailbox_disabled"),
+    ("4.2.0", 421, "421 4.2.0 Service refuse. Veuillez essayer plus tard. Service refused, "
+     "please try later. OFR005_505 [505]", "system_error"),
+    ("5.3.4", 552, "552 5.3.4 Your email was rejected because it's larger than the maximum "
+     "size of 20MB. AUP#O-1530", "message_too_large"),
+    ("4.7.0", 421, "421 4.7.0 Spectrum limits the number of concurrent connections. "
+     "AUP#I-1310", "rate_limited"),
+    (None, 550, "550 Mail content denied. https://service.mail.qq.com/detail/122/171 mx3.qq.com",
+     "spam_content"),
+    ("5.1.10", 550, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP "
+     "address lookup", "user_unknown"),
+    ("5.0.0", None, "Your message wasn't delivered to jo@example.org because the address "
+     "couldn't be found, or is unable to receive mail.", "user_unknown"),
+    ("5.0.0", 554, "554 delivery error: dd Sorry your message to jo@example.co.jp cannot be "
+     "delivered. This account has been disabled or discontinued [#102]. - mta1.example.co.jp",
+     "mailbox_disabled"),
 ]
 # fmt: on
 

@@ -83,6 +83,10 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "double-checking the recipient's email address for typos or unnecessary spaces. "
         "https://support.google.com/mail/?p=NoSuchUser "
         "d2e1a72fcca58-7a1b2c3d4e5si1234567b.123 - gsmtp"),
+    ProviderRule("gmail", "AddressNotFound",
+        r"because the address couldn'?t be found", "user_unknown", _G,
+        "Your message wasn't delivered to nobody-here@example.org because the address couldn't "
+        "be found, or is unable to receive mail."),
     ProviderRule("gmail", "OverQuota",
         r"the email account that you tried to reach is over quota", "mailbox_full", _G,
         "452-4.2.2 The email account that you tried to reach is over quota. Please direct the "
@@ -281,6 +285,11 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"this mailbox is disabled \(554\.30\)", "mailbox_disabled", _Y,
         "554 delivery error: dd Sorry your message to old-user@yahoo.com cannot be delivered. "
         "This mailbox is disabled (554.30). - mta4433.mail.bf1.yahoo.com"),
+    ProviderRule("yahoo", "Discontinued",
+        r"delivery error: dd sorry your message to \S+ cannot be delivered\. this account has "
+        r"been disabled or discontinued", "mailbox_disabled", _Y,
+        "554 delivery error: dd Sorry your message to old-user@yahoo.co.jp cannot be delivered. "
+        "This account has been disabled or discontinued [#102]. - mta1234.mail.kks.yahoo.co.jp"),
     ProviderRule("yahoo", "MailboxNotFound",
         r"requested mail action aborted, mailbox not found", "user_unknown", _Y,
         "552 1 Requested mail action aborted, mailbox not found", YAHOO),

@@ -361,6 +361,7 @@ _POLICY_STRONG = (
     r"denied by policy", r"rejected by policy", r"policy violation",
     r"violates (?:our|the) (?:\S+ )?polic(?:y|ies)",
     r"not rfc \d* ?compliant", r"headers are not rfc compliant", r"duplicate header",
+    r"headers? too large", r"too many headers",
 )
 
 # --- weak tier: generic wording, consulted only after the status table ---------------------

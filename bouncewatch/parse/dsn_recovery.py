@@ -190,15 +190,14 @@ def with_commands(reports: list[RecipientReport], texts: _Lazy) -> list[Recipien
     """Each report with the SMTP command its refusal answered, from its diagnostic or from
     the text about it in the human-readable part (Postfix "(in reply to RCPT TO command)",
     Exim "after RCPT TO:<a@b>", a Sendmail transcript ">>> RCPT To:<a@b>" / "<<< 550 …").
-    Looked for only where it can matter: a failure whose status does not already name the
-    address (x.1.x) or a success."""
+    Looked for only where it can matter: a failure (not a delay or a success notice)."""
     return [_with_command(r, texts) for r in reports]
 
 
 def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
     if r.command is not None or r.action not in ("failed", None):
         return r
-    if r.status is not None and (r.status[2:4] == "1." or r.status[0] == "2"):
+    if r.status is not None and r.status[0] == "2":
         return r
     command = smtp_command(r.diagnostic)
     if command is None:
