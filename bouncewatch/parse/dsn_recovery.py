@@ -161,7 +161,9 @@ def recover_from_text(
     if needs is None:
         needs = [needs_recovery(r) for r in reports]
     out = []
+    addresses = [r.address.lower() for r in reports]
     for r, need in zip(reports, needs, strict=True):
+        others = [a for a in addresses if a != r.address.lower()]
         if not need:
             out.append(r)
             continue
@@ -174,7 +176,7 @@ def recover_from_text(
             # no Diagnostic-Code (OpenSMTPD): the reply the text gives after the address, whole
             fixed = next((c for c in map(partial(_replied, r), texts) if c is not None), None)
         for text in texts if fixed is None else ():
-            fixed = _from_codes(r, text, several=len(reports) > 1)
+            fixed = _from_codes(r, text, others=others)
             if fixed is not None:
                 break
         if fixed is None and not r.diagnostic:
@@ -227,15 +229,26 @@ def _command_near(text: str, needle: str) -> str | None:
     return None
 
 
-def _from_codes(r: RecipientReport, text: str, *, several: bool) -> RecipientReport | None:
-    """`r` with the status, reply code and phrase of the best "550 5.1.10 …" in `text`."""
+def _from_codes(
+    r: RecipientReport, text: str, *, others: list[str] | None = None
+) -> RecipientReport | None:
+    """`r` with the status, reply code and phrase of the best "550 5.1.10 …" in `text`.
+    With `others` (the other recipients' addresses, lower case), only the text after this
+    address and before the next other recipient's is read: a neighbour's reply is not this
+    recipient's."""
 
     scope = text
-    if several:  # several recipients: only the text after this address
-        pos = text.lower().find(r.address.lower())
+    if others:  # several recipients: only the text about this address
+        lowered = text.lower()
+        pos = lowered.find(r.address.lower())
         if pos < 0:
             return None
-        scope = text[pos : pos + 2000]
+        end = pos + 2000
+        for other in others:
+            at = lowered.find(other, pos + len(r.address))
+            if 0 <= at < end:
+                end = at
+        scope = text[pos:end]
     if not is_generic_status(r.status):
         # the status part was precise but says nothing more (Sendmail): the receiver's reply
         # from the session transcript ("<<< 421-4.7.28 …"), else a phrase with that very
