@@ -59,6 +59,13 @@ class RFC3464:
         if not msg.is_multipart():
             if content_type(msg) in _STATUS_PART_TYPES:
                 return self._decode(msg, _blocks(msg))
+            if _is_report(msg, parts=False):
+                # a boundary that never occurs: the stdlib leaves the whole body unsplit,
+                # status fields and all
+                body = msg.get_payload()
+                if isinstance(body, str) and _FIELD_HINT_RE.search(body):
+                    blocks = text_blocks(body)
+                    return self._decode(msg, blocks) if blocks else None
             return None
         blocks = [
             b for ctype, p in typed_parts(msg) if ctype in _STATUS_PART_TYPES for b in _blocks(p)
@@ -114,11 +121,11 @@ def _blocks(part: Message) -> list[Block]:
     return blocks if blocks is not None else text_blocks(container_text(part))
 
 
-def _is_report(msg: Message) -> bool:
+def _is_report(msg: Message, *, parts: bool = True) -> bool:
     return (
         content_type(msg) == "multipart/report"
         and str(msg.get_param("report-type", "")).lower() == "delivery-status"
-        and isinstance(msg.get_payload(), list)
+        and (not parts or isinstance(msg.get_payload(), list))
     )
 
 
