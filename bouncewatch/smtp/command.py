@@ -7,13 +7,18 @@ import re
 #: how MTAs say which command the receiver refused: Postfix "(in reply to RCPT TO command)",
 #: Exim "SMTP error from remote mail server after RCPT TO:<a@b>" / "after end of data",
 #: Sendmail and Courier transcripts ">>> RCPT To:<a@b>" / ">>> ." (end of data) followed by
-#: "<<< 550 …".  A transcript's ">>> DATA" followed by a refusal is not read: with PIPELINING,
-#: Sendmail prints the replies to the RCPT commands after it
+#: "<<< 550 …".  A transcript's ">>> DATA" followed by a refusal counts unless Sendmail's
+#: summary of a refused recipient follows: with PIPELINING, Sendmail prints the replies to the
+#: RCPT commands after ">>> DATA", each followed by that summary line
 _COMMAND_RE = re.compile(
     r"in\s+reply\s+to\s+(?:the\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|lhlo)\b"
     r"|\bafter\s+(?:pipelined\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|"
     r"initial\s+connection)\b"
-    r"|^>>> ?(rcpt\s+to|mail\s+from|helo|ehlo|\.)(?:[ :<][^\n]*)?\n<<< ?[45]\d\d",
+    r"|^>>> ?(rcpt\s+to|mail\s+from|helo|ehlo|\.)(?:[ :<][^\n]*)?\n<<< ?[45]\d\d"
+    # ">>> DATA" and its refusal, unless Sendmail's summary line of a pipelined RCPT follows
+    # ("550 5.1.1 <a@b>... User unknown"): the refusal then answered the RCPT TO
+    r"|^>>> ?(data)[ \t]*\n(?:<<< ?[45]\d\d[^\n]*(?:\n|\Z))+"
+    r"(?!<<<|[45]\d\d [245]\.\d{1,3}\.\d{1,3} <?[^\s<>@]+@[^\s<>]+>?\.\.\.)",
     re.I | re.M,
 )
 _COMMAND_NAMES = {
