@@ -561,6 +561,16 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     ("5.7.1", 550, "550 5.7.1 Sender verify failed", "policy"),
     ("5.1.0", 550, "550 5.1.0 Emetteur invalide. Invalid Sender.", "policy"),
     ("5.7.1", 553, "553 5.7.1 Mail from not owned by user", "policy"),
+    # qmail says which command failed in its own words
+    (None, 553, "Connected to 192.0.2.225 but sender was rejected. Remote host said: 553 "
+     "sorry, your envelope sender is in my badmailfrom list", "policy"),
+    (None, 501, "Connected to 192.0.2.112 but my name was rejected. Remote host said: 501 "
+     "5.0.0 Invalid domain name", "blocked"),
+    (None, 550, "550 Null sender is not allowed", "policy"),
+    (None, 550, "550 5.7.1 You are not allowed to post to this mailing list", "policy"),
+    # mailbox suspended
+    (None, 550, "550 Invalid/inactive user", "mailbox_disabled"),
+    (None, 550, "550 recipient suspend the service", "mailbox_disabled"),
     # --- PTR / reverse DNS and sending-host checks --------------------------------------
     ("4.7.1", 450, "450 4.7.1 Access denied. IP name lookup failed [203.0.113.25]", "blocked"),
     ("5.0.0", 554, "554-No SMTP service 554-Bad DNS PTR resource record. 554 For explanation "
@@ -570,6 +580,12 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     (None, 550, "550 service permits 2 unverifyable sending IPs - example.net is not "
      "203.0.113.25", "blocked"),
     (None, 554, "554 INVALID IP FOR SENDING MAIL OF DOMAIN example.net [RCPT_TO]", "blocked"),
+    (None, 554, "554 Refused - see http://www.example-rbl.org/lookup?ip=203.0.113.25", "blocked"),
+    (None, 550, "550 Too many spams from your IP (203.0.113.25), please visit "
+     "http://postmaster.free.fr/", "blocked"),
+    (None, 550, "550 We do not accept mail from dynamic IPs", "blocked"),
+    (None, 554, "554 This system will not accept messages from servers/devices with no reverse "
+     "DNS", "blocked"),
     # --- frequency limits ----------------------------------------------------------------
     (None, 550, "550 Sender frequency limited. http://service.mail.qq.com/detail/122/174",
      "rate_limited"),

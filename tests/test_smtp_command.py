@@ -38,6 +38,9 @@ from bouncewatch.smtp.command import smtp_command
             "550 5.1.1 a@example.com... User unknown",
             None,
         ),
+        # qmail
+        ("Connected to 192.0.2.225 but sender was rejected.\nRemote host said: 553 sorry", "MAIL"),
+        ("Connected to 192.0.2.112 but my name was rejected.\nRemote host said: 501 5.0.0", "HELO"),
         ("550 5.1.1 <a@example.org>... User unknown", None),
         (None, None),
     ],

@@ -194,6 +194,20 @@ _BLOCKED_STRONG = (
     r"reverse hostname", r"ip name lookup failed", r"may not be mail exchanger",
     r"unverif(?:i|y)able sending ips?", r"invalid ip for sending",
     r"not a valid hostname", r"hostname (?:\S+ )?does not resolve",
+    # the sending host refused by name or address (qmail: "Connected to … but my name was
+    # rejected" is a refused HELO)
+    r"but my name was rejected", r"access from ip address .{1,60} blocked",
+    r"bad sender ip address", r"blacklisted by", r"(?:blocked|refused) - see https?://",
+    r"cannot resolve your address", r"confirm this mail server", r"currently sending spam",
+    r"mismatches client ip", r"zombied", r"ip/domain reputation",
+    r"mail server at .{1,80} is blocked", r"no access from mail server",
+    r"not currently accepting mail from your ip",
+    r"custom reverse dns", r"use the smtp server of your isp", r"open proxy",
+    r"sender ip (?:address )?(?:rejected|reverse lookup rejected)", r"invalid rdns",
+    r"listed as abusive", r"looks suspiciously like (?:a )?spammer", r"no reverse dns",
+    r"too many spams from your ip", r"unresolvable relay host",
+    r"server requires confirmation", r"do not accept mail from (?:dynamic|hosts with dynamic)",
+    r"not allowed to connect", r"you are sending spam", r"after initial connection",
 )
 
 _SPAM_CONTENT = (
@@ -256,6 +270,8 @@ _MAILBOX_DISABLED = (
     r"no longer (?:active|available|valid)", r"discontinued",
     r"mailbox unavailable.{0,20}inactive", r"policy rejection on the target address",
     r"temporarily blocked the account",
+    r"invalid/inactive user", r"(?:mailbox|account) (?:is )?currently suspended",
+    r"recipient suspend(?:ed)? the service", r"account is locked",
 )
 
 _USER_UNKNOWN = (
@@ -358,6 +374,13 @@ _POLICY_STRONG = (
     r"unroutable sender", r"sender verif(?:y|ication) (?:failed|failure)",
     r"could not verify sender", r"invalid sender", r"sender (?:address )?(?:is )?invalid",
     r"emetteur invalide", r"mail from not owned by user", r"bad sender",
+    r"but sender was rejected", r"null sender is not allowed",
+    r"empty envelope senders? (?:is )?not allowed", r"sender not pre-approved",
+    r"not a registered gateway user", r"returned mail not accepted here",
+    r"does not accept mail from", r"fully qualified (?:e-?mail )?address required",
+    r"members-only list", r"not allowed to post", r"outgoing mail suspension",
+    r"sender domain is empty", r"from: domain is invalid", r"badsendermx", r"sendernoa",
+    r"purported responsible address", r"sender is (?:on|in) .{0,40}list",
     r"denied by policy", r"rejected by policy", r"policy violation",
     r"violates (?:our|the) (?:\S+ )?polic(?:y|ies)",
     r"not rfc \d* ?compliant", r"headers are not rfc compliant", r"duplicate header",

@@ -14,6 +14,8 @@ _COMMAND_RE = re.compile(
     r"in\s+reply\s+to\s+(?:the\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|lhlo)\b"
     r"|\bafter\s+(?:pipelined\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|"
     r"initial\s+connection)\b"
+    # qmail: "Connected to 192.0.2.1 but sender was rejected." / "… but my name was rejected."
+    r"|\bconnected\s+to\s+\S+\s+but\s+(sender|my\s+name)\s+was\s+rejected"
     r"|^>>> ?(rcpt\s+to|mail\s+from|helo|ehlo|\.)(?:[ :<][^\n]*)?\n<<< ?[45]\d\d"
     # ">>> DATA" and its refusal, unless Sendmail's summary line of a pipelined RCPT follows
     # ("550 5.1.1 <a@b>... User unknown"): the refusal then answered the RCPT TO
@@ -31,6 +33,8 @@ _COMMAND_NAMES = {
     "lhlo": "HELO",
     "initial connection": "CONN",
     ".": "DATA",
+    "sender": "MAIL",
+    "my name": "HELO",
 }
 
 
