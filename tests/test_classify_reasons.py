@@ -568,6 +568,12 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      "5.0.0 Invalid domain name", "blocked"),
     (None, 550, "550 Null sender is not allowed", "policy"),
     (None, 550, "550 5.7.1 You are not allowed to post to this mailing list", "policy"),
+    (None, 554, "554 5.7.9 Header error", "policy"),
+    (None, 550, "550 Message rejected: closed mailing list", "policy"),
+    ("5.0.0", 554, "554 Message not allowed - [PH01] Email not accepted for policy reasons.",
+     "policy"),
+    ("5.7.0", 535, "535 5.7.0 Authentication failure", "auth_failure"),
+    (None, 554, "554 Message rejected: Account not subscribed to SES", "auth_failure"),
     # mailbox suspended
     (None, 550, "550 Invalid/inactive user", "mailbox_disabled"),
     (None, 550, "550 recipient suspend the service", "mailbox_disabled"),

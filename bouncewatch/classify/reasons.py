@@ -169,7 +169,10 @@ _AUTH_FAILURE = (
     r"authentication required", r"authentication failed", r"authentication checks",
     r"must authenticate", r"fails? to pass authentication", r"does not have authentication",
     r"required authentication level", r"valid sender domain", r"arc validation",
-    r"smtp authentication",
+    r"smtp authentication", r"authentication failure", r"authentication credentials invalid",
+    r"authentication turned on", r"unauthenticated senders not allowed",
+    r"you don'?t authenticate", r"authentification (?:invalide|requise)",
+    r"account not subscribed to ses", r"not authorized to perform ses:",
     r"sender address has null mx", r"sender domain has null mx",
 )
 
@@ -214,7 +217,6 @@ _SPAM_CONTENT = (
     r"spam", r"spammy", r"unsolicited", r"junk mail", r"bulk mail", r"looks like spam",
     r"content rejected", r"content filter", r"content filtering", r"suspicious", r"phishing",
     r"scam", r"fraud", r"fraudulent", r"message filtered", r"filtered",
-    r"not accepted for policy reasons",
 )
 
 _MAILBOX_FULL = (
@@ -382,6 +384,10 @@ _POLICY_STRONG = (
     r"sender domain is empty", r"from: domain is invalid", r"badsendermx", r"sendernoa",
     r"purported responsible address", r"sender is (?:on|in) .{0,40}list",
     r"denied by policy", r"rejected by policy", r"policy violation",
+    r"not accepted for policy reasons", r"rejected for policy reasons", r"closed mailing list",
+    r"header error", r"headers are not accepted", r"messages with multiple addresses",
+    r"protocol violation", r"not subscribed to this group",
+    r"not accepting mail with (?:attachments|embedded images)",
     r"violates (?:our|the) (?:\S+ )?polic(?:y|ies)",
     r"not rfc \d* ?compliant", r"headers are not rfc compliant", r"duplicate header",
     r"headers? too large", r"too many headers",
