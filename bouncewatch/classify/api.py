@@ -397,7 +397,9 @@ def _is_carrier(address: str, remote_mta: str | None) -> bool:
     domain = address.rpartition("@")[2].lower()
     if _CARRIER_RE.search(domain):
         return True
-    return bool(remote_mta) and _CARRIER_MX_RE.search(remote_mta.lower().rstrip(".")) is not None
+    if not remote_mta:
+        return False
+    return _CARRIER_MX_RE.search(remote_mta.lower().rstrip(".")) is not None
 
 
 _ADDR_IN_TEXT = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
