@@ -574,6 +574,20 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      "policy"),
     ("5.7.0", 535, "535 5.7.0 Authentication failure", "auth_failure"),
     (None, 554, "554 Message rejected: Account not subscribed to SES", "auth_failure"),
+    # mailbox full, in words that read like rate limits or sizes
+    (None, 550, "550 too much mail data", "mailbox_full"),
+    (None, 552, "552 user has too many messages on the server", "mailbox_full"),
+    (None, 550, "550 mail file size exceeds the maximum size allowed for mail delivery",
+     "mailbox_full"),
+    (None, 552, "552 Account disabled temporarly for exceeding receiving limits", "mailbox_full"),
+    (None, 552, "552 The user's space has been used up.", "mailbox_full"),
+    # connection and sending limits
+    (None, 421, "421 Too many SMTP sessions for this host", "rate_limited"),
+    (None, 421, "421 Too many errors from your IP", "rate_limited"),
+    (None, 421, "421 Trop de connexions, veuillez verifier votre configuration.", "rate_limited"),
+    (None, 550, "550 has exceeded the max emails per hour (100)", "rate_limited"),
+    (None, None, "Name or service not known", "network_error"),
+    (None, 550, "550 Mail domain mentioned in email address is unknown", "domain_not_found"),
     # mailbox suspended
     (None, 550, "550 Invalid/inactive user", "mailbox_disabled"),
     (None, 550, "550 recipient suspend the service", "mailbox_disabled"),

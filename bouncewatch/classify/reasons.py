@@ -127,7 +127,7 @@ _GAVE_UP = (
     r"in the queue too long", r"too long in (?:the )?queue", r"could not be delivered for \d+ days",
     r"retry time not reached for any host", r"have been failing for a long time",
     r"unable to deliver in \d+ minutes",
-    r"envelope expired", r"delivery failed \d+ attempts",
+    r"envelope expired", r"delivery failed \d+ attempts", r"already made numerous attempts",
 )
 
 _GREYLISTED = (
@@ -153,6 +153,8 @@ _RATE_LIMITED = (
     r"limits for how many messages", r"mail flood",
     r"too many (?:invalid|bad|unknown) recipients",
     r"frequency limited", r"frequency limit", r"sending frequency", r"too frequent(?:ly)?",
+    r"emails per hour", r"messages per hour", r"too many smtp sessions",
+    r"too many errors from your ip", r"trop de connexions",
     r"receiving mail too quickly", r"max message per connection",
 )
 
@@ -234,6 +236,10 @@ _MAILBOX_FULL = (
     r"mailbox limit",
     r"mailbox exceeds", r"mailbox (?:size )?exceeds", r"exceeds (?:the |its )?(?:mailbox|storage)",
     r"over (?:the |its |their |his |her )?(?:allowed |mailbox |storage |disk )?quota",
+    r"does not have enough space", r"exceeded the local limit", r"not enough storage space",
+    r"quota violation", r"space has been used up", r"exceeding receiving limits",
+    r"mail file size exceeds",
+    r"disc quota",
 )
 
 _MESSAGE_TOO_LARGE = (
@@ -311,6 +317,10 @@ _ADDRESS_INVALID = (
     r"domain missing or malformed", r"mailbox syntax", r"bad address",
 )
 
+#: a full mailbox in words the rate-limit wording would claim ("too many messages", "too much
+#: mail"): before it
+_MAILBOX_FULL_FIRST = (r"too much mail data", r"too many messages on the server")
+
 #: DNS failures the reporting MTA calls temporary: before the domain wording they contain
 _DNS_TEMPORARY = (
     r"host not found, try again", r"name service error .{0,120}try again",
@@ -325,7 +335,8 @@ _DOMAIN_NOT_FOUND = (
     r"could not be resolved", r"no mx (?:record|host)", r"no valid mx", r"mx records? point",
     r"domain (?:is )?invalid", r"invalid domain", r"unknown domain",
     r"couldn'?t find any host named", r"non-existent (?:host|domain)", r"domain has no",
-    r"domain \S+ (?:does not|doesn'?t) exist",
+    r"domain \S+ (?:does not|doesn'?t) exist", r"domain must exist",
+    r"mail domain mentioned in (?:the )?e-?mail address is unknown",
 )
 
 _RELAY_DENIED = (
@@ -356,6 +367,7 @@ _NETWORK_ERROR = (
     r"too many hops", r"tls (?:handshake|negotiation) fail", r"certificate verification failed",
     r"ssl handshake",
     r"network is down", r"network (?:is )?unreachable", r"host is down",
+    r"name or service not known",
 )
 
 _SYSTEM_ERROR = (
@@ -424,6 +436,7 @@ GAVE_UP_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (("expired", _GAVE_UP
 #: strong tier: (reason, patterns) in evaluation order; consulted before the status table.
 STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("greylisted", _GREYLISTED),
+    ("mailbox_full", _MAILBOX_FULL_FIRST),
     ("rate_limited", _RATE_LIMITED),
     ("virus", _VIRUS),
     ("auth_failure", _AUTH_FAILURE),
