@@ -588,6 +588,9 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     (None, 550, "550 has exceeded the max emails per hour (100)", "rate_limited"),
     (None, None, "Name or service not known", "network_error"),
     (None, 550, "550 Mail domain mentioned in email address is unknown", "domain_not_found"),
+    (None, 550, "550 mail forwarding loop for jo@example.org", "network_error"),
+    (None, 550, "550 relaying to <jo@example.org> prohibited by administrator", "relay_denied"),
+    ("5.7.1", 550, "550 5.7.1 Your message was detected as bulk", "spam_content"),
     # mailbox suspended
     (None, 550, "550 Invalid/inactive user", "mailbox_disabled"),
     (None, 550, "550 recipient suspend the service", "mailbox_disabled"),

@@ -219,6 +219,7 @@ _SPAM_CONTENT = (
     r"spam", r"spammy", r"unsolicited", r"junk mail", r"bulk mail", r"looks like spam",
     r"content rejected", r"content filter", r"content filtering", r"suspicious", r"phishing",
     r"scam", r"fraud", r"fraudulent", r"message filtered", r"filtered",
+    r"detected as bulk",
 )
 
 _MAILBOX_FULL = (
@@ -346,6 +347,7 @@ _RELAY_DENIED = (
     r"not our domain", r"relaying mail to",
     r"allowed rcpthosts", r"rcpthosts",
     r"relaying (?:is )?disabled", r"relay (?:is )?disabled", r"not configured to relay",
+    r"relaying to .{1,80} (?:prohibited|denied|not allowed)",
 )
 
 _EXPIRED = (
@@ -367,7 +369,7 @@ _NETWORK_ERROR = (
     r"too many hops", r"tls (?:handshake|negotiation) fail", r"certificate verification failed",
     r"ssl handshake",
     r"network is down", r"network (?:is )?unreachable", r"host is down",
-    r"name or service not known",
+    r"name or service not known", r"forwarding loop",
 )
 
 _SYSTEM_ERROR = (
