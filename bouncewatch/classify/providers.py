@@ -168,6 +168,12 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "To reduce the amount of spam sent to Gmail, this message has been blocked. Please "
         "visit https://support.google.com/mail/?p=RfcMessageNonCompliant and review RFC 5322 "
         "specifications for more information. a1si1234567qkb.98 - gsmtp"),
+    ProviderRule("gmail", "GroupNoPermission",
+        r"may not exist, or you may not have permission to post messages to the group",
+        "policy",
+        "Google Groups: posting permissions (support.google.com/groups/answer/2464926)",
+        "We're writing to let you know that the group you tried to contact (team-updates) may "
+        "not exist, or you may not have permission to post messages to the group."),
     ProviderRule("gmail", "GroupSpam",
         r"was rejected due to spam classification", "spam_content",
         "Google Groups: messages rejected as spam (support.google.com/a/answer/168383)",
