@@ -1,7 +1,6 @@
-"""Complaints: RFC 5965 Abuse Reporting Format feedback loops (Yahoo, AOL, …), and the two
-complaint notices that are not ARF but say the same: Outlook.com's Junk Mail Reporting
-Program (JMRP: the reported message attached, stamped X-HmXmrOriginalRecipient) and Apple
-Mail's unsubscribe-by-mail requests (X-Apple-Unsubscribe: true; feedback type "opt-out")."""
+"""Complaints: RFC 5965 Abuse Reporting Format feedback loops (Yahoo, AOL, Outlook JMRP, …),
+and Apple Mail's unsubscribe-by-mail requests, which are not ARF but say the same
+(X-Apple-Unsubscribe: true; feedback type "opt-out")."""
 
 from __future__ import annotations
 
@@ -17,8 +16,6 @@ from bouncewatch.parse.mime import container_text, find_part, original_headers
 _FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 #: Outlook.com JMRP names the complaining mailbox in a header of the returned message
 _ORIGINAL_RECIPIENT_HEADERS = ("X-HmXmrOriginalRecipient", "X-Original-Rcpt-To")
-#: JMRP's subject names the IP address the reported message came from
-_JMRP_SOURCE_RE = re.compile(r"complaint about message from\s+\[?([0-9A-Fa-f.:]+)\]?", re.I)
 
 
 class ARF:
@@ -31,7 +28,7 @@ class ARF:
             return _unsubscribe(msg)
         report = find_part(msg, "message/feedback-report")
         if report is None:
-            return _jmrp(msg)
+            return None
         fields = _fields(container_text(report))
         original = original_headers(msg)
         rcpts = [a for a in (clean_address(v) for v in fields.get("original-rcpt-to", [])) if a]
@@ -89,29 +86,6 @@ def _fields(text: str) -> dict[str, list[str]]:
 def _first(fields: dict[str, list[str]], name: str) -> str | None:
     values = fields.get(name)
     return decode_words(values[0]) if values else None
-
-
-def _jmrp(msg: Message) -> Detection | None:
-    """Outlook.com JMRP: no feedback-report part, the reported message attached whole with
-    the complaining mailbox in its X-HmXmrOriginalRecipient header."""
-    if find_part(msg, "message/rfc822") is None:
-        return None
-    original = original_headers(msg)
-    if original is None:
-        return None
-    rcpts = addresses(original, "X-HmXmrOriginalRecipient")
-    if not rcpts:
-        return None
-    source = _JMRP_SOURCE_RE.search(header(msg, "Subject") or "")
-    return Detection(
-        kind="complaint",
-        recipients=[
-            RecipientReport(address=a, diagnostic="feedback-type=abuse")
-            for a in dict.fromkeys(rcpts)
-        ],
-        feedback_type="abuse",
-        extra={"source_ip": source.group(1)} if source else {},
-    )
 
 
 def _unsubscribe(msg: Message) -> Detection | None:
