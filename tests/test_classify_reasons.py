@@ -591,6 +591,8 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     (None, 550, "550 mail forwarding loop for jo@example.org", "network_error"),
     (None, 550, "550 relaying to <jo@example.org> prohibited by administrator", "relay_denied"),
     ("5.7.1", 550, "550 5.7.1 Your message was detected as bulk", "spam_content"),
+    (None, None, "malformed address: <jo@example.org> may not follow ann@example.org",
+     "system_error"),
     # mailbox suspended
     (None, 550, "550 Invalid/inactive user", "mailbox_disabled"),
     (None, 550, "550 recipient suspend the service", "mailbox_disabled"),

@@ -90,3 +90,8 @@ def test_older_bounce_subjects_and_senders_reach_the_heuristics() -> None:
     plain = BOUNCE.replace("Subject: Nondeliverable mail", "Subject: Hello")
     plain = plain.replace("From: Mail Router <router@mx.example.net>", "From: x@example.net")
     assert parse_message(plain.encode()).kind == "not_bounce"
+
+
+def test_an_address_in_a_quoted_header_line_has_no_diagnostic_after_it() -> None:
+    text = "Original message headers:\nTo: ann@example.org\n  Fri, 28 Apr 2024 23:34:45 -0800\n"
+    assert _near("ann@example.org", "failed", text).diagnostic is None

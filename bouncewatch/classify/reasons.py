@@ -322,6 +322,11 @@ _ADDRESS_INVALID = (
 #: mail"): before it
 _MAILBOX_FULL_FIRST = (r"too much mail data", r"too many messages on the server")
 
+#: the sending software wrote a recipient field the MTA could not parse (Exim: "malformed
+#: address: <b@example.org> may not follow a@example.org"): the address is fine, the message
+#: was badly composed -- a local error, not the recipient's
+_SENDER_SYNTAX = (r"malformed address: .{1,120} may not follow",)
+
 #: DNS failures the reporting MTA calls temporary: before the domain wording they contain
 _DNS_TEMPORARY = (
     r"host not found, try again", r"name service error .{0,120}try again",
@@ -450,6 +455,7 @@ STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("relay_denied", _RELAY_DENIED),
     ("has_moved", _HAS_MOVED),
     ("mailbox_disabled", _MAILBOX_DISABLED),
+    ("system_error", _SENDER_SYNTAX),
     ("address_invalid", _ADDRESS_INVALID),
     ("network_error", _DNS_TEMPORARY),
     ("domain_not_found", _DOMAIN_NOT_FOUND),

@@ -23,6 +23,7 @@ logging.getLogger("flufl.bounce").propagate = False
 logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
 
 _WINDOW = 400
+_HEADER_LINE_RE = re.compile(r"[ \t>]*[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _NEXT_ADDRESS_RE = re.compile(r"\s<?[^\s<>@]+@")
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: more than punctuation
 #: cheap pre-filter for a line that may hold a reply code or a status (confirmed by text.py,
@@ -171,7 +172,9 @@ def _near(address: str, action: str, text: str) -> RecipientReport:
         if status or code:
             diagnostic = squash(line)
             break
-    if diagnostic is None and pos >= 0:
+    line_start = text.rfind("\n", 0, pos) + 1 if pos >= 0 else 0
+    if diagnostic is None and pos >= 0 and not _HEADER_LINE_RE.match(text, line_start):
+        # (an address in a quoted header line -- "To: a@b" -- is followed by more headers)
         said = explanation_after(text, address, limit=300)
         if said:
             said = _NEXT_ADDRESS_RE.split(said, 1)[0].strip()  # not the next address's
