@@ -497,6 +497,12 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         r"transaction failed: duplicate header", "policy",
         "Amazon SES SMTP response codes (docs.aws.amazon.com/ses/latest/dg/troubleshoot-smtp.html)",
         "554 Transaction failed: Duplicate header 'DKIM-Signature'."),
+    # --- Deutsche Telekom (T-Online) -------------------------------------------------------
+    ProviderRule("tonline", "BL",
+        r"a problem occurred\. \(ask your postmaster for help or to contact \S+ to clarify\.\) "
+        r"\(bl\)", "blocked", "T-Online postmaster (postmaster.t-online.de)",
+        "554 IP=203.0.113.25 - A problem occurred. (Ask your postmaster for help or to contact "
+        "tosa@rx.t-online.de to clarify.) (BL)"),
     # --- security gateways ----------------------------------------------------------------
     ProviderRule("mimecast", "InvalidRecipient",
         r"invalid recipient - https://community\.mimecast\.com", "user_unknown",
