@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bouncewatch.parse import parse_message
+from bouncewatch.analyze import analyze
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "arf"
 
 
 def test_apple_mail_unsubscribe_is_an_opt_out_complaint_only_when_marked() -> None:
     data = (FIXTURES / "arf-07.eml").read_bytes()
-    got = parse_message(data)
+    got = analyze(data)
     assert (got.kind, got.feedback_type) == ("complaint", "opt-out")
     assert [r.report.address for r in got.recipients] == ["j.keller@icloud.com"]
-    unmarked = parse_message(data.replace(b"X-Apple-Unsubscribe: true", b"X-Mailer: Mail"))
+    unmarked = analyze(data.replace(b"X-Apple-Unsubscribe: true", b"X-Mailer: Mail"))
     assert unmarked.kind != "complaint"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bouncewatch.parse import parse_message
+from bouncewatch.analyze import analyze
 from bouncewatch.parse.fallback import _near
 
 TEXT = """The following recipient(s) could not be reached:
@@ -70,7 +70,7 @@ Subject: Spring sale
 
 
 def test_message_ids_and_the_original_sender_are_never_recipients() -> None:
-    got = parse_message(BOUNCE.encode())
+    got = analyze(BOUNCE.encode())
     assert got.detector == "flufl"
     assert [r.report.address for r in got.recipients] == ["ann@example.org"]
     assert got.recipients[0].report.diagnostic == "... unknown user"
@@ -78,7 +78,7 @@ def test_message_ids_and_the_original_sender_are_never_recipients() -> None:
 
 def test_a_message_sent_to_itself_keeps_its_only_recipient() -> None:
     text = BOUNCE.replace(" ann@example.org ... unknown user\n", "")
-    got = parse_message(text.encode())
+    got = analyze(text.encode())
     assert [r.report.address for r in got.recipients] == ["news@example.com"]
 
 
@@ -86,10 +86,10 @@ def test_older_bounce_subjects_and_senders_reach_the_heuristics() -> None:
     for subject in ("Nondeliverable mail", "Failed mail", "Warning: message delayed"):
         data = BOUNCE.replace("Subject: Nondeliverable mail", f"Subject: {subject}")
         data = data.replace("From: Mail Router <router@mx.example.net>", "From: x@example.net")
-        assert parse_message(data.encode()).kind == "bounce", subject
+        assert analyze(data.encode()).kind == "bounce", subject
     plain = BOUNCE.replace("Subject: Nondeliverable mail", "Subject: Hello")
     plain = plain.replace("From: Mail Router <router@mx.example.net>", "From: x@example.net")
-    assert parse_message(plain.encode()).kind == "not_bounce"
+    assert analyze(plain.encode()).kind == "not_bounce"
 
 
 def test_an_address_in_a_quoted_header_line_has_no_diagnostic_after_it() -> None:
