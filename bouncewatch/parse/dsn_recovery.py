@@ -192,23 +192,41 @@ def with_commands(reports: list[RecipientReport], texts: _Lazy) -> list[Recipien
     """Each report with the SMTP command its refusal answered, from its diagnostic or from
     the text about it in the human-readable part (Postfix "(in reply to RCPT TO command)",
     Exim "after RCPT TO:<a@b>", a Sendmail transcript ">>> RCPT To:<a@b>" / "<<< 550 …").
-    Looked for only where it can matter: a failure (not a delay or a success notice)."""
+    Looked for only where it can matter: a failure (not a delay or a success notice) whose
+    diagnostic speaks of the address without an address status (x.1.x) to settle it."""
     return [_with_command(r, texts) for r in reports]
+
+
+#: words of an address-level refusal ("user unknown", "no such mailbox", "domain not found",
+#: "account disabled"): the refusals whose meaning depends on the command they answered
+_ADDRESS_WORDS = re.compile(
+    r"unknown|exist|such|found|invalid|disabled|inactive|suspend|moved|user|mailbox|account|"
+    r"recipient|address|domain",
+    re.I,
+)
 
 
 def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
     if r.command is not None or r.action not in ("failed", None):
         return r
-    if r.status is not None and r.status[0] == "2":
-        return r
+    if r.status is not None and (r.status[0] == "2" or r.status[2:4] == "1."):
+        return r  # an address status (x.1.x) is evidence whatever the command
+    if _ADDRESS_WORDS.search(r.diagnostic or "") is None:
+        return r  # nothing the command could confirm or refute: no need to read the text
     command = smtp_command(r.diagnostic)
     if command is None:
         needle = r.address.lower()
         for text in texts:
+            if _COMMAND_HINTS.search(text) is None:
+                continue  # no wording of a command anywhere in this part
             command = _command_near(text, needle)
             if command is not None:
                 break
     return replace(r, command=command) if command is not None else r
+
+
+#: the words every form of `smtp_command` starts with: a part without them names no command
+_COMMAND_HINTS = re.compile(r"reply|after|connected|>>>", re.I)
 
 
 def _command_near(text: str, needle: str) -> str | None:

@@ -10,18 +10,38 @@ import re
 #: "<<< 550 …".  A transcript's ">>> DATA" followed by a refusal counts unless Sendmail's
 #: summary of a refused recipient follows: with PIPELINING, Sendmail prints the replies to the
 #: RCPT commands after ">>> DATA", each followed by that summary line
-_COMMAND_RE = re.compile(
-    r"in\s+reply\s+to\s+(?:the\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|lhlo)\b"
-    r"|\bafter\s+(?:pipelined\s+)?(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|"
-    r"initial\s+connection)\b"
+#: each form with the literal it starts with (looked for first: most texts have none of them)
+_COMMAND_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "reply",
+        re.compile(
+            r"in\s+reply\s+to\s+(?:the\s+)?"
+            r"(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|lhlo)\b"
+        ),
+    ),
+    (
+        "after",
+        re.compile(
+            r"\bafter\s+(?:pipelined\s+)?"
+            r"(rcpt\s+to|mail\s+from|end\s+of\s+data|data|helo|ehlo|initial\s+connection)\b"
+        ),
+    ),
     # qmail: "Connected to 192.0.2.1 but sender was rejected." / "… but my name was rejected."
-    r"|\bconnected\s+to\s+\S+\s+but\s+(sender|my\s+name)\s+was\s+rejected"
-    r"|^>>> ?(rcpt\s+to|mail\s+from|helo|ehlo|\.)(?:[ :<][^\n]*)?\n<<< ?[45]\d\d"
-    # ">>> DATA" and its refusal, unless Sendmail's summary line of a pipelined RCPT follows
-    # ("550 5.1.1 <a@b>... User unknown"): the refusal then answered the RCPT TO
-    r"|^>>> ?(data)[ \t]*\n(?:<<< ?[45]\d\d[^\n]*(?:\n|\Z))+"
-    r"(?!<<<|[45]\d\d [245]\.\d{1,3}\.\d{1,3} <?[^\s<>@]+@[^\s<>]+>?\.\.\.)",
-    re.I | re.M,
+    (
+        "connected",
+        re.compile(r"\bconnected\s+to\s+\S+\s+but\s+(sender|my\s+name)\s+was\s+rejected"),
+    ),
+    (
+        ">>>",
+        re.compile(
+            r"^>>> ?(rcpt\s+to|mail\s+from|helo|ehlo|\.)(?:[ :<][^\n]*)?\n<<< ?[45]\d\d"
+            # ">>> DATA" and its refusal, unless Sendmail's summary line of a pipelined RCPT
+            # follows ("550 5.1.1 <a@b>... User unknown"): the refusal then answered RCPT TO
+            r"|^>>> ?(data)[ \t]*\n(?:<<< ?[45]\d\d[^\n]*(?:\n|\Z))+"
+            r"(?!<<<|[45]\d\d [245]\.\d{1,3}\.\d{1,3} <?[^\s<>@]+@[^\s<>]+>?\.\.\.)",
+            re.M,
+        ),
+    ),
 )
 _COMMAND_NAMES = {
     "rcpt to": "RCPT",
@@ -44,8 +64,14 @@ def smtp_command(text: str | None) -> str | None:
     counts: callers pass the text about one recipient."""
     if not text:
         return None
-    m = _COMMAND_RE.search(text)
-    if m is None:
+    lowered = text.lower()
+    first: re.Match[str] | None = None
+    for literal, pattern in _COMMAND_FORMS:
+        if literal in lowered:
+            m = pattern.search(lowered)
+            if m is not None and (first is None or m.start() < first.start()):
+                first = m
+    if first is None:
         return None
-    said = next(g for g in m.groups() if g is not None)
-    return _COMMAND_NAMES[" ".join(said.lower().split())]
+    said = next(g for g in first.groups() if g is not None)
+    return _COMMAND_NAMES[" ".join(said.split())]
