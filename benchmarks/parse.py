@@ -2,7 +2,7 @@
 
     python benchmarks/parse.py [--min-messages 10000] [--profile]
 
-The corpus (every fixtures/*/*.eml) is repeated until it holds at least --min-messages
+The corpus (every fixtures/**/*.eml) is repeated until it holds at least --min-messages
 messages.  Both timings run in the same process, on the same bytes, one core, alternating in
 chunks of 100 messages, and count CPU time (process_time), so other load on the machine
 does not tilt the ratio: analyze time / email.message_from_bytes time.
@@ -29,7 +29,7 @@ from bouncewatch.analyze import analyze  # noqa: E402
 
 
 def corpus(min_messages: int) -> list[bytes]:
-    files = sorted((ROOT / "fixtures").glob("*/*.eml"))
+    files = sorted((ROOT / "fixtures").rglob("*.eml"))
     base = [p.read_bytes() for p in files]
     if not base:
         raise SystemExit("no fixtures found")

@@ -17,8 +17,8 @@ from bouncewatch.analyze import analyze
 from bouncewatch.model import KINDS, REASONS, ParseResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-EMLS = sorted(FIXTURES.glob("*/*.eml"))
-JSONS = sorted(FIXTURES.glob("*/*.json"))
+EMLS = sorted(FIXTURES.rglob("*.eml"))
+JSONS = sorted(FIXTURES.rglob("*.json"))
 
 REQUIRED_RECIPIENT_KEYS = ("address", "action", "status", "smtp_code", "bounce_type", "reason")
 OPTIONAL_RECIPIENT_KEYS = ("remote_mta", "diagnostic", "diagnostic_contains", "rule")
@@ -112,7 +112,7 @@ def test_fixture_names_follow_the_folder() -> None:
     assert wrong == []
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.glob("unsupported/*.json")), ids=_id)
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("unsupported/*.json")), ids=_id)
 def test_unsupported_pins_a_real_gap(path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) >= {"expected", "currently"}

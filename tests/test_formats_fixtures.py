@@ -11,11 +11,10 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from fixture_files import emls
 
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats import FORMAT_DETECTORS
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 #: fixture folder -> the decoder that owns the format
 FOLDERS: dict[str, str] = {
@@ -44,8 +43,8 @@ ALSO_ACCEPTED_BY: dict[str, set[str]] = {"aol": {"sendmail"}}
 FOREIGN = ("not-bounces", "autoreply", "arf")
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
-CASES = sorted(p for folder in FOLDERS for p in (FIXTURES / folder).glob("*.eml"))
-FOREIGN_CASES = sorted(p for folder in FOREIGN for p in (FIXTURES / folder).glob("*.eml"))
+CASES = sorted(p for name in FOLDERS for p in emls(name))
+FOREIGN_CASES = sorted(p for name in FOREIGN for p in emls(name))
 ENDINGS = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
 
 
@@ -106,9 +105,9 @@ def test_no_format_claims_a_message_of_another_kind(path: Path) -> None:
 
 
 def test_every_format_has_fixtures() -> None:
-    counts = {folder: len(list((FIXTURES / folder).glob("*.eml"))) for folder in FOLDERS}
+    counts = {name: len(emls(name)) for name in FOLDERS}
     assert all(n >= 3 for n in counts.values()), counts
     assert set(FOLDERS.values()) == set(BY_NAME)
     for folder in FOLDERS:
-        for eml in (FIXTURES / folder).glob("*.eml"):
+        for eml in emls(folder):
             assert eml.with_suffix(".json").exists(), eml

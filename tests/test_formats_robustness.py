@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import email
 from email import policy
-from pathlib import Path
 
+from fixture_files import emls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bouncewatch.parse.formats import FORMAT_DETECTORS
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FOLDERS = [
     "aol",
     "courier",
@@ -34,7 +33,7 @@ FOLDERS = [
     "ses",
     "yahoo",
 ]
-CORPUS = [p.read_bytes() for f in FOLDERS for p in sorted((FIXTURES / f).glob("*.eml"))]
+CORPUS = [p.read_bytes() for f in FOLDERS for p in emls(f)]
 
 
 def run_all(data: bytes) -> None:

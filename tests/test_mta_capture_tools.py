@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixture_files import folder as fixture_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -126,7 +127,7 @@ def test_every_case_is_answered_by_the_sink_or_routed_by_domain() -> None:
 
 @pytest.mark.parametrize("folder", MTA_FOLDERS)
 def test_captured_fixtures_name_their_original(folder: str) -> None:
-    jsons = sorted((ROOT / "fixtures" / folder).glob("*.json"))
+    jsons = sorted(fixture_folder(folder).glob("*.json"))
     assert len(jsons) >= 20
     for path in jsons:
         data = json.loads(path.read_text())
