@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fixture_files import emls
 
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.registry import FORMAT_DETECTORS
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
 REAL = {"postfix": "postfix", "exim": "exim", "sendmail": "sendmail"}

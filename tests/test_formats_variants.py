@@ -9,7 +9,7 @@ from email import policy
 import pytest
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.registry import FORMAT_DETECTORS
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
 

@@ -35,3 +35,20 @@ class Detector(Protocol):
     name: str
 
     def detect(self, msg: Message) -> Detection | None: ...
+
+
+@runtime_checkable
+class FormatDecoder(Detector, Protocol):
+    """A decoder of one non-standard bounce format, and what it says about itself: the
+    registry's list of these is the only list of formats; the docs' format table, the tests
+    and the fixture folders (`fixtures/formats/<name>/`) are derived from it."""
+
+    #: the format, as people call it ("Postfix (no DSN part)")
+    title: str
+    #: one line: what the decoder recognises the format by
+    description: str
+    #: where the format is documented (a URL, or the source that describes it)
+    reference: str
+    #: False for formats sent by ordinary senders (SES notifications come from SNS), which
+    #: must see every message; True: only messages that look like bounces reach the decoder
+    screened: bool

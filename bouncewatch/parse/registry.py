@@ -1,5 +1,12 @@
 """The one ordered list of detectors.  Most specific first; the first that recognises a
-message wins.  Adding a format means adding it here (or to FORMAT_DETECTORS) and nowhere else."""
+message wins.
+
+`FORMAT_DETECTORS` is the only list of non-standard formats: each decoder carries its own
+name, title, description and reference (`base.FormatDecoder`), and the docs' format table
+(`docs/formats.md`, see `formats_table`), the tests and the fixture folders
+(`fixtures/formats/<name>/`) are derived from it.  Adding a format is adding its module,
+one line here and its fixture folder.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +15,55 @@ from email.message import Message
 
 from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
-from bouncewatch.parse.base import Detection, Detector
+from bouncewatch.parse.base import Detection, Detector, FormatDecoder
 from bouncewatch.parse.fallback import FluflFallback
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.formats.aol import AolDetector
+from bouncewatch.parse.formats.courier import CourierDetector
+from bouncewatch.parse.formats.domino import DominoDetector
+from bouncewatch.parse.formats.exchange import ExchangeDetector
+from bouncewatch.parse.formats.exim import EximDetector
+from bouncewatch.parse.formats.gmail import GmailDetector
+from bouncewatch.parse.formats.groupwise import GroupWiseDetector
+from bouncewatch.parse.formats.imail import IMailDetector
+from bouncewatch.parse.formats.ironport import IronPortDetector
+from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
+from bouncewatch.parse.formats.mdaemon import MDaemonDetector
+from bouncewatch.parse.formats.office365 import Office365Detector
+from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
+from bouncewatch.parse.formats.postfix import PostfixDetector
+from bouncewatch.parse.formats.qmail import QmailDetector
+from bouncewatch.parse.formats.sendmail import SendmailDetector
+from bouncewatch.parse.formats.ses import SesDetector
+from bouncewatch.parse.formats.yahoo import YahooDetector
 from bouncewatch.parse.mime import looks_like_bounce
 from bouncewatch.parse.rfc3464 import RFC3464
 
 log = logging.getLogger("bouncewatch.parse.registry")
 
+#: the non-standard formats, run after RFC 3464 and before auto-reply detection; first hit
+#: wins, so the most specific come first (a provider's variant before the MTA it is built
+#: on: AOL before sendmail, Yahoo before qmail; JSON notifications before anything that
+#: reads text)
+FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
+    SesDetector(),
+    GmailDetector(),
+    YahooDetector(),
+    AolDetector(),
+    DominoDetector(),
+    GroupWiseDetector(),
+    IMailDetector(),
+    MailMarshalDetector(),
+    IronPortDetector(),
+    MDaemonDetector(),
+    CourierDetector(),
+    OpenSmtpdDetector(),
+    Office365Detector(),
+    ExchangeDetector(),
+    QmailDetector(),
+    EximDetector(),
+    PostfixDetector(),
+    SendmailDetector(),
+)
 
 DETECTORS: tuple[Detector, ...] = (
     ARF(),
@@ -24,13 +72,13 @@ DETECTORS: tuple[Detector, ...] = (
     AutoReply(),
     FluflFallback(),
 )
-#: format decoders whose messages come from ordinary senders (Amazon SES notifications arrive
-#: from SNS as plain mail), so they run on every message
-UNSCREENED: frozenset[str] = frozenset({"ses"})
-#: the other format decoders only see messages passing `looks_like_bounce` (From a mail
-#: system, X-Failed-Recipients, null Return-Path, multipart/report or a bounce-like subject):
-#: text decoders are the expensive part of the list, and ordinary mail need not pay for them
-GATED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS) - UNSCREENED
+#: format decoders that only see messages passing `looks_like_bounce` (From a mail system,
+#: X-Failed-Recipients, null Return-Path, multipart/report or a bounce-like subject): text
+#: decoders are the expensive part of the list, and ordinary mail need not pay for them.
+#: The others (`screened = False`: SES notifications arrive from SNS as plain mail) run on
+#: every message.
+GATED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS if d.screened)
+UNSCREENED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS) - GATED
 
 
 def detect(
@@ -60,3 +108,22 @@ def detect(
         if found is not None:
             return detector.name, found, errors
     return "none", None, errors
+
+
+def formats_table(decoders: tuple[FormatDecoder, ...] = FORMAT_DETECTORS) -> str:
+    """The Markdown table of the non-standard formats, in the order they are tried."""
+    rows = [
+        "| Format | How it is recognised | Detector | Documented at |",
+        "|---|---|---|---|",
+    ]
+    for d in decoders:
+        ref = d.reference
+        if ref.startswith("https://"):
+            url, _, note = ref.partition(" ")
+            ref = f"<{url}>" + (f" {note}" if note else "")
+        rows.append(f"| {d.title} | {d.description} | `{d.name}` | {ref} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m bouncewatch.parse.registry > the table in docs/formats.md
+    print(formats_table(), end="")

@@ -106,6 +106,10 @@ class ExchangeDetector:
     "The following recipient(s) cannot be reached", "did not reach the following recipient(s)")."""
 
     name = "exchange"
+    title = "Microsoft Exchange 5.5–2019"
+    description = '"Delivery has failed to these recipients or groups", "The following recipient(s) cannot be reached", "did not reach the following recipient(s)", "Delivery is delayed…"'
+    reference = "https://learn.microsoft.com/en-us/exchange/mail-flow/non-delivery-reports-and-bounce-messages/non-delivery-reports-and-bounce-messages"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not _is_exchange(msg):

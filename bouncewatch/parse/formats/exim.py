@@ -64,6 +64,10 @@ class EximDetector:
     software") and delay warnings."""
 
     name = "exim"
+    title = "Exim (text bounces, delay warnings)"
+    description = 'X-Failed-Recipients or Mailer-Daemon; "This message was created automatically by mail delivery software."'
+    reference = "https://www.exim.org/exim-html-current/doc/html/spec_html/ch-customizing_bounce_and_warning_messages.html"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

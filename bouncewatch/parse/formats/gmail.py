@@ -79,6 +79,10 @@ class GmailDetector:
     """Gmail's text-only failure and delay notices."""
 
     name = "gmail"
+    title = "Gmail text notices"
+    description = 'From `mailer-daemon@googlemail.com`; "Delivery to the following recipient failed permanently", "Address not found", "Delivery incomplete"'
+    reference = "https://support.google.com/mail/answer/6596"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         sender = message_info(msg).sender

@@ -37,6 +37,10 @@ class IMailDetector:
     """IMail (SMTP32) "Undeliverable Mail" notices."""
 
     name = "imail"
+    title = "Ipswitch IMail"
+    description = 'X-Mailer `<SMTP32 v…>`; "Unknown user:", "User mailbox exceeds allowed size:"'
+    reference = "Sisimai lib/Sisimai/Lhost/IMailServer.pm (decoder source)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -63,6 +63,10 @@ class PostfixDetector:
     """Postfix "Undelivered Mail Returned to Sender" / "Delayed Mail" without a DSN part."""
 
     name = "postfix"
+    title = "Postfix (no DSN part)"
+    description = 'MAILER-DAEMON; "This is the mail system at host …" / "This is the Postfix program at host …"'
+    reference = "https://www.postfix.org/bounce.5.html"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

@@ -62,6 +62,10 @@ class QmailDetector:
     """qmail-send bounces ("Hi. This is the qmail-send program at …", "(#5.1.1)" codes)."""
 
     name = "qmail"
+    title = "qmail / netqmail / vpopmail"
+    description = 'MAILER-DAEMON or Subject "failure notice"; "Hi. This is the qmail-send program at …", `(#5.1.1)` codes'
+    reference = "https://cr.yp.to/proto/qsbmf.txt (qmail-send bounce message format)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -134,6 +134,10 @@ class SendmailDetector:
     """Sendmail "Returned mail" / "Warning: could not send message" without a DSN part."""
 
     name = "sendmail"
+    title = "Sendmail (no MIME DSN)"
+    description = 'MAILER-DAEMON; "The following addresses had permanent fatal errors", "Transcript of session follows"'
+    reference = "https://www.sendmail.org/~ca/email/doc8.12/op-sh-4.html (sendmail Installation and Operation Guide)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

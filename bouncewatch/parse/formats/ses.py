@@ -74,6 +74,10 @@ class SesDetector:
     """Amazon SES bounce and complaint notifications (SNS email / email-json)."""
 
     name = "ses"
+    title = "Amazon SES notifications via SNS (bounce, complaint; `email`, `email-json`, event publishing)"
+    description = 'From `no-reply@sns.amazonaws.com` or Subject "AWS Notification Message"; JSON body with `notificationType`/`eventType`'
+    reference = "https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html"
+    screened = False
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -46,6 +46,12 @@ class YahooDetector:
     """Yahoo "Failure Notice" messages ("Sorry, we were unable to deliver your message")."""
 
     name = "yahoo"
+    title = "Yahoo failure notices"
+    description = (
+        'Yahoo sender, Subject "Failure Notice"; "Sorry, we were unable to deliver your message…"'
+    )
+    reference = "https://senders.yahooinc.com/smtp-error-codes/"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
