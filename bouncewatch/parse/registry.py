@@ -19,6 +19,7 @@ from bouncewatch.parse.base import Detection, Detector, FormatDecoder
 from bouncewatch.parse.fallback import FluflFallback
 from bouncewatch.parse.formats.aol import AolDetector
 from bouncewatch.parse.formats.courier import CourierDetector
+from bouncewatch.parse.formats.dma import DmaDetector
 from bouncewatch.parse.formats.domino import DominoDetector
 from bouncewatch.parse.formats.exchange import ExchangeDetector
 from bouncewatch.parse.formats.exim import EximDetector
@@ -57,6 +58,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     MDaemonDetector(),
     CourierDetector(),
     OpenSmtpdDetector(),
+    DmaDetector(),
     Office365Detector(),
     ExchangeDetector(),
     QmailDetector(),

@@ -292,3 +292,17 @@ def server_reply(lines: list[str], start: int) -> str | None:
         if lines[i].startswith((">>> ", "... ")):
             return None
     return None
+
+
+_QUOTED_FIELD_RE = re.compile(r"^([!-9;-~]+)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.M)
+
+
+def quoted_headers(text: str) -> dict[str, str]:
+    """The header block a plain-text bounce quotes from the returned message (what follows
+    its "Message headers follow." line), as name -> first value (unfolded): for the sent
+    message's Message-ID and list headers when there is no message/rfc822 part."""
+    block = re.split(r"\n[ \t]*\n", text.lstrip("\n"), maxsplit=1)[0]
+    out: dict[str, str] = {}
+    for name, value in _QUOTED_FIELD_RE.findall(block):
+        out.setdefault(name, " ".join(value.split()))
+    return out
