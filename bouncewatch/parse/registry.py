@@ -35,6 +35,7 @@ from bouncewatch.parse.formats.postfix import PostfixDetector
 from bouncewatch.parse.formats.qmail import QmailDetector
 from bouncewatch.parse.formats.sendmail import SendmailDetector
 from bouncewatch.parse.formats.ses import SesDetector
+from bouncewatch.parse.formats.workmail import WorkMailDetector
 from bouncewatch.parse.formats.yahoo import YahooDetector
 from bouncewatch.parse.mime import looks_like_bounce
 from bouncewatch.parse.rfc3464 import RFC3464
@@ -47,6 +48,7 @@ log = logging.getLogger("bouncewatch.parse.registry")
 #: reads text)
 FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     SesDetector(),
+    WorkMailDetector(),
     GmailDetector(),
     YahooDetector(),
     AolDetector(),

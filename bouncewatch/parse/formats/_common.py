@@ -306,3 +306,38 @@ def quoted_headers(text: str) -> dict[str, str]:
     for name, value in _QUOTED_FIELD_RE.findall(block):
         out.setdefault(name, " ".join(value.split()))
     return out
+
+
+def embedded_dsn(text: str) -> tuple[str | None, list[RecipientReport]]:
+    """(reporting MTA, recipients) out of delivery-status fields written into a text part
+    ("Technical report:" followed by Reporting-MTA / Final-Recipient / Action / Status /
+    Diagnostic-Code lines), as providers that send no message/delivery-status part do."""
+    from bouncewatch.parse.dsn_fields import clean_address as dsn_address
+    from bouncewatch.parse.dsn_fields import clean_host, parse_fields, strip_type
+
+    fields, groups = parse_fields(text)
+    out = []
+    for group in groups:
+        address = dsn_address(group.get("final-recipient")) or dsn_address(
+            group.get("original-recipient")
+        )
+        if not address or "@" not in address:
+            continue
+        status = strip_type(group.get("status"))
+        found = report(
+            address,
+            (strip_type(group.get("action")) or "failed").lower(),
+            strip_type(group.get("diagnostic-code")),
+            remote_mta=clean_host(group.get("remote-mta")),
+        )
+        if status and found.status is None:
+            m = re.match(r"[245]\.\d{1,3}\.\d{1,3}", status)
+            found = report(
+                address,
+                found.action,
+                found.diagnostic,
+                remote_mta=found.remote_mta,
+                status=m.group(0) if m else None,
+            )
+        out.append(found)
+    return clean_host(fields.get("reporting-mta")), unique(out)
