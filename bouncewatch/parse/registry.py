@@ -23,10 +23,12 @@ from bouncewatch.parse.formats.dma import DmaDetector
 from bouncewatch.parse.formats.domino import DominoDetector
 from bouncewatch.parse.formats.exchange import ExchangeDetector
 from bouncewatch.parse.formats.exim import EximDetector
+from bouncewatch.parse.formats.ezweb import EZwebDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.ironport import IronPortDetector
+from bouncewatch.parse.formats.kddi import KddiDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
 from bouncewatch.parse.formats.office365 import Office365Detector
@@ -52,6 +54,8 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     GmailDetector(),
     YahooDetector(),
     AolDetector(),
+    EZwebDetector(),
+    KddiDetector(),
     DominoDetector(),
     GroupWiseDetector(),
     IMailDetector(),
