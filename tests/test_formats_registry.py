@@ -63,7 +63,7 @@ def test_docs_format_table_is_the_registry() -> None:
     begin = text.index("\n", text.index("<!-- formats table:")) + 1
     end = text.index("<!-- end of formats table -->")
     assert text[begin:end] == formats_table(), (
-        "docs/formats.md is out of date: python -m bouncewatch.parse.registry"
+        "docs/formats.md is out of date: python3 tools/update_formats_doc.py"
     )
 
 

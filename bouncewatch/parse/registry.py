@@ -17,6 +17,7 @@ from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector, FormatDecoder
 from bouncewatch.parse.fallback import FluflFallback
+from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
 from bouncewatch.parse.formats.courier import CourierDetector
 from bouncewatch.parse.formats.dma import DmaDetector
@@ -31,6 +32,7 @@ from bouncewatch.parse.formats.ironport import IronPortDetector
 from bouncewatch.parse.formats.kddi import KddiDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
+from bouncewatch.parse.formats.mfilter import MFilterDetector
 from bouncewatch.parse.formats.office365 import Office365Detector
 from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
 from bouncewatch.parse.formats.postfix import PostfixDetector
@@ -56,6 +58,8 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     AolDetector(),
     EZwebDetector(),
     KddiDetector(),
+    MFilterDetector(),
+    ActiveHunterDetector(),
     DominoDetector(),
     GroupWiseDetector(),
     IMailDetector(),
@@ -131,7 +135,3 @@ def formats_table(decoders: tuple[FormatDecoder, ...] = FORMAT_DETECTORS) -> str
             ref = f"<{url}>" + (f" {note}" if note else "")
         rows.append(f"| {d.title} | {d.description} | `{d.name}` | {ref} |")
     return "\n".join(rows) + "\n"
-
-
-if __name__ == "__main__":  # python -m bouncewatch.parse.registry > the table in docs/formats.md
-    print(formats_table(), end="")
