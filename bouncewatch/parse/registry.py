@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from email.message import Message
 
+from bouncewatch.parse import embedded as embedded_reports
 from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector, FormatDecoder
@@ -91,15 +92,19 @@ DETECTORS: tuple[Detector, ...] = (
 #: every message.
 GATED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS if d.screened)
 UNSCREENED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS) - GATED
+#: the heuristics that run when nothing specific recognised a message
+LAST_RESORT: frozenset[str] = frozenset({"flufl"})
 
 
 def detect(
-    msg: Message, detectors: tuple[Detector, ...] = DETECTORS
+    msg: Message, detectors: tuple[Detector, ...] = DETECTORS, *, embedded: bool = True
 ) -> tuple[str, Detection | None, list[str]]:
     """(detector name, its detection, errors of detectors that crashed on the way).
 
     A detector that raises is skipped (and its error reported), so one faulty decoder never
-    hides a message from the others.
+    hides a message from the others.  Before the last resort (the flufl.bounce heuristics),
+    a bounce in the wrong shape is re-read (`parse.embedded`) and decoded again; its
+    detector is then named "<name>+embedded".
     """
     errors: list[str] = []
     bouncy: bool | None = None
@@ -109,17 +114,37 @@ def detect(
                 bouncy = looks_like_bounce(msg)
             if not bouncy:
                 continue
-        try:
-            found = detector.detect(msg)
-        except Exception as exc:  # a decoder bug must not lose the message
-            errors.append(f"{detector.name}: {type(exc).__name__}: {exc}")
-            log.warning(
-                "event=detector_error detector=%s error=%s", detector.name, type(exc).__name__
-            )
-            continue
+        elif detector.name in LAST_RESORT and embedded:
+            # nothing specific recognised it: a report in the wrong shape (a broken MIME
+            # boundary, a bounce pasted or quoted in a text body) is read as what it is
+            if bouncy is None:
+                bouncy = looks_like_bounce(msg)
+            if bouncy:
+                for inner in _embedded_candidates(msg):
+                    name, found, inner_errors = detect(inner, detectors, embedded=False)
+                    errors.extend(inner_errors)
+                    if found is not None and found.recipients and name not in LAST_RESORT:
+                        return f"{name}+embedded", found, errors
+        found = _run(detector, msg, errors)
         if found is not None:
             return detector.name, found, errors
     return "none", None, errors
+
+
+def _run(detector: Detector, msg: Message, errors: list[str]) -> Detection | None:
+    try:
+        return detector.detect(msg)
+    except Exception as exc:  # a decoder bug must not lose the message
+        errors.append(f"{detector.name}: {type(exc).__name__}: {exc}")
+        log.warning("event=detector_error detector=%s error=%s", detector.name, type(exc).__name__)
+        return None
+
+
+def _embedded_candidates(msg: Message) -> list[Message]:
+    try:
+        return list(embedded_reports.candidates(msg))
+    except Exception:  # a message too broken to re-read: the fallback still sees it
+        return []
 
 
 def formats_table(decoders: tuple[FormatDecoder, ...] = FORMAT_DETECTORS) -> str:
