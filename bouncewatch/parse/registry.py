@@ -21,6 +21,7 @@ from bouncewatch.parse.fallback import FluflFallback
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
 from bouncewatch.parse.formats.courier import CourierDetector
+from bouncewatch.parse.formats.deliveryerrors import DeliveryErrorsDetector
 from bouncewatch.parse.formats.dma import DmaDetector
 from bouncewatch.parse.formats.domino import DominoDetector
 from bouncewatch.parse.formats.exchange import ExchangeDetector
@@ -40,8 +41,10 @@ from bouncewatch.parse.formats.postfix import PostfixDetector
 from bouncewatch.parse.formats.qmail import QmailDetector
 from bouncewatch.parse.formats.sendmail import SendmailDetector
 from bouncewatch.parse.formats.ses import SesDetector
+from bouncewatch.parse.formats.troublenotice import TroubleNoticeDetector
 from bouncewatch.parse.formats.workmail import WorkMailDetector
 from bouncewatch.parse.formats.yahoo import YahooDetector
+from bouncewatch.parse.formats.zoho import ZohoDetector
 from bouncewatch.parse.mime import looks_like_bounce
 from bouncewatch.parse.rfc3464 import RFC3464
 
@@ -56,6 +59,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     WorkMailDetector(),
     GmailDetector(),
     YahooDetector(),
+    ZohoDetector(),
     AolDetector(),
     EZwebDetector(),
     KddiDetector(),
@@ -70,6 +74,8 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     CourierDetector(),
     OpenSmtpdDetector(),
     DmaDetector(),
+    DeliveryErrorsDetector(),
+    TroubleNoticeDetector(),
     Office365Detector(),
     ExchangeDetector(),
     QmailDetector(),
