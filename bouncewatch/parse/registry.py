@@ -31,6 +31,7 @@ from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.ironport import IronPortDetector
+from bouncewatch.parse.formats.jmrp import JmrpDetector
 from bouncewatch.parse.formats.kddi import KddiDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
@@ -56,6 +57,7 @@ log = logging.getLogger("bouncewatch.parse.registry")
 #: reads text)
 FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     SesDetector(),
+    JmrpDetector(),
     WorkMailDetector(),
     GmailDetector(),
     YahooDetector(),

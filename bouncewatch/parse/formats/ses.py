@@ -34,7 +34,12 @@ def _payload(text: str) -> dict[str, Any] | None:
     try:
         data, _ = json.JSONDecoder().raw_decode(text[start:])
     except ValueError:
-        return None
+        # a notification re-wrapped on the way: long lines broken with a newline and a space
+        # (header-style folding), even inside the JSON strings
+        try:
+            data, _ = json.JSONDecoder().raw_decode(text[start:].replace("\n ", ""))
+        except ValueError:
+            return None
     if isinstance(data, dict) and data.get("Type") == "Notification":
         try:
             data = json.loads(data.get("Message") or "")
@@ -74,7 +79,10 @@ class SesDetector:
     """Amazon SES bounce and complaint notifications (SNS email / email-json)."""
 
     name = "ses"
-    title = "Amazon SES notifications via SNS (bounce, complaint; `email`, `email-json`, event publishing)"
+    title = (
+        "Amazon SES notifications via SNS (bounce, complaint, delivery, delay; `email`,"
+        " `email-json`, event publishing)"
+    )
     description = 'From `no-reply@sns.amazonaws.com` or Subject "AWS Notification Message"; JSON body with `notificationType`/`eventType`'
     reference = "https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html"
     screened = False
@@ -108,6 +116,45 @@ class SesDetector:
             recipients = _bounce(event)
             if not recipients:
                 return None
+            return Detection(
+                kind="bounce",
+                recipients=recipients,
+                reporting_mta=_mta(event.get("reportingMTA")),
+                arrival_date=iso_timestamp(event.get("timestamp")),
+                extra=extra,
+            )
+        if ntype == "Delivery" and isinstance(data.get("delivery"), dict):
+            event = data["delivery"]
+            reply = event.get("smtpResponse")
+            recipients = [
+                report(r, "delivered", reply if isinstance(reply, str) else None)
+                for r in event.get("recipients") or []
+                if isinstance(r, str) and r.strip()
+            ]
+            if not recipients:
+                return None
+            return Detection(
+                kind="bounce",
+                recipients=recipients,
+                reporting_mta=_mta(event.get("reportingMTA")),
+                arrival_date=iso_timestamp(event.get("timestamp")),
+                extra=extra,
+            )
+        if ntype == "DeliveryDelay" and isinstance(data.get("deliveryDelay"), dict):
+            event = data["deliveryDelay"]
+            recipients = [
+                report(
+                    r["emailAddress"],
+                    "delayed",
+                    str(r.get("diagnosticCode") or "").removeprefix("smtp;") or None,
+                    status=r.get("status") or None,
+                )
+                for r in event.get("delayedRecipients") or []
+                if isinstance(r, dict) and r.get("emailAddress")
+            ]
+            if not recipients:
+                return None
+            extra["delay_type"] = event.get("delayType")
             return Detection(
                 kind="bounce",
                 recipients=recipients,
