@@ -48,7 +48,7 @@ def candidates(msg: Message) -> Iterator[Message]:
     """The messages `msg` may really be, cheapest first."""
     if msg.is_multipart():
         return  # the parser found parts: the boundary works, and the decoders had them
-    repaired = _repaired_boundary(msg)
+    repaired = repaired_boundary(msg)
     if repaired is not None:
         yield repaired
         return
@@ -72,7 +72,7 @@ def candidates(msg: Message) -> Iterator[Message]:
         yield _parser.parsestr("\n".join(lines))
 
 
-def _repaired_boundary(msg: Message) -> Message | None:
+def repaired_boundary(msg: Message) -> Message | None:
     """`msg` re-read with the boundary its body really uses, or None when its body has no
     MIME parts at all."""
     payload = msg.get_payload()

@@ -11,7 +11,9 @@ one line here and its fixture folder.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from email.message import Message
+from typing import TypeVar
 
 from bouncewatch.parse import embedded as embedded_reports
 from bouncewatch.parse.arf import ARF
@@ -27,15 +29,18 @@ from bouncewatch.parse.formats.domino import DominoDetector
 from bouncewatch.parse.formats.exchange import ExchangeDetector
 from bouncewatch.parse.formats.exim import EximDetector
 from bouncewatch.parse.formats.ezweb import EZwebDetector
+from bouncewatch.parse.formats.fml import FmlDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.ironport import IronPortDetector
 from bouncewatch.parse.formats.jmrp import JmrpDetector
 from bouncewatch.parse.formats.kddi import KddiDetector
+from bouncewatch.parse.formats.kerio import KerioDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
 from bouncewatch.parse.formats.mfilter import MFilterDetector
+from bouncewatch.parse.formats.notes import NotesDetector
 from bouncewatch.parse.formats.office365 import Office365Detector
 from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
 from bouncewatch.parse.formats.postfix import PostfixDetector
@@ -43,13 +48,15 @@ from bouncewatch.parse.formats.qmail import QmailDetector
 from bouncewatch.parse.formats.sendmail import SendmailDetector
 from bouncewatch.parse.formats.ses import SesDetector
 from bouncewatch.parse.formats.troublenotice import TroubleNoticeDetector
+from bouncewatch.parse.formats.verizon import VerizonDetector
 from bouncewatch.parse.formats.workmail import WorkMailDetector
 from bouncewatch.parse.formats.yahoo import YahooDetector
 from bouncewatch.parse.formats.zoho import ZohoDetector
-from bouncewatch.parse.mime import looks_like_bounce
+from bouncewatch.parse.mime import content_type, looks_like_bounce
 from bouncewatch.parse.rfc3464 import RFC3464
 
 log = logging.getLogger("bouncewatch.parse.registry")
+T = TypeVar("T")
 
 #: the non-standard formats, run after RFC 3464 and before auto-reply detection; first hit
 #: wins, so the most specific come first (a provider's variant before the MTA it is built
@@ -58,6 +65,8 @@ log = logging.getLogger("bouncewatch.parse.registry")
 FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     SesDetector(),
     JmrpDetector(),
+    VerizonDetector(),
+    FmlDetector(),
     WorkMailDetector(),
     GmailDetector(),
     YahooDetector(),
@@ -68,6 +77,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     MFilterDetector(),
     ActiveHunterDetector(),
     DominoDetector(),
+    NotesDetector(),
     GroupWiseDetector(),
     IMailDetector(),
     MailMarshalDetector(),
@@ -79,6 +89,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     DeliveryErrorsDetector(),
     TroubleNoticeDetector(),
     Office365Detector(),
+    KerioDetector(),
     ExchangeDetector(),
     QmailDetector(),
     EximDetector(),
@@ -115,6 +126,13 @@ def detect(
     detector is then named "<name>+embedded".
     """
     errors: list[str] = []
+    if embedded and not msg.is_multipart() and content_type(msg).startswith("multipart/"):
+        # a multipart body the parser could not split (its boundary is not the header's)
+        repaired = _guarded(embedded_reports.repaired_boundary, msg)
+        if repaired is not None:
+            name, found, errors = detect(repaired, detectors, embedded=False)
+            if found is not None:
+                return f"{name}+embedded", found, errors
     bouncy: bool | None = None
     for detector in detectors:
         if detector.name in GATED:
@@ -149,10 +167,14 @@ def _run(detector: Detector, msg: Message, errors: list[str]) -> Detection | Non
 
 
 def _embedded_candidates(msg: Message) -> list[Message]:
+    return _guarded(lambda m: list(embedded_reports.candidates(m)), msg) or []
+
+
+def _guarded(read: Callable[[Message], T], msg: Message) -> T | None:
     try:
-        return list(embedded_reports.candidates(msg))
-    except Exception:  # a message too broken to re-read: the fallback still sees it
-        return []
+        return read(msg)
+    except Exception:  # a message too broken to re-read: the decoders still see it as it is
+        return None
 
 
 def formats_table(decoders: tuple[FormatDecoder, ...] = FORMAT_DETECTORS) -> str:

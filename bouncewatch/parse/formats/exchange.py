@@ -13,7 +13,8 @@ is decoded; the human text above it is only a fallback):
     mx.example.org #550 5.1.1 <…>: Recipient address rejected ##
     Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'   (2010+)
 
-Exchange 2000/2003 ("The following recipient(s) cannot be reached:" with
+Exchange 2000/2003 ("The following recipient(s) cannot be reached:" — "could not be reached"
+from the older Internet Mail Connector, with "MSEXCH:IMC:…" lines — with
 "<mail.example.com #5.0.0 smtp;550 5.1.1 …>") and Exchange 5.5 / X.400 ("did not reach the
 following recipient(s):" with "MSEXCH:IMS:…" lines); "Delivery is delayed" warnings.
 """
@@ -35,9 +36,13 @@ from bouncewatch.parse.formats._common import (
 )
 from bouncewatch.parse.text import extract_status
 
+#: Exchange 5.5's Internet Mail Connector ("address on date" lines, "MSEXCH:IMC:…"); Kerio
+#: Connect writes the same sentence with its own layout, which is not read here
+_IMC = "The following recipient(s) could not be reached"
 _FAILED = (
     "Delivery has failed to these recipients or groups",
     "The following recipient(s) cannot be reached",
+    _IMC,
     "did not reach the following recipient(s)",
 )
 _DELAYED = "Delivery is delayed to these recipients or groups"
@@ -128,7 +133,8 @@ class ExchangeDetector:
             start = max(text.find(m) for m in (*_FAILED, _DELAYED))
             for address, lines in _blocks(text[start:], _ADDR_ON_RE):
                 recipients.append(_legacy_recipient(address, lines, action))
-        if not recipients:
+        imc_only = _IMC in text and not any(m in text for m in _FAILED if m != _IMC)
+        if not recipients and not imc_only:
             start = max(text.find(m) for m in (*_FAILED, _DELAYED))
             human = cut(text[start:], _ADMIN)
             for address, lines in _blocks(human, _ADDR_ALONE_RE):
