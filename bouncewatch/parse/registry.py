@@ -20,6 +20,7 @@ from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector, FormatDecoder
 from bouncewatch.parse.fallback import FluflFallback
+from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
 from bouncewatch.parse.formats.courier import CourierDetector
@@ -31,6 +32,7 @@ from bouncewatch.parse.formats.exim import EximDetector
 from bouncewatch.parse.formats.ezweb import EZwebDetector
 from bouncewatch.parse.formats.fml import FmlDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
+from bouncewatch.parse.formats.gmx import GmxDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.ironport import IronPortDetector
@@ -47,6 +49,7 @@ from bouncewatch.parse.formats.postfix import PostfixDetector
 from bouncewatch.parse.formats.qmail import QmailDetector
 from bouncewatch.parse.formats.sendmail import SendmailDetector
 from bouncewatch.parse.formats.ses import SesDetector
+from bouncewatch.parse.formats.trendmicro import TrendMicroDetector
 from bouncewatch.parse.formats.troublenotice import TroubleNoticeDetector
 from bouncewatch.parse.formats.verizon import VerizonDetector
 from bouncewatch.parse.formats.workmail import WorkMailDetector
@@ -75,6 +78,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     EZwebDetector(),
     KddiDetector(),
     MFilterDetector(),
+    TrendMicroDetector(),
     ActiveHunterDetector(),
     DominoDetector(),
     NotesDetector(),
@@ -88,10 +92,12 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     DmaDetector(),
     DeliveryErrorsDetector(),
     TroubleNoticeDetector(),
+    AbortedDetector(),
     Office365Detector(),
     KerioDetector(),
     ExchangeDetector(),
     QmailDetector(),
+    GmxDetector(),
     EximDetector(),
     PostfixDetector(),
     SendmailDetector(),

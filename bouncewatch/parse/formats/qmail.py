@@ -29,8 +29,14 @@ from bouncewatch.parse.formats._common import (
 _STARTS = (
     "This is the qmail-send program at",
     "I'm afraid I wasn't able to deliver your message",
+    # a qmail-derived provider's wording (Yahoo's own variant has its own decoder)
+    "Unable to deliver message to the following address(es)",
 )
-_ENDS = ("--- Below this line is a copy of the message", "--- Enclosed are the original headers")
+_ENDS = (
+    "--- Below this line is a copy of the message",
+    "--- Enclosed are the original headers",
+    "--- Original message follows",
+)
 _HOST_RE = re.compile(r"This is the qmail-send program at ([\w.-]+?)\.?\s*$", re.M)
 _IP_RE = re.compile(
     r"^(?:Connected to )?([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
