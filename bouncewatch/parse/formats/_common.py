@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
+from typing import Any
 
 from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
 from bouncewatch.parse.bodytext import all_text, leaf_text, strip_html
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
@@ -341,3 +343,10 @@ def embedded_dsn(text: str) -> tuple[str | None, list[RecipientReport]]:
             )
         out.append(found)
     return clean_host(fields.get("reporting-mta")), unique(out)
+
+
+def bounce(reports: Iterable[RecipientReport], **fields: Any) -> Detection | None:
+    """A "bounce" detection of `reports` (the first report per address kept), or None when
+    there is none: how a decoder ends."""
+    recipients = unique(reports)
+    return Detection(kind="bounce", recipients=recipients, **fields) if recipients else None

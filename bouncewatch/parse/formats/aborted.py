@@ -23,9 +23,9 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     message_info,
     report,
-    unique,
 )
 
 _ABORTED_RE = re.compile(
@@ -60,10 +60,7 @@ class AbortedDetector:
         why = " ".join(details.group(1).split()) if details else ""
         diagnostic = f"{why} (delivery aborted after {aborted.group(1).strip()})".strip()
         end = details.start() if details else len(text)
-        recipients = unique(
+        return bounce(
             report(m.group(1), "failed", diagnostic)
             for m in _ITEM_RE.finditer(text, aborted.end(), end)
         )
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)

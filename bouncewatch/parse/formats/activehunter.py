@@ -17,10 +17,10 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     cut,
     message_info,
     report,
-    unique,
 )
 
 _PERMANENT = "----- The following addresses had permanent fatal errors -----"
@@ -62,7 +62,4 @@ class ActiveHunterDetector:
             low = m.group(1).lower()
             mine = [r for r in replies if low in r.lower()] or replies[:1]
             out.append(report(m.group(1), "failed", mine[0] if mine else None))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)

@@ -18,9 +18,9 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     message_info,
     report,
-    unique,
 )
 
 _START = "---The following addresses had delivery errors---"
@@ -51,7 +51,4 @@ class DeliveryErrorsDetector:
         out = []
         for m in _LINE_RE.finditer(section):
             out.append(report(m.group(1), "failed", m.group(2).strip() or None))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)

@@ -18,11 +18,11 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     cut,
     find_first,
     message_info,
     report,
-    unique,
 )
 
 _STARTS = ("Your mail sent on:", "Your mail attempted to be delivered on:")
@@ -67,7 +67,4 @@ class KddiDetector:
             block = _INDENTED_RE.match(rest)
             diagnostic = " ".join(block.group(0).split()) if block else None
             out.append(report(m.group(1), "failed", diagnostic))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)

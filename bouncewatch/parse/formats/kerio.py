@@ -24,9 +24,9 @@ from bouncewatch.parse.formats._common import (
     ADDR_LINE_RE,
     address_blocks,
     body_text,
+    bounce,
     message_info,
     report,
-    unique,
 )
 
 _START = "The following recipient(s) could not be reached:"
@@ -65,7 +65,4 @@ class KerioDetector:
             server = _SERVER_RE.search(block)
             remote = server.group(1).lower() if server else None
             out.append(report(address, "failed", diagnostic, remote_mta=remote))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)

@@ -20,9 +20,9 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     message_info,
     report,
-    unique,
 )
 
 _MARKER_RE = re.compile(r"Message from InterScan (?:Messaging Security Suite|VirusWall|[\w ]+)")
@@ -69,7 +69,4 @@ class TrendMicroDetector:
                 ln[len("Received >>>") :].strip() for ln in mine if ln.startswith("Received >>>")
             ]
             out.append(report(m.group(2), "failed", reply[0] if reply else mine[-1]))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)

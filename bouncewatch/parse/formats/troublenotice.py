@@ -23,10 +23,10 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     cut,
     message_info,
     report,
-    unique,
 )
 
 _START = "We had trouble delivering your message."
@@ -70,7 +70,4 @@ class TroubleNoticeDetector:
             out.append(report(m.group(2), "failed", diagnostic, remote_mta=m.group(1).lower()))
         for m in _PERMANENT_RE.finditer(section):
             out.append(report(m.group(1), "failed", None))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)

@@ -24,9 +24,9 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     message_info,
     report,
-    unique,
 )
 
 _DOMAINS = ("vtext.com", "vzwpix.com", "vzw.com", "verizonwireless.com")
@@ -60,9 +60,6 @@ class VerizonDetector:
         if error is not None:
             reply = " ".join(error.group(2).split())
             diagnostic = f"{reply} ({error.group(1).strip()})" if reply else error.group(1)
-        recipients = unique(
+        return bounce(
             report(m.group(1), "failed", diagnostic) for m in _RCPT_RE.finditer(text, details)
         )
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)

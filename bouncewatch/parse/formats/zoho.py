@@ -20,10 +20,10 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    bounce,
     cut,
     message_info,
     report,
-    unique,
 )
 
 _WARNING = "THIS IS A WARNING MESSAGE ONLY"
@@ -75,7 +75,4 @@ class ZohoDetector:
             code, detail = m.group(2), m.group(3).strip(" ,")
             diagnostic = " ".join(p for p in (code, detail) if p)
             out.append(report(m.group(1), action, diagnostic or None))
-        recipients = unique(out)
-        if not recipients:
-            return None
-        return Detection(kind="bounce", recipients=recipients)
+        return bounce(out)
