@@ -33,6 +33,7 @@ from bouncewatch.parse.formats.ezweb import EZwebDetector
 from bouncewatch.parse.formats.fml import FmlDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.gmx import GmxDetector
+from bouncewatch.parse.formats.googleworkspace import GoogleWorkspaceDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.ironport import IronPortDetector
@@ -72,6 +73,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     FmlDetector(),
     WorkMailDetector(),
     GmailDetector(),
+    GoogleWorkspaceDetector(),
     YahooDetector(),
     ZohoDetector(),
     AolDetector(),
@@ -117,6 +119,7 @@ DETECTORS: tuple[Detector, ...] = (
 #: every message.
 GATED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS if d.screened)
 UNSCREENED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS) - GATED
+FORMAT_NAMES: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS)
 #: the heuristics that run when nothing specific recognised a message
 LAST_RESORT: frozenset[str] = frozenset({"flufl"})
 
@@ -140,7 +143,10 @@ def detect(
             if found is not None:
                 return f"{name}+embedded", found, errors
     bouncy: bool | None = None
+    empty: tuple[str, Detection] | None = None
     for detector in detectors:
+        if empty is not None and detector.name not in FORMAT_NAMES | LAST_RESORT:
+            continue  # after a report naming nobody, only decoders that read recipients
         if detector.name in GATED:
             if bouncy is None:
                 bouncy = looks_like_bounce(msg)
@@ -158,8 +164,17 @@ def detect(
                     if found is not None and found.recipients and name not in LAST_RESORT:
                         return f"{name}+embedded", found, errors
         found = _run(detector, msg, errors)
-        if found is not None:
+        if found is None:
+            continue
+        if found.recipients or found.kind not in ("dsn", "bounce"):
             return detector.name, found, errors
+        if empty is None:
+            # a report that names nobody (a delivery-status part without recipient groups,
+            # Google Workspace's with only X-Failed-Recipients): the decoders after it may
+            # read the recipients from the text; if none does, this is the answer
+            empty = (detector.name, found)
+    if empty is not None:
+        return empty[0], empty[1], errors
     return "none", None, errors
 
 
