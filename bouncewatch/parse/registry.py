@@ -23,6 +23,7 @@ from bouncewatch.parse.fallback import FluflFallback
 from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
+from bouncewatch.parse.formats.appleunsubscribe import AppleUnsubscribeDetector
 from bouncewatch.parse.formats.courier import CourierDetector
 from bouncewatch.parse.formats.deliveryerrors import DeliveryErrorsDetector
 from bouncewatch.parse.formats.dma import DmaDetector
@@ -40,9 +41,11 @@ from bouncewatch.parse.formats.ironport import IronPortDetector
 from bouncewatch.parse.formats.jmrp import JmrpDetector
 from bouncewatch.parse.formats.kddi import KddiDetector
 from bouncewatch.parse.formats.kerio import KerioDetector
+from bouncewatch.parse.formats.mailfoundry import MailFoundryDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
 from bouncewatch.parse.formats.mfilter import MFilterDetector
+from bouncewatch.parse.formats.mxlogic import MxLogicDetector
 from bouncewatch.parse.formats.notes import NotesDetector
 from bouncewatch.parse.formats.office365 import Office365Detector
 from bouncewatch.parse.formats.opensmtpd import OpenSmtpdDetector
@@ -69,6 +72,7 @@ T = TypeVar("T")
 FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     SesDetector(),
     JmrpDetector(),
+    AppleUnsubscribeDetector(),
     VerizonDetector(),
     FmlDetector(),
     WorkMailDetector(),
@@ -81,6 +85,8 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     KddiDetector(),
     MFilterDetector(),
     TrendMicroDetector(),
+    MailFoundryDetector(),
+    MxLogicDetector(),
     ActiveHunterDetector(),
     DominoDetector(),
     NotesDetector(),
