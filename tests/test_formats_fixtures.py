@@ -19,7 +19,7 @@ from bouncewatch.parse.registry import FORMAT_DETECTORS
 #: fixture folder -> the decoder that owns the format (fixtures/formats/<decoder>/)
 FOLDERS: dict[Path, str] = {format_folder(d.name): d.name for d in FORMAT_DETECTORS}
 #: a provider's variant is also a valid message of the MTA it is built on
-ALSO_ACCEPTED_BY: dict[str, set[str]] = {"aol": {"sendmail"}}
+ALSO_ACCEPTED_BY: dict[str, set[str]] = {"aol": {"sendmail"}, "verizon": {"james"}}
 #: folders of other kinds of messages no format decoder may claim
 FOREIGN = ("not-bounces", "autoreply", "arf")
 

@@ -24,6 +24,7 @@ from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
 from bouncewatch.parse.formats.appleunsubscribe import AppleUnsubscribeDetector
+from bouncewatch.parse.formats.biglobe import BiglobeDetector
 from bouncewatch.parse.formats.courier import CourierDetector
 from bouncewatch.parse.formats.deliveryerrors import DeliveryErrorsDetector
 from bouncewatch.parse.formats.dma import DmaDetector
@@ -38,6 +39,7 @@ from bouncewatch.parse.formats.googleworkspace import GoogleWorkspaceDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
 from bouncewatch.parse.formats.ironport import IronPortDetector
+from bouncewatch.parse.formats.james import JamesDetector
 from bouncewatch.parse.formats.jmrp import JmrpDetector
 from bouncewatch.parse.formats.kddi import KddiDetector
 from bouncewatch.parse.formats.kerio import KerioDetector
@@ -74,6 +76,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     JmrpDetector(),
     AppleUnsubscribeDetector(),
     VerizonDetector(),
+    JamesDetector(),
     FmlDetector(),
     WorkMailDetector(),
     GmailDetector(),
@@ -83,6 +86,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     AolDetector(),
     EZwebDetector(),
     KddiDetector(),
+    BiglobeDetector(),
     MFilterDetector(),
     TrendMicroDetector(),
     MailFoundryDetector(),

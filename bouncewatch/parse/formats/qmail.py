@@ -37,6 +37,7 @@ _ENDS = (
     "--- Enclosed are the original headers",
     "--- Original message follows",
 )
+_JAMES = "This is the James mail server"
 _HOST_RE = re.compile(r"This is the qmail-send program at ([\w.-]+?)\.?\s*$", re.M)
 _IP_RE = re.compile(
     r"^(?:Connected to )?([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
@@ -79,7 +80,7 @@ class QmailDetector:
             return None
         text = body_text(msg)
         start = find_first(text, _STARTS)
-        if start < 0:
+        if start < 0 or _JAMES in text:  # Apache James borrows qmail's greeting
             return None
         recipients = qmail_recipients(cut(text[start:], *_ENDS))
         if not recipients:

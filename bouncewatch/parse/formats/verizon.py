@@ -11,28 +11,19 @@ post_master@vtext.com, Subject "Re:<original subject>":
       MAIL FROM: news@example.com
       RCPT TO: 2125550100@vtext.com
 
-The failed address is the "RCPT TO:" of the message details; the error and its message are
-its diagnostic.
+The gateway runs Apache James: the layout is James's (see `james`), with an "Error:" line
+first; the failed address is the "RCPT TO:" of the message details.
 """
 
 from __future__ import annotations
 
-import re
 from email.message import Message
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import (
-    ADDR_RE,
-    body_text,
-    bounce,
-    message_info,
-    report,
-)
+from bouncewatch.parse.formats._common import body_text, bounce, message_info
+from bouncewatch.parse.formats.james import james_recipients
 
 _DOMAINS = ("vtext.com", "vzwpix.com", "vzw.com", "verizonwireless.com")
-_ERROR_RE = re.compile(r"^Error:[ \t]*(.*)\n\s*(?:Error message below:\n)?((?:.+\n)*)", re.M)
-_RCPT_RE = re.compile(r"^[ \t]*RCPT TO:[ \t]*<?(" + ADDR_RE.pattern + r")>?", re.M)
-_DETAILS = "Message details:"
 
 
 class VerizonDetector:
@@ -51,15 +42,5 @@ class VerizonDetector:
         info = message_info(msg)
         if not info.sender.endswith(_DOMAINS):
             return None
-        text = body_text(msg)
-        details = text.find(_DETAILS)
-        if details < 0:
-            return None
-        error = _ERROR_RE.search(text, 0, details)
-        diagnostic = None
-        if error is not None:
-            reply = " ".join(error.group(2).split())
-            diagnostic = f"{reply} ({error.group(1).strip()})" if reply else error.group(1)
-        return bounce(
-            report(m.group(1), "failed", diagnostic) for m in _RCPT_RE.finditer(text, details)
-        )
+        recipients = james_recipients(body_text(msg))
+        return bounce(recipients) if recipients else None
