@@ -24,6 +24,7 @@ from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
 from bouncewatch.parse.formats.appleunsubscribe import AppleUnsubscribeDetector
+from bouncewatch.parse.formats.barracuda import BarracudaDetector
 from bouncewatch.parse.formats.biglobe import BiglobeDetector
 from bouncewatch.parse.formats.courier import CourierDetector
 from bouncewatch.parse.formats.deliveryerrors import DeliveryErrorsDetector
@@ -89,6 +90,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     BiglobeDetector(),
     MFilterDetector(),
     TrendMicroDetector(),
+    BarracudaDetector(),
     MailFoundryDetector(),
     MxLogicDetector(),
     ActiveHunterDetector(),
