@@ -98,6 +98,9 @@ def test_header_decodes_rfc2047_and_unfolds() -> None:
         ("<>", True),
         ("Alice <alice@example.org>", False),
         ("mailer-daemon-fan@example.org", False),
+        ("Mail Delivery Subsystem <poostmaster@example.jp>", True),  # misspelt address
+        ("MAILER-DAEMON <bounce-7f3a@relay.example.net>", True),
+        ("Daemon Fan <mailer-daemon-fan@example.org>", False),
     ],
 )
 def test_from_daemon(sender: str, daemon: bool) -> None:

@@ -33,6 +33,7 @@ ADDR_LINE_RE = re.compile(r"^[ \t]*<?(" + ADDR_RE.pattern + r")>?:?[ \t]*$", re.
 _DAEMON_LOCALPARTS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon", "mdaemon"}
 )
+_DAEMON_NAME_RE = re.compile(r"mail delivery (?:subsystem|system|service)|mailer.?daemon", re.I)
 _FROM_ADDR_RE = re.compile(r"<([^<>]*)>|(\S+@\S+)")
 
 # remote host names as decoders find them: "host mx.example.org[192.0.2.1]",
@@ -74,8 +75,15 @@ class MessageInfo:
             self.sender = value.strip().lower()
         else:
             self.sender = (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
-        self.daemon = self.sender in ("", "@") or (
-            self.sender.partition("@")[0] in _DAEMON_LOCALPARTS
+        self.daemon = (
+            self.sender in ("", "@")
+            or self.sender.partition("@")[0] in _DAEMON_LOCALPARTS
+            # a misspelt or rewritten address under the usual display name ("Mail Delivery
+            # Subsystem <poostmaster@…>", "Mail Delivery System <bounce-1234@…>")
+            or (
+                m is not None
+                and _DAEMON_NAME_RE.search(value[: m.start()] + value[m.end() :]) is not None
+            )
         )
         subject = raw.get("subject", "")
         if "=?" in subject:
@@ -213,7 +221,12 @@ def iso_timestamp(value: object) -> str | None:
 
 
 def clean_address(addr: str) -> str:
-    return addr.strip().strip("<>\"'").rstrip(".:;,").strip()
+    """An address as a decoder found it, without the brackets, quotes and punctuation around
+    it; a quoted local part ("first..last"@example.org) keeps its quotes."""
+    addr = addr.strip().rstrip(".:;,").strip("<>").rstrip(".:;,").strip()
+    if addr[:1] in ("'", '"') and not (addr[0] == '"' and '"@' in addr):
+        addr = addr.strip("\"'")
+    return addr.rstrip(".:;,").strip()
 
 
 def report(
