@@ -47,6 +47,7 @@ from bouncewatch.parse.formats.kerio import KerioDetector
 from bouncewatch.parse.formats.mailfoundry import MailFoundryDetector
 from bouncewatch.parse.formats.mailmarshal import MailMarshalDetector
 from bouncewatch.parse.formats.mdaemon import MDaemonDetector
+from bouncewatch.parse.formats.messagingserver import MessagingServerDetector
 from bouncewatch.parse.formats.mfilter import MFilterDetector
 from bouncewatch.parse.formats.mxlogic import MxLogicDetector
 from bouncewatch.parse.formats.notes import NotesDetector
@@ -101,6 +102,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     MailMarshalDetector(),
     IronPortDetector(),
     MDaemonDetector(),
+    MessagingServerDetector(),
     CourierDetector(),
     OpenSmtpdDetector(),
     DmaDetector(),
