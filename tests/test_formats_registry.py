@@ -27,7 +27,7 @@ def test_decoder_describes_itself(decoder: FormatDecoder) -> None:
         assert isinstance(value, str) and value.strip() == value and value, field
         assert "\n" not in value and "|" not in value, f"{field} breaks the table row"
     assert isinstance(decoder.screened, bool)
-    assert re.match(r"https://\S+|Sisimai \S+", decoder.reference), decoder.reference
+    assert re.match(r"https?://\S+|Sisimai \S+", decoder.reference), decoder.reference
 
 
 @pytest.mark.parametrize("decoder", FORMAT_DETECTORS, ids=lambda d: d.name)

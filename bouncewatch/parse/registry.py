@@ -57,6 +57,7 @@ from bouncewatch.parse.formats.postfix import PostfixDetector
 from bouncewatch.parse.formats.qmail import QmailDetector
 from bouncewatch.parse.formats.sendmail import SendmailDetector
 from bouncewatch.parse.formats.ses import SesDetector
+from bouncewatch.parse.formats.smail import SmailDetector
 from bouncewatch.parse.formats.trendmicro import TrendMicroDetector
 from bouncewatch.parse.formats.troublenotice import TroubleNoticeDetector
 from bouncewatch.parse.formats.verizon import VerizonDetector
@@ -113,6 +114,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     KerioDetector(),
     ExchangeDetector(),
     QmailDetector(),
+    SmailDetector(),
     GmxDetector(),
     EximDetector(),
     PostfixDetector(),
@@ -220,7 +222,7 @@ def formats_table(decoders: tuple[FormatDecoder, ...] = FORMAT_DETECTORS) -> str
     ]
     for d in decoders:
         ref = d.reference
-        if ref.startswith("https://"):
+        if ref.startswith(("https://", "http://")):
             url, _, note = ref.partition(" ")
             ref = f"<{url}>" + (f" {note}" if note else "")
         rows.append(f"| {d.title} | {d.description} | `{d.name}` | {ref} |")
