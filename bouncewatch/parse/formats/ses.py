@@ -21,7 +21,13 @@ from typing import Any
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, iso_timestamp, message_info, report
+from bouncewatch.parse.formats._common import (
+    body_text,
+    bounce,
+    iso_timestamp,
+    message_info,
+    report,
+)
 
 _SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
 _SUBJECTS = ("aws notification message",)
@@ -52,6 +58,32 @@ def _mta(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     return value.split(";", 1)[-1].strip().lower() or None
+
+
+#: SES event type -> the key of its details in the notification
+_EVENT_KEYS = {"Bounce": "bounce", "Delivery": "delivery", "DeliveryDelay": "deliveryDelay"}
+
+
+def _delivered(event: dict[str, Any]) -> list[RecipientReport]:
+    reply = event.get("smtpResponse")
+    return [
+        report(r, "delivered", reply if isinstance(reply, str) else None)
+        for r in event.get("recipients") or []
+        if isinstance(r, str) and r.strip()
+    ]
+
+
+def _delayed(event: dict[str, Any]) -> list[RecipientReport]:
+    return [
+        report(
+            r["emailAddress"],
+            "delayed",
+            str(r.get("diagnosticCode") or "").removeprefix("smtp;") or None,
+            status=r.get("status") or None,
+        )
+        for r in event.get("delayedRecipients") or []
+        if isinstance(r, dict) and r.get("emailAddress")
+    ]
 
 
 def _bounce(event: dict[str, Any]) -> list[RecipientReport]:
@@ -109,55 +141,19 @@ class SesDetector:
             extra["original_headers"] = {
                 str(h.get("name")): str(h.get("value")) for h in headers if h.get("name")
             }
-        if ntype == "Bounce" and isinstance(data.get("bounce"), dict):
-            event = data["bounce"]
-            extra["bounce_type"] = event.get("bounceType")
-            extra["bounce_sub_type"] = event.get("bounceSubType")
-            recipients = _bounce(event)
-            if not recipients:
-                return None
-            return Detection(
-                kind="bounce",
-                recipients=recipients,
-                reporting_mta=_mta(event.get("reportingMTA")),
-                arrival_date=iso_timestamp(event.get("timestamp")),
-                extra=extra,
-            )
-        if ntype == "Delivery" and isinstance(data.get("delivery"), dict):
-            event = data["delivery"]
-            reply = event.get("smtpResponse")
-            recipients = [
-                report(r, "delivered", reply if isinstance(reply, str) else None)
-                for r in event.get("recipients") or []
-                if isinstance(r, str) and r.strip()
-            ]
-            if not recipients:
-                return None
-            return Detection(
-                kind="bounce",
-                recipients=recipients,
-                reporting_mta=_mta(event.get("reportingMTA")),
-                arrival_date=iso_timestamp(event.get("timestamp")),
-                extra=extra,
-            )
-        if ntype == "DeliveryDelay" and isinstance(data.get("deliveryDelay"), dict):
-            event = data["deliveryDelay"]
-            recipients = [
-                report(
-                    r["emailAddress"],
-                    "delayed",
-                    str(r.get("diagnosticCode") or "").removeprefix("smtp;") or None,
-                    status=r.get("status") or None,
-                )
-                for r in event.get("delayedRecipients") or []
-                if isinstance(r, dict) and r.get("emailAddress")
-            ]
-            if not recipients:
-                return None
-            extra["delay_type"] = event.get("delayType")
-            return Detection(
-                kind="bounce",
-                recipients=recipients,
+        event = data.get(_EVENT_KEYS.get(str(ntype), ""))
+        if ntype in _EVENT_KEYS and isinstance(event, dict):
+            if ntype == "Bounce":
+                extra["bounce_type"] = event.get("bounceType")
+                extra["bounce_sub_type"] = event.get("bounceSubType")
+                recipients = _bounce(event)
+            elif ntype == "Delivery":
+                recipients = _delivered(event)
+            else:
+                extra["delay_type"] = event.get("delayType")
+                recipients = _delayed(event)
+            return bounce(
+                recipients,
                 reporting_mta=_mta(event.get("reportingMTA")),
                 arrival_date=iso_timestamp(event.get("timestamp")),
                 extra=extra,
