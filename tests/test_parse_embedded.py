@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email import message_from_bytes
 
-from bouncewatch.parse import parse_message
+from bouncewatch.analyze import analyze
 from bouncewatch.parse.embedded import candidates, repaired_boundary
 
 DSN_BODY = b"""
@@ -32,7 +32,7 @@ def test_a_body_whose_content_type_was_lost_is_read_with_its_own_boundary() -> N
         b"From: Mail Delivery Subsystem <MAILER-DAEMON@gate.example.de>\n"
         b"Subject: Returned mail: see transcript for details\n" + DSN_BODY
     )
-    result = parse_message(data)
+    result = analyze(data)
     assert result.detector == "rfc3464+embedded"
     assert [r.report.address for r in result.recipients] == ["lena@example.de"]
     assert result.recipients[0].report.status == "5.1.1"
@@ -55,7 +55,7 @@ def test_a_bounce_quoted_by_a_person_is_read_from_the_quote() -> None:
         b">     <gone@example.org>: Recipient address rejected: User unknown (in reply to\n"
         b">     RCPT TO command)\n"
     )
-    result = parse_message(data)
+    result = analyze(data)
     assert result.detector == "postfix+embedded"
     assert [r.report.address for r in result.recipients] == ["gone@example.org"]
     assert result.recipients[0].report.smtp_code == 550
@@ -69,7 +69,7 @@ def test_a_report_naming_nobody_is_still_reported_when_nothing_reads_more() -> N
         b"--r\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n"
         b"--r--\n"
     )
-    result = parse_message(data)
+    result = analyze(data)
     assert result.kind == "dsn" and result.detector == "rfc3464"
     assert result.recipients == ()
     assert result.error is not None and "NoRecipients" in result.error

@@ -63,9 +63,9 @@ class SmailDetector:
             if bracketed or inline:
                 if current is not None:
                     out.append(report(current[0], "failed", " ".join(current[1]) or None))
-                if bracketed:
+                if bracketed is not None:
                     current = (bracketed.group(1), [])
-                else:
+                elif inline is not None:
                     current = (inline.group(1), [p for p in (log, inline.group(2)) if p])
             elif current is not None and line.strip():
                 current[1].append(line.strip())
