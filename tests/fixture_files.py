@@ -49,21 +49,6 @@ def fixture(stem: str) -> Path:
         raise LookupError(f"no fixture named {stem!r}") from None
 
 
-#: decoders whose fixtures are still in a folder named otherwise than the decoder
-_FORMAT_FOLDERS_BEFORE_GROUPING = {
-    "exchange": "exchange-legacy",
-    "exim": "exim-text",
-    "gmail": "gmail-text",
-    "office365": "office365-text",
-    "opensmtpd": "opensmtpd-text",
-    "postfix": "postfix-text",
-    "sendmail": "sendmail-text",
-}
-
-
 def format_folder(decoder: str) -> Path:
     """The fixture folder of a format decoder: fixtures/formats/<decoder>/."""
-    grouped = FIXTURES / "formats" / decoder
-    if grouped.is_dir():
-        return grouped
-    return folder(_FORMAT_FOLDERS_BEFORE_GROUPING.get(decoder, decoder))
+    return FIXTURES / "formats" / decoder

@@ -39,7 +39,7 @@ OPTIONAL_KEYS = (
 
 
 def _id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
+    return str(path.relative_to(FIXTURES).with_suffix(""))
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -109,6 +109,27 @@ def test_every_eml_has_json_and_back() -> None:
 
 def test_fixture_names_follow_the_folder() -> None:
     wrong = [_id(p) for p in EMLS if not p.stem.startswith(p.parent.name + "-")]
+    assert wrong == []
+    stems = [p.stem for p in EMLS]
+    assert sorted(s for s in set(stems) if stems.count(s) > 1) == [], "fixture names repeat"
+
+
+#: fixture folders by kind: what reads a folder's messages is in its path
+GROUPS = ("formats", "providers", "dsn")
+SINGLE = ("negative", "arf", "autoreply", "verp", "verp-only", "forwarded", "broken", "unsupported")
+
+
+def test_fixtures_are_grouped_by_kind() -> None:
+    """formats/<decoder>/ (read by that decoder), providers/<provider>/ (a provider's own
+    reports), dsn/<mta>/ (RFC 3464 reports as an MTA writes them), and single folders for
+    messages of other kinds."""
+    wrong = []
+    for eml in EMLS:
+        parts = eml.relative_to(FIXTURES).parts
+        if not (
+            (len(parts) == 3 and parts[0] in GROUPS) or (len(parts) == 2 and parts[0] in SINGLE)
+        ):
+            wrong.append(_id(eml))
     assert wrong == []
 
 

@@ -21,7 +21,7 @@ FOLDERS: dict[Path, str] = {format_folder(d.name): d.name for d in FORMAT_DETECT
 #: a provider's variant is also a valid message of the MTA it is built on
 ALSO_ACCEPTED_BY: dict[str, set[str]] = {"aol": {"sendmail"}, "verizon": {"james"}}
 #: folders of other kinds of messages no format decoder may claim
-FOREIGN = ("not-bounces", "autoreply", "arf")
+FOREIGN = ("negative", "autoreply", "arf")
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
 CASES = sorted(p for folder in FOLDERS for p in folder.glob("*.eml"))

@@ -20,8 +20,9 @@ from fixture_files import emls
 from bouncewatch.parse.registry import FORMAT_DETECTORS
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
+#: fixtures/dsn/<mta>/ -> the text decoder of that MTA
 REAL = {"postfix": "postfix", "exim": "exim", "sendmail": "sendmail"}
-CASES = sorted(p for name in REAL for p in emls(name))
+CASES = sorted(p for name in REAL for p in emls(f"dsn/{name}"))
 #: actions the text of a failure/delay/success notice states
 TEXT_ACTIONS = {"failed", "delayed", "delivered", "relayed"}
 

@@ -28,7 +28,10 @@ import bounce_cases  # noqa: E402
 import dns_stub  # noqa: E402
 import smtp_sink  # noqa: E402
 
-MTA_FOLDERS = ("postfix", "exim", "sendmail", "opensmtpd", "courier-mta", "nullmailer")
+MTA_FOLDERS = tuple(
+    f"dsn/{mta}"
+    for mta in ("postfix", "exim", "sendmail", "opensmtpd", "courier-mta", "nullmailer")
+)
 
 
 @pytest.fixture(scope="module")

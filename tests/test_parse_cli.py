@@ -12,7 +12,7 @@ from bouncewatch.cli import main
 
 DSN = fixture("rfc3464-generic-01")
 ARF = fixture("arf-01")
-NOT = fixture("not-bounces-01")
+NOT = fixture("negative-01")
 
 
 def run(*args: str, stdin: bytes | None = None) -> tuple[int, str]:

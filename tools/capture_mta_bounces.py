@@ -41,12 +41,12 @@ WHAT IT DOES:
 
 HOW TO RUN (as root, from the repository root; about 3-6 minutes per MTA)::
 
-    python3 tools/capture_mta_bounces.py --mta postfix --out fixtures/postfix --purge-after
-    python3 tools/capture_mta_bounces.py --mta exim --out fixtures/exim --purge-after
-    python3 tools/capture_mta_bounces.py --mta sendmail --out fixtures/sendmail --purge-after
-    python3 tools/capture_mta_bounces.py --mta opensmtpd --out fixtures/opensmtpd --purge-after
-    python3 tools/capture_mta_bounces.py --mta courier --out fixtures/courier-mta --purge-after
-    python3 tools/capture_mta_bounces.py --mta nullmailer --out fixtures/nullmailer --purge-after
+    python3 tools/capture_mta_bounces.py --mta postfix --out fixtures/dsn/postfix --purge-after
+    python3 tools/capture_mta_bounces.py --mta exim --out fixtures/dsn/exim --purge-after
+    python3 tools/capture_mta_bounces.py --mta sendmail --out fixtures/dsn/sendmail --purge-after
+    python3 tools/capture_mta_bounces.py --mta opensmtpd --out fixtures/dsn/opensmtpd --purge-after
+    python3 tools/capture_mta_bounces.py --mta courier --out fixtures/dsn/courier-mta --purge-after
+    python3 tools/capture_mta_bounces.py --mta nullmailer --out fixtures/dsn/nullmailer --purge-after
     python3 tools/capture_mta_bounces.py --mta dma --out fixtures/formats/dma --purge-after
 
 ``--raw-dir DIR`` also keeps every delivered message; ``--only CASE…`` sends a subset.
@@ -314,7 +314,7 @@ def capture(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Capture real MTA bounces as fixtures.")
     parser.add_argument("--mta", required=True, choices=sorted(mta_drivers.DRIVERS))
-    parser.add_argument("--out", required=True, help="fixture folder, e.g. fixtures/postfix")
+    parser.add_argument("--out", required=True, help="fixture folder, e.g. fixtures/dsn/postfix")
     parser.add_argument("--no-install", action="store_true", help="MTA already installed")
     parser.add_argument("--purge-after", action="store_true", help="purge the MTA at the end")
     parser.add_argument("--wait", type=int, default=240, help="seconds to wait for notices")
