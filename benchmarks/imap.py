@@ -38,7 +38,7 @@ from bouncewatch.analyze import analyze  # noqa: E402
 def templates() -> list[tuple[bytes, list[str]]]:
     """Bounce messages with recipients, and those recipients' addresses."""
     paths = sorted((ROOT / "demo" / "mail").glob("*.eml"))
-    paths += sorted((ROOT / "fixtures").glob("*/*.eml"))
+    paths += sorted((ROOT / "fixtures").rglob("*.eml"))
     out = []
     for p in paths:
         data = p.read_bytes()

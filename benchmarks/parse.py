@@ -1,8 +1,9 @@
 """Parse + classify throughput over the fixture corpus, against the bare stdlib parser.
 
-    python benchmarks/parse.py [--min-messages 10000] [--profile]
+    python benchmarks/parse.py [--corpus DIR] [--min-messages 10000] [--profile]
 
-The corpus (every fixtures/*/*.eml) is repeated until it holds at least --min-messages
+The corpus (every fixtures/**/*.eml, or every *.eml under --corpus DIR, e.g. a folder of
+real bounces) is repeated until it holds at least --min-messages
 messages.  Both timings run in the same process, on the same bytes, one core, alternating in
 chunks of 100 messages, and count CPU time (process_time), so other load on the machine
 does not tilt the ratio: analyze time / email.message_from_bytes time.
@@ -28,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from bouncewatch.analyze import analyze  # noqa: E402
 
 
-def corpus(min_messages: int) -> list[bytes]:
-    files = sorted((ROOT / "fixtures").glob("*/*.eml"))
+def corpus(min_messages: int, folder: Path | None = None) -> list[bytes]:
+    files = sorted((folder or ROOT / "fixtures").rglob("*.eml"))
     base = [p.read_bytes() for p in files]
     if not base:
-        raise SystemExit("no fixtures found")
+        raise SystemExit(f"no .eml files under {folder or ROOT / 'fixtures'}")
     out: list[bytes] = []
     while len(out) < min_messages:
         out.extend(base)
@@ -98,9 +99,10 @@ def main() -> None:
     ap.add_argument("--min-messages", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--profile", action="store_true", help="print the top of a cProfile run")
+    ap.add_argument("--corpus", type=Path, help="a folder of .eml files instead of fixtures/")
     args = ap.parse_args()
 
-    messages = corpus(args.min_messages)
+    messages = corpus(args.min_messages, args.corpus)
     size = sum(map(len, messages))
     for data in messages[:500]:  # warm caches (regexes, classifier memo) the same for both
         analyze(data)

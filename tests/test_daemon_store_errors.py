@@ -16,6 +16,7 @@ from conftest import (
     synthetic_bounces,
     wait_for,
 )
+from fixture_files import fixture
 
 from bouncewatch.errors import StoreError
 from bouncewatch.model import ParseOptions
@@ -24,8 +25,6 @@ from bouncewatch.sources.imap import Credentials, open_folder
 from bouncewatch.store import Store
 
 pytestmark = pytest.mark.imap
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def many_recipients(n: int) -> bytes:
@@ -102,7 +101,7 @@ def test_a_bounce_with_8bit_bytes_in_its_from_domain_is_recorded(
     imap_account: ImapAccount, tmp_path: Path
 ) -> None:
     good = synthetic_bounces(2, tag="8bit")
-    text = (FIXTURES / "sendmail-text" / "sendmail-text-01.eml").read_bytes()
+    text = fixture("sendmail-text-01").read_bytes()
     # a sloppy MTA's From line: a Latin-1 byte in the domain (the text bounce's reporting MTA)
     odd = text.replace(b"MAILER-DAEMON@mail.example.com", b"MAILER-DAEMON@mail.caf\xe9.example", 1)
     assert odd != text

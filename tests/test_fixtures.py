@@ -17,8 +17,8 @@ from bouncewatch.analyze import analyze
 from bouncewatch.model import KINDS, REASONS, ParseResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-EMLS = sorted(FIXTURES.glob("*/*.eml"))
-JSONS = sorted(FIXTURES.glob("*/*.json"))
+EMLS = sorted(FIXTURES.rglob("*.eml"))
+JSONS = sorted(FIXTURES.rglob("*.json"))
 
 REQUIRED_RECIPIENT_KEYS = ("address", "action", "status", "smtp_code", "bounce_type", "reason")
 OPTIONAL_RECIPIENT_KEYS = ("remote_mta", "diagnostic", "diagnostic_contains", "rule", "expired")
@@ -39,7 +39,7 @@ OPTIONAL_KEYS = (
 
 
 def _id(path: Path) -> str:
-    return f"{path.parent.name}/{path.stem}"
+    return str(path.relative_to(FIXTURES).with_suffix(""))
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -110,9 +110,30 @@ def test_every_eml_has_json_and_back() -> None:
 def test_fixture_names_follow_the_folder() -> None:
     wrong = [_id(p) for p in EMLS if not p.stem.startswith(p.parent.name + "-")]
     assert wrong == []
+    stems = [p.stem for p in EMLS]
+    assert sorted(s for s in set(stems) if stems.count(s) > 1) == [], "fixture names repeat"
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.glob("unsupported/*.json")), ids=_id)
+#: fixture folders by kind: what reads a folder's messages is in its path
+GROUPS = ("formats", "providers", "dsn")
+SINGLE = ("negative", "arf", "autoreply", "verp", "verp-only", "forwarded", "broken", "unsupported")
+
+
+def test_fixtures_are_grouped_by_kind() -> None:
+    """formats/<decoder>/ (read by that decoder), providers/<provider>/ (a provider's own
+    reports), dsn/<mta>/ (RFC 3464 reports as an MTA writes them), and single folders for
+    messages of other kinds."""
+    wrong = []
+    for eml in EMLS:
+        parts = eml.relative_to(FIXTURES).parts
+        if not (
+            (len(parts) == 3 and parts[0] in GROUPS) or (len(parts) == 2 and parts[0] in SINGLE)
+        ):
+            wrong.append(_id(eml))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.rglob("unsupported/*.json")), ids=_id)
 def test_unsupported_pins_a_real_gap(path: Path) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) >= {"expected", "currently"}

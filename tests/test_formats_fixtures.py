@@ -11,41 +11,21 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from fixture_files import emls, format_folder
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.registry import FORMAT_DETECTORS
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-#: fixture folder -> the decoder that owns the format
-FOLDERS: dict[str, str] = {
-    "aol": "aol",
-    "courier": "courier",
-    "domino": "domino",
-    "exchange-legacy": "exchange",
-    "exim-text": "exim",
-    "gmail-text": "gmail",
-    "groupwise": "groupwise",
-    "imail": "imail",
-    "ironport": "ironport",
-    "mailmarshal": "mailmarshal",
-    "mdaemon": "mdaemon",
-    "office365-text": "office365",
-    "opensmtpd-text": "opensmtpd",
-    "postfix-text": "postfix",
-    "qmail": "qmail",
-    "sendmail-text": "sendmail",
-    "ses": "ses",
-    "yahoo": "yahoo",
-}
+#: fixture folder -> the decoder that owns the format (fixtures/formats/<decoder>/)
+FOLDERS: dict[Path, str] = {format_folder(d.name): d.name for d in FORMAT_DETECTORS}
 #: a provider's variant is also a valid message of the MTA it is built on
-ALSO_ACCEPTED_BY: dict[str, set[str]] = {"aol": {"sendmail"}}
+ALSO_ACCEPTED_BY: dict[str, set[str]] = {"aol": {"sendmail"}, "verizon": {"james"}}
 #: folders of other kinds of messages no format decoder may claim
-FOREIGN = ("not-bounces", "autoreply", "arf")
+FOREIGN = ("negative", "autoreply", "arf")
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
-CASES = sorted(p for folder in FOLDERS for p in (FIXTURES / folder).glob("*.eml"))
-FOREIGN_CASES = sorted(p for folder in FOREIGN for p in (FIXTURES / folder).glob("*.eml"))
+CASES = sorted(p for folder in FOLDERS for p in folder.glob("*.eml"))
+FOREIGN_CASES = sorted(p for name in FOREIGN for p in emls(name))
 ENDINGS = {"lf": b"\n", "crlf": b"\r\n", "cr": b"\r"}
 
 
@@ -78,7 +58,7 @@ def check_recipients(found: Detection, expect: dict, text_only: bool = False) ->
 @pytest.mark.parametrize("path", CASES, ids=case_id)
 def test_decoder_reads_its_fixture(path: Path, ending: str) -> None:
     expect = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    owner = BY_NAME[FOLDERS[path.parent.name]]
+    owner = BY_NAME[FOLDERS[path.parent]]
     found = owner.detect(load(path, ENDINGS[ending]))
     assert found is not None, f"{owner.name} did not recognise {path.name}"
     check_recipients(found, expect, text_only=expect.get("detector") != owner.name)
@@ -93,7 +73,7 @@ def test_first_format_to_match_is_the_owner(path: Path) -> None:
     """In registry order the owner answers first, and no other decoder (bar the MTA a
     provider builds on) claims the message at all."""
     msg = load(path)
-    owner = FOLDERS[path.parent.name]
+    owner = FOLDERS[path.parent]
     claimed = [d.name for d in FORMAT_DETECTORS if d.detect(msg) is not None]
     assert claimed[:1] == [owner]
     assert set(claimed[1:]) <= ALSO_ACCEPTED_BY.get(owner, set())
@@ -106,9 +86,9 @@ def test_no_format_claims_a_message_of_another_kind(path: Path) -> None:
 
 
 def test_every_format_has_fixtures() -> None:
-    counts = {folder: len(list((FIXTURES / folder).glob("*.eml"))) for folder in FOLDERS}
+    counts = {name: len(list(folder.glob("*.eml"))) for folder, name in FOLDERS.items()}
     assert all(n >= 3 for n in counts.values()), counts
     assert set(FOLDERS.values()) == set(BY_NAME)
     for folder in FOLDERS:
-        for eml in (FIXTURES / folder).glob("*.eml"):
+        for eml in folder.glob("*.eml"):
             assert eml.with_suffix(".json").exists(), eml

@@ -15,13 +15,14 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from fixture_files import emls
 
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.registry import FORMAT_DETECTORS
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
+#: fixtures/dsn/<mta>/ -> the text decoder of that MTA
 REAL = {"postfix": "postfix", "exim": "exim", "sendmail": "sendmail"}
-CASES = sorted(p for folder in REAL for p in (FIXTURES / folder).glob("*.eml"))
+CASES = sorted(p for name in REAL for p in emls(f"dsn/{name}"))
 #: actions the text of a failure/delay/success notice states
 TEXT_ACTIONS = {"failed", "delayed", "delivered", "relayed"}
 

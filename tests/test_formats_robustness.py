@@ -6,35 +6,16 @@ from __future__ import annotations
 
 import email
 from email import policy
-from pathlib import Path
 
+from fixture_files import format_folder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.registry import FORMAT_DETECTORS
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FOLDERS = [
-    "aol",
-    "courier",
-    "domino",
-    "exchange-legacy",
-    "exim-text",
-    "gmail-text",
-    "groupwise",
-    "imail",
-    "ironport",
-    "mailmarshal",
-    "mdaemon",
-    "office365-text",
-    "opensmtpd-text",
-    "postfix-text",
-    "qmail",
-    "sendmail-text",
-    "ses",
-    "yahoo",
+CORPUS = [
+    p.read_bytes() for d in FORMAT_DETECTORS for p in sorted(format_folder(d.name).glob("*.eml"))
 ]
-CORPUS = [p.read_bytes() for f in FOLDERS for p in sorted((FIXTURES / f).glob("*.eml"))]
 
 
 def run_all(data: bytes) -> None:

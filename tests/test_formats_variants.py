@@ -9,7 +9,7 @@ from email import policy
 import pytest
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats import FORMAT_DETECTORS
+from bouncewatch.parse.registry import FORMAT_DETECTORS
 
 BY_NAME = {d.name: d for d in FORMAT_DETECTORS}
 
@@ -63,13 +63,17 @@ def test_yahoo_subjects(subject: str) -> None:
     assert fields(found) == [("cy@example.org", "failed", None, 554)]
 
 
-def test_yahoo_requires_a_yahoo_sender() -> None:
-    text = (
-        "From: MAILER-DAEMON@mail.example.net\nSubject: Failure Notice\n\n"
+def test_yahoo_wording_from_a_renamed_daemon_is_yahoo() -> None:
+    """Yahoo's notice is recognised by its wording from any mailer daemon (Yahoo Japan's and
+    anonymised senders), but not from an ordinary sender."""
+    body = (
+        "Subject: Failure Notice\n\n"
         "Sorry, we were unable to deliver your message to the following address.\n\n"
         "<d@example.org>:\nRemote host said: 550 5.1.1 unknown [RCPT_TO]\n"
     )
-    assert detect("yahoo", text) is None
+    found = detect("yahoo", "From: MAILER-DAEMON@mail.example.net\n" + body)
+    assert found is not None and [r.address for r in found.recipients] == ["d@example.org"]
+    assert detect("yahoo", "From: alice@mail.example.net\n" + body) is None
 
 
 def test_qmail_without_greeting_line() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixture_files import folder as fixture_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -27,7 +28,10 @@ import bounce_cases  # noqa: E402
 import dns_stub  # noqa: E402
 import smtp_sink  # noqa: E402
 
-MTA_FOLDERS = ("postfix", "exim", "sendmail", "opensmtpd", "courier-mta", "nullmailer")
+MTA_FOLDERS = tuple(
+    f"dsn/{mta}"
+    for mta in ("postfix", "exim", "sendmail", "opensmtpd", "courier-mta", "nullmailer")
+)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +130,7 @@ def test_every_case_is_answered_by_the_sink_or_routed_by_domain() -> None:
 
 @pytest.mark.parametrize("folder", MTA_FOLDERS)
 def test_captured_fixtures_name_their_original(folder: str) -> None:
-    jsons = sorted((ROOT / "fixtures" / folder).glob("*.json"))
+    jsons = sorted(fixture_folder(folder).glob("*.json"))
     assert len(jsons) >= 20
     for path in jsons:
         data = json.loads(path.read_text())

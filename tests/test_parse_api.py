@@ -6,19 +6,17 @@ import re
 from dataclasses import replace
 from email import message_from_bytes
 from email.message import Message
-from pathlib import Path
+
+from fixture_files import fixture as fixture_path
 
 from bouncewatch.analyze import analyze
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS, KINDS, ParseResult
 from bouncewatch.parse.base import Detection, Detector
 from bouncewatch.parse.registry import DETECTORS, FORMAT_DETECTORS, detect
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
 
 def fixture(name: str) -> bytes:
-    folder = name.rsplit("-", 1)[0]
-    return (FIXTURES / folder / f"{name}.eml").read_bytes()
+    return fixture_path(name).read_bytes()
 
 
 DSN = b"""From: MAILER-DAEMON@mx.example.net

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from fixture_files import fixture
 
 from bouncewatch.cli import main
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-DSN = FIXTURES / "rfc3464-generic" / "rfc3464-generic-01.eml"
-ARF = FIXTURES / "arf" / "arf-01.eml"
-NOT = FIXTURES / "not-bounces" / "not-bounces-01.eml"
+DSN = fixture("rfc3464-generic-01")
+ARF = fixture("arf-01")
+NOT = fixture("negative-01")
 
 
 def run(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
@@ -55,7 +55,7 @@ def test_unreadable_file_gets_its_line_and_exit_status_1(tmp_path: Path) -> None
 
 
 def test_a_message_with_a_parse_error_fails_the_run() -> None:
-    broken = FIXTURES / "broken" / "broken-10.eml"
+    broken = fixture("broken-10")
     code, out = run("--json", str(broken))
     assert code == 1
     assert "NoRecipients" in json.loads(out)["error"]
@@ -92,7 +92,7 @@ def test_list_source_header_override() -> None:
         "X-Nothing",
         "--list-source-header",
         "List-Id",
-        str(FIXTURES / "rfc3464-generic" / "rfc3464-generic-02.eml"),
+        str(fixture("rfc3464-generic-02")),
     )
     assert code == 0
     assert json.loads(out)["list_source"] == "offers.example.com"
@@ -100,7 +100,7 @@ def test_list_source_header_override() -> None:
 
 def test_verp_override_and_validation(tmp_path: Path) -> None:
     data = (
-        (FIXTURES / "verp" / "verp-01.eml")
+        fixture("verp-01")
         .read_bytes()
         .replace(b"bounces+olivia.brown=example.org@", b"rt-olivia.brown-AT-example.org@")
     )

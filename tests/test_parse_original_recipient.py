@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from fixture_files import fixture
 
 from bouncewatch.analyze import analyze
 
-ZIMBRA = Path(__file__).resolve().parent.parent / "fixtures" / "zimbra" / "zimbra-01.eml"
+ZIMBRA = fixture("zimbra-01")
 
 
 def test_final_recipient_is_the_address_and_the_original_is_kept() -> None:
@@ -23,9 +23,7 @@ def test_an_original_recipient_equal_to_the_final_one_is_not_repeated() -> None:
     assert rcpt.report.original_recipient is None
 
 
-EXCHANGE = (
-    Path(__file__).resolve().parent.parent / "fixtures" / "exchange-ndr" / "exchange-ndr-02.eml"
-)
+EXCHANGE = fixture("exchange-ndr-02")
 X500 = "IMCEAEX-_O=GRANARY_OU=EXCHANGE+20ADMINISTRATIVE+20GROUP+20+28FYDIBOHF23SPDLT+29_CN=RECIPIENTS_CN=RDELGADO@granary.example.com"
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fixture_files import fixture
 from store_helpers import NOW, dsn, raw, recipient
 
 from bouncewatch.config import PolicyConfig, settings_from_dict
@@ -396,7 +397,7 @@ def test_the_zimbra_alias_fixture_keeps_state_for_the_original_recipient(tmp_pat
     from bouncewatch.analyze import analyze
     from bouncewatch.model import RawMessage
 
-    path = Path(__file__).parent.parent / "fixtures" / "zimbra" / "zimbra-01.eml"
+    path = fixture("zimbra-01")
     result = analyze(path.read_bytes())
     assert result.recipients[0].report.address == "hgreen@larchmont.example.org"
     with Store.open(tmp_path / "z.db") as s:

@@ -279,6 +279,15 @@ MTA_OVERRIDES: dict[str, dict[tuple[str, str, int], dict[str, Any]]] = {
         (name, "final", 0): {"action": "delayed"}
         for name in ("grey", "ratelimit", "overquota", "unsolicited")
     },
+    # dma 0.13 sends everything through its smarthost (mx.example.org here): that is the
+    # remote host of every failure.
+    "dma": {
+        **{
+            (name, "final", 0): {"remote_mta": ORG}
+            for name in ("nouser", "disabled", "dmarc", "spf")
+        },
+        ("multi", "final", 1): {"remote_mta": ORG},
+    },
 }
 
 

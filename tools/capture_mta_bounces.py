@@ -13,6 +13,8 @@ WHAT IT INSTALLS (Debian packages; each replaces any other mail-transport-agent)
     --mta courier    courier-mta                   (Courier 1.0.16)
     --mta nullmailer nullmailer                    (nullmailer 2.2; relay-only: its bounces
                                                     come back through the sink)
+    --mta dma        dma                           (DragonFly Mail Agent 0.13; no daemon,
+                                                    plain-text bounces sent out through the sink)
 
 and a local user ``newsletter`` (no login shell) who receives the bounces.
 
@@ -39,12 +41,13 @@ WHAT IT DOES:
 
 HOW TO RUN (as root, from the repository root; about 3-6 minutes per MTA)::
 
-    python3 tools/capture_mta_bounces.py --mta postfix --out fixtures/postfix --purge-after
-    python3 tools/capture_mta_bounces.py --mta exim --out fixtures/exim --purge-after
-    python3 tools/capture_mta_bounces.py --mta sendmail --out fixtures/sendmail --purge-after
-    python3 tools/capture_mta_bounces.py --mta opensmtpd --out fixtures/opensmtpd --purge-after
-    python3 tools/capture_mta_bounces.py --mta courier --out fixtures/courier-mta --purge-after
-    python3 tools/capture_mta_bounces.py --mta nullmailer --out fixtures/nullmailer --purge-after
+    python3 tools/capture_mta_bounces.py --mta postfix --out fixtures/dsn/postfix --purge-after
+    python3 tools/capture_mta_bounces.py --mta exim --out fixtures/dsn/exim --purge-after
+    python3 tools/capture_mta_bounces.py --mta sendmail --out fixtures/dsn/sendmail --purge-after
+    python3 tools/capture_mta_bounces.py --mta opensmtpd --out fixtures/dsn/opensmtpd --purge-after
+    python3 tools/capture_mta_bounces.py --mta courier --out fixtures/dsn/courier-mta --purge-after
+    python3 tools/capture_mta_bounces.py --mta nullmailer --out fixtures/dsn/nullmailer --purge-after
+    python3 tools/capture_mta_bounces.py --mta dma --out fixtures/formats/dma --purge-after
 
 ``--raw-dir DIR`` also keeps every delivered message; ``--only CASE…`` sends a subset.
 Only 127.0.0.1 is ever contacted, and port 25 is never listened on.
@@ -179,6 +182,10 @@ def classify_notice(data: bytes, warns: bool = True) -> tuple[str | None, str]:
     return found.group(1).decode(), which
 
 
+#: where a plain-text notice (dma) starts quoting the original
+_ORIGINAL_FOLLOWS = (b"\nMessage headers follow.", b"\nOriginal message follows.")
+
+
 def _position(data: bytes, address: str) -> int:
     """Where the notice first reports on ``address`` (recipients are listed in this order)."""
     found = re.search(rb"(?im)^Final-Recipient:.*?" + re.escape(address.encode()), data)
@@ -187,7 +194,12 @@ def _position(data: bytes, address: str) -> int:
     if re.search(rb"(?im)^Final-Recipient:", data):
         return len(data)  # a DSN that does not report on this address
     body = data.find(b"\n\n")
-    at = data.find(address.encode(), body)
+    # the returned headers name every recipient of the original: only the report counts
+    end = min(
+        (i for i in (data.find(m, body) for m in _ORIGINAL_FOLLOWS) if i != -1),
+        default=len(data),
+    )
+    at = data.find(address.encode(), body, end)
     return at if at != -1 else len(data)
 
 
@@ -302,7 +314,7 @@ def capture(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Capture real MTA bounces as fixtures.")
     parser.add_argument("--mta", required=True, choices=sorted(mta_drivers.DRIVERS))
-    parser.add_argument("--out", required=True, help="fixture folder, e.g. fixtures/postfix")
+    parser.add_argument("--out", required=True, help="fixture folder, e.g. fixtures/dsn/postfix")
     parser.add_argument("--no-install", action="store_true", help="MTA already installed")
     parser.add_argument("--purge-after", action="store_true", help="purge the MTA at the end")
     parser.add_argument("--wait", type=int, default=240, help="seconds to wait for notices")

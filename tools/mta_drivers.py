@@ -387,7 +387,56 @@ class Nullmailer(Driver):
             self.process.wait(timeout=30)
 
 
+class Dma(Driver):
+    """DragonFly Mail Agent: no daemon, no DSN, one plain-text bounce per failed recipient.
+
+    dma delivers straight to a domain's MX only on port 25, so everything goes through the
+    sink as its smarthost (``mx.example.org``), the bounces to example.net included; the
+    routing cases (no such domain, dead or null MX) cannot be made that way.  It retries a
+    temporary failure for days and sends no delay warnings or success notices, so those
+    cases are not sent either.
+    """
+
+    name = "dma"
+    packages = ("dma",)
+    preseed = "dma dma/mailname string mail.example.net\ndma dma/relayhost string \n"
+    sendmail = "/usr/sbin/dma"
+    skip_cases = frozenset(
+        {"grey", "ratelimit", "overquota", "unsolicited", "refused", "slow", "ok", "local"}
+        | {"nxdomain", "deadmx", "nullmx"}
+    )
+    warns = False
+
+    def version(self) -> str:
+        out = run(["dpkg-query", "-W", "-f", "${Version}", "dma"], check=False)
+        return "dma " + out.stdout.strip()
+
+    def configure(self) -> None:
+        Path("/etc/mailname").write_text("mail.example.net\n")
+        Path("/etc/dma/dma.conf").write_text(
+            f"SMARTHOST mx.example.org\nPORT {SINK_PORT}\nMAILNAME /etc/mailname\n"
+            "SPOOLDIR /var/spool/dma\n"
+        )
+        for path in Path("/var/spool/dma").glob("*"):
+            path.unlink()
+
+    def start(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        run([self.sendmail, "-q"], check=False)
+
+    def stop(self) -> None:
+        pass
+
+    def submit(self, message: bytes, sender: str, recipients: list[str], notify: str) -> None:
+        cmd = [self.sendmail, "-i", "-f", sender, "--", *recipients]  # dma has no DSN options
+        print("+", " ".join(cmd), flush=True)
+        subprocess.run(cmd, input=message, check=True)
+
+
 DRIVERS: dict[str, type[Driver]] = {
+    "dma": Dma,
     "nullmailer": Nullmailer,
     "courier": Courier,
     "postfix": Postfix,

@@ -343,6 +343,9 @@ _DOMAIN_NOT_FOUND = (
     r"couldn'?t find any host named", r"non-existent (?:host|domain)", r"domain has no",
     r"domain \S+ (?:does not|doesn'?t) exist", r"domain must exist",
     r"mail domain mentioned in (?:the )?e-?mail address is unknown",
+    # dma writes this only when the resolver said the name does not exist (a temporary
+    # failure is retried, then reported as a give-up)
+    r"dns lookup failure: host \S{1,255} not found",
 )
 
 _RELAY_DENIED = (

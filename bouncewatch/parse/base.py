@@ -22,6 +22,9 @@ class Detection:
     #: the report is the MTA's last word even where an Action says "delayed" (nullmailer
     #: sends no delay warnings: its "delayed" DSN is the one it sends when it gives up)
     final: bool = False
+    #: the report itself names nobody: its recipients come from X-Failed-Recipients only, so
+    #: a format decoder that reads them (with their diagnostics) from the text is preferred
+    header_recipients: bool = False
 
 
 @runtime_checkable
@@ -35,3 +38,20 @@ class Detector(Protocol):
     name: str
 
     def detect(self, msg: Message) -> Detection | None: ...
+
+
+@runtime_checkable
+class FormatDecoder(Detector, Protocol):
+    """A decoder of one non-standard bounce format, and what it says about itself: the
+    registry's list of these is the only list of formats; the docs' format table, the tests
+    and the fixture folders (`fixtures/formats/<name>/`) are derived from it."""
+
+    #: the format, as people call it ("Postfix (no DSN part)")
+    title: str
+    #: one line: what the decoder recognises the format by
+    description: str
+    #: where the format is documented (a URL, or the source that describes it)
+    reference: str
+    #: False for formats sent by ordinary senders (SES notifications come from SNS), which
+    #: must see every message; True: only messages that look like bounces reach the decoder
+    screened: bool

@@ -158,7 +158,9 @@ def all_text(msg: Message, limit: int) -> str:
     plain: list[str] = []
     html: list[str] = []
     for ctype, part in typed_parts(msg, keep=False):
-        if ctype == "text/plain":
+        if ctype == "text/plain" or (ctype.startswith("multipart/") and not part.is_multipart()):
+            # (a multipart part the parser could not split, its boundary lost on the way: its
+            # raw text still holds the report)
             plain.append(leaf_text(part)[:limit])
         elif ctype == "text/html":
             html.append(leaf_text(part)[:limit])

@@ -21,7 +21,9 @@ def content_type(part: Message) -> str:
         if len(k) == 12 and (k == "Content-Type" or k.lower() == "content-type"):
             if not isinstance(v, str):
                 continue
-            ctype = v.partition(";")[0].strip().lower()
+            # "text/plain\n   charset=…" (a missing ";") is still text/plain
+            words = v.partition(";")[0].split(None, 1)
+            ctype = words[0].lower() if words else ""
             return ctype if ctype.count("/") == 1 else "text/plain"
     return part.get_default_type()
 

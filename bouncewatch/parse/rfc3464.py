@@ -88,7 +88,8 @@ class RFC3464:
         per_message, groups = parse_blocks(blocks)
         failed = _x_failed_recipients(msg)
         reports = [r for r in (_recipient(g, failed) for g in groups) if r is not None]
-        if not reports and failed:
+        header_recipients = not reports and bool(failed)
+        if header_recipients:
             # a DSN that names nobody (Google Groups, a DSN with only per-message fields):
             # the X-Failed-Recipients header does
             reports = [RecipientReport(address=a, action="failed") for a in failed]
@@ -104,6 +105,7 @@ class RFC3464:
             reporting_mta=clean_host(per_message.get("reporting-mta")),
             arrival_date=iso_date(per_message.get("arrival-date")),
             final=any(r.action == "delayed" for r in reports) and _from_nullmailer(msg),
+            header_recipients=header_recipients,
         )
 
 

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message
+from typing import Any
 
 from bouncewatch.model import RecipientReport
+from bouncewatch.parse.base import Detection
 from bouncewatch.parse.bodytext import all_text, leaf_text, strip_html
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
@@ -31,6 +33,7 @@ ADDR_LINE_RE = re.compile(r"^[ \t]*<?(" + ADDR_RE.pattern + r")>?:?[ \t]*$", re.
 _DAEMON_LOCALPARTS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon", "mdaemon"}
 )
+_DAEMON_NAME_RE = re.compile(r"mail delivery (?:subsystem|system|service)|mailer.?daemon", re.I)
 _FROM_ADDR_RE = re.compile(r"<([^<>]*)>|(\S+@\S+)")
 
 # remote host names as decoders find them: "host mx.example.org[192.0.2.1]",
@@ -72,8 +75,15 @@ class MessageInfo:
             self.sender = value.strip().lower()
         else:
             self.sender = (m.group(1) if m.group(1) is not None else m.group(2)).strip().lower()
-        self.daemon = self.sender in ("", "@") or (
-            self.sender.partition("@")[0] in _DAEMON_LOCALPARTS
+        self.daemon = (
+            self.sender in ("", "@")
+            or self.sender.partition("@")[0] in _DAEMON_LOCALPARTS
+            # a misspelt or rewritten address under the usual display name ("Mail Delivery
+            # Subsystem <poostmaster@…>", "Mail Delivery System <bounce-1234@…>")
+            or (
+                m is not None
+                and _DAEMON_NAME_RE.search(value[: m.start()] + value[m.end() :]) is not None
+            )
         )
         subject = raw.get("subject", "")
         if "=?" in subject:
@@ -211,7 +221,12 @@ def iso_timestamp(value: object) -> str | None:
 
 
 def clean_address(addr: str) -> str:
-    return addr.strip().strip("<>\"'").rstrip(".:;,").strip()
+    """An address as a decoder found it, without the brackets, quotes and punctuation around
+    it; a quoted local part ("first..last"@example.org) keeps its quotes."""
+    addr = addr.strip().rstrip(".:;,").strip("<>").rstrip(".:;,").strip()
+    if addr[:1] in ("'", '"') and not (addr[0] == '"' and '"@' in addr):
+        addr = addr.strip("\"'")
+    return addr.rstrip(".:;,").strip()
 
 
 def report(
@@ -292,3 +307,59 @@ def server_reply(lines: list[str], start: int) -> str | None:
         if lines[i].startswith((">>> ", "... ")):
             return None
     return None
+
+
+_QUOTED_FIELD_RE = re.compile(r"^([!-9;-~]+)[ \t]*:[ \t]*(.*(?:\n[ \t]+.*)*)", re.M)
+
+
+def quoted_headers(text: str) -> dict[str, str]:
+    """The header block a plain-text bounce quotes from the returned message (what follows
+    its "Message headers follow." line), as name -> first value (unfolded): for the sent
+    message's Message-ID and list headers when there is no message/rfc822 part."""
+    block = re.split(r"\n[ \t]*\n", text.lstrip("\n"), maxsplit=1)[0]
+    out: dict[str, str] = {}
+    for name, value in _QUOTED_FIELD_RE.findall(block):
+        out.setdefault(name, " ".join(value.split()))
+    return out
+
+
+def embedded_dsn(text: str) -> tuple[str | None, list[RecipientReport]]:
+    """(reporting MTA, recipients) out of delivery-status fields written into a text part
+    ("Technical report:" followed by Reporting-MTA / Final-Recipient / Action / Status /
+    Diagnostic-Code lines), as providers that send no message/delivery-status part do."""
+    from bouncewatch.parse.dsn_fields import clean_address as dsn_address
+    from bouncewatch.parse.dsn_fields import clean_host, parse_fields, strip_type
+
+    fields, groups = parse_fields(text)
+    out = []
+    for group in groups:
+        address = dsn_address(group.get("final-recipient")) or dsn_address(
+            group.get("original-recipient")
+        )
+        if not address or "@" not in address:
+            continue
+        status = strip_type(group.get("status"))
+        found = report(
+            address,
+            (strip_type(group.get("action")) or "failed").lower(),
+            strip_type(group.get("diagnostic-code")),
+            remote_mta=clean_host(group.get("remote-mta")),
+        )
+        if status and found.status is None:
+            m = re.match(r"[245]\.\d{1,3}\.\d{1,3}", status)
+            found = report(
+                address,
+                found.action,
+                found.diagnostic,
+                remote_mta=found.remote_mta,
+                status=m.group(0) if m else None,
+            )
+        out.append(found)
+    return clean_host(fields.get("reporting-mta")), unique(out)
+
+
+def bounce(reports: Iterable[RecipientReport], **fields: Any) -> Detection | None:
+    """A "bounce" detection of `reports` (the first report per address kept), or None when
+    there is none: how a decoder ends."""
+    recipients = unique(reports)
+    return Detection(kind="bounce", recipients=recipients, **fields) if recipients else None

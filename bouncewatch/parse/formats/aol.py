@@ -21,6 +21,10 @@ class AolDetector:
     """AOL (MAILER-DAEMON@aol.com) sendmail-style returned mail."""
 
     name = "aol"
+    title = "AOL returned mail"
+    description = "From `MAILER-DAEMON@aol.com`; sendmail-style report"
+    reference = "https://senders.yahooinc.com/smtp-error-codes/ (AOL is run by Yahoo)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         sender = message_info(msg).sender

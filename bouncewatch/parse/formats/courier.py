@@ -43,6 +43,10 @@ class CourierDetector:
     """Courier "NOTICE: mail delivery status." reports."""
 
     name = "courier"
+    title = "Courier"
+    description = 'null sender `<@>`; "running the Courier mail server"'
+    reference = "https://www.courier-mta.org/courierdsn.html"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -50,6 +50,12 @@ class DominoDetector:
     """Domino "DELIVERY FAILURE" reports ("was not delivered to: … because: …")."""
 
     name = "domino"
+    title = "Lotus / IBM / HCL Domino"
+    description = 'Subject "DELIVERY FAILURE…"; "was not delivered to: … because: …"'
+    reference = (
+        "https://help.hcl-software.com/domino/ (Domino Administrator: delivery failure reports)"
+    )
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not _is_domino(msg):

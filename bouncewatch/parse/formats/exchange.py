@@ -13,7 +13,8 @@ is decoded; the human text above it is only a fallback):
     mx.example.org #550 5.1.1 <…>: Recipient address rejected ##
     Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'   (2010+)
 
-Exchange 2000/2003 ("The following recipient(s) cannot be reached:" with
+Exchange 2000/2003 ("The following recipient(s) cannot be reached:" — "could not be reached"
+from the older Internet Mail Connector, with "MSEXCH:IMC:…" lines — with
 "<mail.example.com #5.0.0 smtp;550 5.1.1 …>") and Exchange 5.5 / X.400 ("did not reach the
 following recipient(s):" with "MSEXCH:IMS:…" lines); "Delivery is delayed" warnings.
 """
@@ -29,24 +30,46 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
+    find_first,
     message_info,
     report,
     unique,
 )
 from bouncewatch.parse.text import extract_status
 
+#: Exchange 5.5's Internet Mail Connector ("address on date" lines, "MSEXCH:IMC:…"); Kerio
+#: Connect writes the same sentence with its own layout, which is not read here
+_IMC = "The following recipient(s) could not be reached"
 _FAILED = (
-    "Delivery has failed to these recipients or groups",
+    # "… or groups" (2010+), "… or distribution lists" (2007)
+    "Delivery has failed to these recipients or ",
+    "rejected your message to the following email address",  # 2013+: "<host> rejected …"
+    "\u00c9chec de la remise pour ces destinataires ou groupes",  # French
+    "Unzustellbar an folgende Empf\u00e4nger oder Gruppen",  # German
     "The following recipient(s) cannot be reached",
+    _IMC,
     "did not reach the following recipient(s)",
 )
 _DELAYED = "Delivery is delayed to these recipients or groups"
-_ADMIN = "Diagnostic information for administrators:"
-_ENDS = ("Original message headers:", "Original Message Headers", "\n-----Original Message")
+_ADMINS = (
+    "Diagnostic information for administrators:",
+    "Informations de diagnostic pour les administrateurs\u00a0:",
+    "Informations de diagnostic pour les administrateurs :",
+    "Diagnoseinformationen f\u00fcr Administratoren:",
+)
+_ENDS = (
+    "Original message headers:",
+    "Original Message Headers",
+    "\n-----Original Message",
+    "En-t\u00eates de message d'origine",
+    "Urspr\u00fcngliche Nachrichtenkopfzeilen",
+)
 _SUBJECTS = ("undeliverable", "delivery status notification", "delivery delayed", "nondeliver")
 _ADDR_ALONE_RE = re.compile(r"^[ \t]*(" + ADDR_RE.pattern + r")(?:[ \t]*<mailto:[^>]*>)?[ \t]*$")
 _ADDR_ON_RE = re.compile(r"^[ \t]*'?(" + ADDR_RE.pattern + r")'? on ")
-_GEN_RE = re.compile(r"Generating server: ([\w.-]+)")
+_GEN_RE = re.compile(
+    r"(?:Generating server|Serveur de g\u00e9n\u00e9ration|Generierender Server)[ \u00a0]?: ([\w.-]+)"
+)
 _RETURNED_RE = re.compile(r"returned '(.*)'")
 _SERVER_AT_RE = re.compile(r"Server at ([\w.-]+)")
 _HASH_RE = re.compile(r"^(?:([\w.-]+) )?#(\d{3}[ -].*?)\s*##\s*$")
@@ -82,6 +105,8 @@ def _admin_recipient(address: str, lines: list[str], action: str) -> RecipientRe
             smtp = (m.group(2) or "").strip()
             return report(address, action, smtp or line, status=extract_status(smtp) or m.group(1))
     returned = [m.group(1) for ln in lines if (m := _RETURNED_RE.search(ln))]
+    if not returned:  # a long reply wrapped before its closing quote: the block as one line
+        returned = _RETURNED_RE.findall(" ".join(lines))
     if returned:
         at = [m.group(1) for ln in lines if (m := _SERVER_AT_RE.search(ln))]
         host = at[-1].lower() if at else None
@@ -106,6 +131,10 @@ class ExchangeDetector:
     "The following recipient(s) cannot be reached", "did not reach the following recipient(s)")."""
 
     name = "exchange"
+    title = "Microsoft Exchange 5.5–2019"
+    description = '"Delivery has failed to these recipients or groups", "The following recipient(s) cannot be reached", "did not reach the following recipient(s)", "Delivery is delayed…"'
+    reference = "https://learn.microsoft.com/en-us/exchange/mail-flow/non-delivery-reports-and-bounce-messages/non-delivery-reports-and-bounce-messages"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not _is_exchange(msg):
@@ -116,17 +145,19 @@ class ExchangeDetector:
             return None
         gen = _GEN_RE.search(text)
         recipients: list[RecipientReport] = []
-        if _ADMIN in text:
-            admin = text.split(_ADMIN, 1)[1]
+        admin_at = find_first(text, _ADMINS)
+        if admin_at >= 0:
+            admin = text[admin_at:].split("\n", 1)[-1]
             for address, lines in _blocks(admin, _ADDR_ALONE_RE):
                 recipients.append(_admin_recipient(address, lines, action))
         if not recipients:
             start = max(text.find(m) for m in (*_FAILED, _DELAYED))
             for address, lines in _blocks(text[start:], _ADDR_ON_RE):
                 recipients.append(_legacy_recipient(address, lines, action))
-        if not recipients:
+        imc_only = _IMC in text and not any(m in text for m in _FAILED if m != _IMC)
+        if not recipients and not imc_only:
             start = max(text.find(m) for m in (*_FAILED, _DELAYED))
-            human = cut(text[start:], _ADMIN)
+            human = cut(text[start:], *_ADMINS)
             for address, lines in _blocks(human, _ADDR_ALONE_RE):
                 recipients.append(report(address, action, " ".join(lines)))
         recipients = unique(recipients)

@@ -47,7 +47,18 @@ _ENDS = (
     "No action is required on your part.",
     "Reporting-MTA:",
 )
-_SUBJECTS = ("mail delivery failed", "warning: message", "undelivered mail", "failure notice")
+#: Exim's notice for recipient addresses it could not even parse ("Mail failure - malformed
+#: recipient address"): "  <the address as written>: malformed address: <why>"
+_MALFORMED = "recipient addresses that were\nincorrectly constructed:"
+_MALFORMED_RE = re.compile(r"^  (.+?): (malformed address: .*)$", re.M)
+_ANGLE_RE = re.compile(r"<(" + ADDR_RE.pattern + r")>")
+_SUBJECTS = (
+    "mail failure",
+    "mail delivery failed",
+    "warning: message",
+    "undelivered mail",
+    "failure notice",
+)
 # the recipient line: two-space indent, the address, optionally "<addr>" or a comment after it.
 _RCPT_LINE_RE = re.compile(r"^  <?(" + ADDR_RE.pattern + r")>?(?:[ \t].*)?$", re.M)
 _SMTP_ERR_RE = re.compile(
@@ -64,6 +75,10 @@ class EximDetector:
     software") and delay warnings."""
 
     name = "exim"
+    title = "Exim (text bounces, delay warnings)"
+    description = 'X-Failed-Recipients or Mailer-Daemon; "This message was created automatically by mail delivery software."'
+    reference = "https://www.exim.org/exim-html-current/doc/html/spec_html/ch-customizing_bounce_and_warning_messages.html"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
@@ -71,6 +86,8 @@ class EximDetector:
         if not failed_hdr and not (info.daemon and info.subject.startswith(_SUBJECTS)):
             return None
         text = body_text(msg)
+        if _MALFORMED in text:
+            return _malformed(text, msg)
         if _CREATED not in text:
             return None
         delayed = _MARKERS[1] in text
@@ -90,6 +107,21 @@ class EximDetector:
         m = _QUEUE_HOST_RE.search(text)
         reporting = m.group(1) if m else sender_host(msg)
         return Detection(kind="bounce", recipients=recipients, reporting_mta=reporting)
+
+
+def _malformed(text: str, msg: Message) -> Detection | None:
+    """The addresses Exim ignored as malformed (the one in <…> when the entry has both)."""
+    out = []
+    for m in _MALFORMED_RE.finditer(cut(text, *_ENDS)):
+        angle = _ANGLE_RE.search(m.group(1))
+        plain = ADDR_RE.findall(m.group(1))
+        address = angle.group(1) if angle else (plain[-1] if plain else None)
+        if address:
+            out.append(report(address, "failed", m.group(2)))
+    recipients = unique(out)
+    if not recipients:
+        return None
+    return Detection(kind="bounce", recipients=recipients, reporting_mta=sender_host(msg))
 
 
 def _recipient(address: str, action: str, block: str) -> RecipientReport:

@@ -36,7 +36,6 @@ from bouncewatch.parse.formats._common import (
     report,
 )
 
-_GOOGLE = ("googlemail.com", "google.com", "gmail.com")
 _ENDS = ("----- Original message -----", "----- Message truncated -----", "\n----- ")
 _OLD_FAILED = "Delivery to the following recipient failed permanently:"
 _OLD_FAILED_N = "Delivery to the following recipients failed permanently:"
@@ -79,10 +78,17 @@ class GmailDetector:
     """Gmail's text-only failure and delay notices."""
 
     name = "gmail"
+    title = "Gmail text notices"
+    description = (
+        'A mailer daemon (`mailer-daemon@googlemail.com`, or renamed on the way); "Delivery to'
+        ' the following recipient failed permanently", "Address not found", "Delivery incomplete"'
+    )
+    reference = "https://support.google.com/mail/answer/6596"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
-        sender = message_info(msg).sender
-        if not sender.startswith("mailer-daemon@") or not sender.endswith(_GOOGLE):
+        info = message_info(msg)
+        if not info.daemon:  # Google's own daemon, or one whose name was changed on the way
             return None
         text = cut(body_text(msg), *_ENDS)
         recipients: list[RecipientReport] = []

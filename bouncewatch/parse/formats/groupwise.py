@@ -34,6 +34,10 @@ class GroupWiseDetector:
     """GroupWise "Message status - undeliverable" notices."""
 
     name = "groupwise"
+    title = "Novell / Micro Focus GroupWise"
+    description = 'Subject "Message status - undeliverable" or X-Mailer GroupWise'
+    reference = "https://www.microfocus.com/documentation/groupwise/ (GroupWise Internet Agent)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -19,6 +19,7 @@ from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
     cut,
+    join_reply,
     message_info,
     report,
     unique,
@@ -27,16 +28,23 @@ from bouncewatch.parse.formats._common import (
 _END = "Original message follows"
 _LINE_RE = re.compile(
     r"^\s*((?:Unknown user|User mailbox exceeds allowed size|Delivery failed \d+ attempts?"
-    r"|Delivery userid|Undeliverable to)[^:\n]*):?\s*<?(" + ADDR_RE.pattern + r")>?\s*$",
+    r"|Delivery userid|Undeliverable to)[^:\n]*?)(?::[ \t]*|[ \t]+)<?("
+    + ADDR_RE.pattern
+    + r")>?\s*$",
     re.M | re.I,
 )
 _REPLY_RE = re.compile(r"^.*\b[245][0-9][0-9][ -].*$", re.M)
+_CONTINUED_RE = re.compile(r"^[ \t]*[245][0-9][0-9][ -]")
 
 
 class IMailDetector:
     """IMail (SMTP32) "Undeliverable Mail" notices."""
 
     name = "imail"
+    title = "Ipswitch IMail"
+    description = 'X-Mailer `<SMTP32 v…>`; "Unknown user:", "User mailbox exceeds allowed size:"'
+    reference = "Sisimai lib/Sisimai/Lhost/IMailServer.pm (decoder source)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
@@ -48,7 +56,15 @@ class IMailDetector:
         for i, m in enumerate(matches):
             end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
             reply = _REPLY_RE.search(text, m.end(), end)
-            diagnostic = reply.group(0).strip() if reply else m.group(1)
+            if reply:  # the whole reply: "550-…" continuation lines up to "550 …"
+                lines = [reply.group(0)]
+                for line in text[reply.end() : end].split("\n")[1:]:
+                    if not _CONTINUED_RE.match(line):
+                        break
+                    lines.append(line)
+                diagnostic = join_reply(lines)
+            else:
+                diagnostic = m.group(1)
             recipients.append(report(m.group(2), "failed", diagnostic))
         recipients = unique(recipients)
         if not recipients:

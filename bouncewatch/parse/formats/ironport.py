@@ -38,6 +38,10 @@ class IronPortDetector:
     """IronPort "The following message to <…> was undeliverable." notices."""
 
     name = "ironport"
+    title = "Cisco IronPort (non-DSN bounce profile)"
+    description = 'MAILER-DAEMON; "The following message to <…> was undeliverable."'
+    reference = "https://www.cisco.com/c/en/us/support/security/email-security-appliance/products-user-guide-list.html (bounce profiles)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

@@ -48,6 +48,10 @@ class MailMarshalDetector:
     """MailMarshal "Undeliverable Mail" notices ("Could not be delivered because of")."""
 
     name = "mailmarshal"
+    title = "MailMarshal"
+    description = 'Subject "Undeliverable Mail:"; "Could not be delivered because of"'
+    reference = "Sisimai lib/Sisimai/Lhost/MailMarshalSMTP.pm (decoder source)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).subject.startswith("undeliverable mail"):

@@ -73,6 +73,10 @@ class MDaemonDetector:
     """MDaemon "The attached message had PERMANENT fatal delivery errors!" notices."""
 
     name = "mdaemon"
+    title = "MDaemon"
+    description = 'X-MDaemon-Deliver-To / X-MDDSN-Message; "had PERMANENT fatal delivery errors" + session transcript'
+    reference = "Sisimai lib/Sisimai/Lhost/MDaemon.pm (decoder source)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -70,6 +70,12 @@ class Office365Detector:
     """Microsoft 365 "Your message to … couldn't be delivered." NDRs."""
 
     name = "office365"
+    title = "Microsoft 365 / Exchange Online"
+    description = (
+        'X-MS-Exchange-* or Subject "Undeliverable:"; "Your message to … couldn\'t be delivered."'
+    )
+    reference = "https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/non-delivery-reports-in-exchange-online"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -42,6 +42,10 @@ class OpenSmtpdDetector:
     """OpenSMTPD "Delivery status notification: error|warning" text reports."""
 
     name = "opensmtpd"
+    title = "OpenSMTPD"
+    description = 'Subject "Delivery status notification: …"; "This is the MAILER-DAEMON, please DO NOT REPLY"'
+    reference = "https://github.com/OpenSMTPD/OpenSMTPD/blob/master/usr.sbin/smtpd/bounce.c"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

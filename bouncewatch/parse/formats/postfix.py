@@ -35,8 +35,11 @@ _SUCCESS = "Your message was successfully delivered to the destination"
 _VIA_RE = re.compile(r"delivery via [\w.-]+(\[[0-9A-Fa-f.:]+\](?::\d+)?)?: (.*)")
 _ENDS = ("\n--", "Reporting-MTA:", "Final-Recipient:")
 #: "<addr>: text" or "<addr> (expanded from <alias>): text", continued by indented lines.
+#: (the local part may be quoted: <"first..last"@example.org>; the line may be indented)
 _ENTRY_RE = re.compile(
-    r"^<(" + ADDR_RE.pattern + r")>(?: \(expanded from <[^>]*>\))?: (.*(?:\n[ \t]+.*)*)", re.M
+    r"^[ \t]?<(" + ADDR_RE.pattern + r'|"[^"\n]+"@[\w.-]+)>'
+    r"(?: \(expanded from\s+<[^>]*>\))?: (.*(?:\n(?:[ \t]{2,}|\t).*)*)",
+    re.M,
 )
 _SAID_RE = re.compile(r"\bsaid: (.*?)(?:\s*\(in reply to [^)]*\))?\s*$", re.S)
 _REPLY_TAIL_RE = re.compile(r"\s*\(in reply to [^)]*\)\s*$")
@@ -63,6 +66,10 @@ class PostfixDetector:
     """Postfix "Undelivered Mail Returned to Sender" / "Delayed Mail" without a DSN part."""
 
     name = "postfix"
+    title = "Postfix (no DSN part)"
+    description = 'MAILER-DAEMON; "This is the mail system at host …" / "This is the Postfix program at host …"'
+    reference = "https://www.postfix.org/bounce.5.html"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

@@ -29,8 +29,24 @@ from bouncewatch.parse.formats._common import (
 _STARTS = (
     "This is the qmail-send program at",
     "I'm afraid I wasn't able to deliver your message",
+    # qmail clones' and qmail-derived providers' greetings (Yahoo's has its own decoder)
+    "Unable to deliver message to the following address(es)",
+    "Unable to deliver message to the following address",
+    "unable to deliver your message to the following addresses",
+    "Unfortunately, your mail was not delivered to the following address:",
+    "Your mail message to the following address",
+    "Your message to the following addresses",
+    "This is the mail delivery agent at",
+    "This is the machine generated message from mail service",
+    "Su mensaje no pudo ser entregado",
 )
-_ENDS = ("--- Below this line is a copy of the message", "--- Enclosed are the original headers")
+_ENDS = (
+    "--- Below this line is a copy of the message",
+    "--- Enclosed are the original headers",
+    "--- Original message follows",
+)
+_JAMES = "This is the James mail server"
+_SUBJECTS = ("failure notice", "permanent delivery failure")
 _HOST_RE = re.compile(r"This is the qmail-send program at ([\w.-]+?)\.?\s*$", re.M)
 _IP_RE = re.compile(
     r"^(?:Connected to )?([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
@@ -62,14 +78,18 @@ class QmailDetector:
     """qmail-send bounces ("Hi. This is the qmail-send program at …", "(#5.1.1)" codes)."""
 
     name = "qmail"
+    title = "qmail / netqmail / vpopmail"
+    description = 'MAILER-DAEMON or Subject "failure notice"; "Hi. This is the qmail-send program at …", `(#5.1.1)` codes'
+    reference = "https://cr.yp.to/proto/qsbmf.txt (qmail-send bounce message format)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
-        if not info.daemon and not info.subject.startswith("failure notice"):
+        if not info.daemon and not info.subject.startswith(_SUBJECTS):
             return None
         text = body_text(msg)
         start = find_first(text, _STARTS)
-        if start < 0:
+        if start < 0 or _JAMES in text:  # Apache James borrows qmail's greeting
             return None
         recipients = qmail_recipients(cut(text[start:], *_ENDS))
         if not recipients:

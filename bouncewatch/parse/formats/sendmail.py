@@ -47,6 +47,10 @@ _DEFERRED_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\.\.\. ", re.M)
 _EXPIRED_RE = re.compile(r"^Message could not be delivered for .+$", re.M)
 _OWN_RE = re.compile(r"^[245][0-9][0-9] ([245]\.[0-9]+\.[0-9]+) <?(" + ADDR_RE.pattern + ")", re.M)
 _CODE_LINE_RE = re.compile(r"^[245][0-9][0-9][ -]")
+#: sendmail V5 (and 8.x without the address section): the recipient only in the transcript,
+#: "554 <nobody@example.org>... 550 Host unknown" (a 4xx line there is a deferral, not a failure)
+_V5_RE = re.compile(r"^5[0-9][0-9] <(" + ADDR_RE.pattern + r")>\.\.\. (.*)$", re.M)
+_TALKING_RE = re.compile(r"^(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$", re.M | re.I)
 _WITH_HOST_RE = re.compile(r"\b(?:with|by) ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
 
 
@@ -93,6 +97,23 @@ def _successes(section: str, transcript: str) -> list[RecipientReport]:
     return unique(out)
 
 
+def _v5_recipients(transcript: str) -> list[RecipientReport]:
+    """Old sendmail's transcript-only report: each failed recipient on a "5xx <addr>... text"
+    line; where the line only says "Remote protocol error", the server's "<<< " reply just
+    before it is the explanation."""
+    out = []
+    for m in _V5_RE.finditer(transcript):
+        before = transcript[: m.start()].rstrip("\n").split("\n")
+        reply: list[str] = []
+        while before and before[-1].startswith("<<< "):
+            reply.insert(0, before.pop()[4:])
+        talking = list(_TALKING_RE.finditer(transcript, 0, m.start()))
+        host = talking[-1].group(1).lower() if talking and reply else None
+        diag = join_reply(reply) if reply else m.group(2)
+        out.append(report(m.group(1), "failed", diag, remote_mta=host))
+    return unique(out)
+
+
 def sendmail_recipients(text: str) -> list[RecipientReport]:
     """Decode a sendmail-style report (also used by AOL's sendmail-based bounces)."""
     text = cut(text, *_ENDS)
@@ -104,6 +125,8 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
     if not section and _SUCCESS in text:
         return _successes(text.split(_SUCCESS, 1)[1], transcript)
     matches = list(_ADDR_LINE_RE.finditer(section))
+    if not matches and not delayed and not section:
+        return _v5_recipients(transcript)
     if not matches and delayed:  # old warnings list the addresses in the transcript only
         matches = list(_DEFERRED_RE.finditer(transcript))
     tlines = transcript.split("\n")
@@ -134,6 +157,10 @@ class SendmailDetector:
     """Sendmail "Returned mail" / "Warning: could not send message" without a DSN part."""
 
     name = "sendmail"
+    title = "Sendmail (no MIME DSN)"
+    description = 'MAILER-DAEMON; "The following addresses had permanent fatal errors", "Transcript of session follows"'
+    reference = "https://www.sendmail.org/~ca/email/doc8.12/op-sh-4.html (sendmail Installation and Operation Guide)"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

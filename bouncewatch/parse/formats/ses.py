@@ -21,7 +21,13 @@ from typing import Any
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, iso_timestamp, message_info, report
+from bouncewatch.parse.formats._common import (
+    body_text,
+    bounce,
+    iso_timestamp,
+    message_info,
+    report,
+)
 
 _SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
 _SUBJECTS = ("aws notification message",)
@@ -34,7 +40,12 @@ def _payload(text: str) -> dict[str, Any] | None:
     try:
         data, _ = json.JSONDecoder().raw_decode(text[start:])
     except ValueError:
-        return None
+        # a notification re-wrapped on the way: long lines broken with a newline and a space
+        # (header-style folding), even inside the JSON strings
+        try:
+            data, _ = json.JSONDecoder().raw_decode(text[start:].replace("\n ", ""))
+        except ValueError:
+            return None
     if isinstance(data, dict) and data.get("Type") == "Notification":
         try:
             data = json.loads(data.get("Message") or "")
@@ -47,6 +58,32 @@ def _mta(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     return value.split(";", 1)[-1].strip().lower() or None
+
+
+#: SES event type -> the key of its details in the notification
+_EVENT_KEYS = {"Bounce": "bounce", "Delivery": "delivery", "DeliveryDelay": "deliveryDelay"}
+
+
+def _delivered(event: dict[str, Any]) -> list[RecipientReport]:
+    reply = event.get("smtpResponse")
+    return [
+        report(r, "delivered", reply if isinstance(reply, str) else None)
+        for r in event.get("recipients") or []
+        if isinstance(r, str) and r.strip()
+    ]
+
+
+def _delayed(event: dict[str, Any]) -> list[RecipientReport]:
+    return [
+        report(
+            r["emailAddress"],
+            "delayed",
+            str(r.get("diagnosticCode") or "").removeprefix("smtp;") or None,
+            status=r.get("status") or None,
+        )
+        for r in event.get("delayedRecipients") or []
+        if isinstance(r, dict) and r.get("emailAddress")
+    ]
 
 
 def _bounce(event: dict[str, Any]) -> list[RecipientReport]:
@@ -74,6 +111,13 @@ class SesDetector:
     """Amazon SES bounce and complaint notifications (SNS email / email-json)."""
 
     name = "ses"
+    title = (
+        "Amazon SES notifications via SNS (bounce, complaint, delivery, delay; `email`,"
+        " `email-json`, event publishing)"
+    )
+    description = 'From `no-reply@sns.amazonaws.com` or Subject "AWS Notification Message"; JSON body with `notificationType`/`eventType`'
+    reference = "https://docs.aws.amazon.com/ses/latest/dg/notification-contents.html"
+    screened = False
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
@@ -97,16 +141,19 @@ class SesDetector:
             extra["original_headers"] = {
                 str(h.get("name")): str(h.get("value")) for h in headers if h.get("name")
             }
-        if ntype == "Bounce" and isinstance(data.get("bounce"), dict):
-            event = data["bounce"]
-            extra["bounce_type"] = event.get("bounceType")
-            extra["bounce_sub_type"] = event.get("bounceSubType")
-            recipients = _bounce(event)
-            if not recipients:
-                return None
-            return Detection(
-                kind="bounce",
-                recipients=recipients,
+        event = data.get(_EVENT_KEYS.get(str(ntype), ""))
+        if ntype in _EVENT_KEYS and isinstance(event, dict):
+            if ntype == "Bounce":
+                extra["bounce_type"] = event.get("bounceType")
+                extra["bounce_sub_type"] = event.get("bounceSubType")
+                recipients = _bounce(event)
+            elif ntype == "Delivery":
+                recipients = _delivered(event)
+            else:
+                extra["delay_type"] = event.get("delayType")
+                recipients = _delayed(event)
+            return bounce(
+                recipients,
                 reporting_mta=_mta(event.get("reportingMTA")),
                 arrival_date=iso_timestamp(event.get("timestamp")),
                 extra=extra,

@@ -46,10 +46,17 @@ class YahooDetector:
     """Yahoo "Failure Notice" messages ("Sorry, we were unable to deliver your message")."""
 
     name = "yahoo"
+    title = "Yahoo failure notices"
+    description = (
+        'Yahoo sender or a mailer daemon, Subject "Failure Notice"; "Sorry, we were unable to'
+        ' deliver your message…"'
+    )
+    reference = "https://senders.yahooinc.com/smtp-error-codes/"
+    screened = True
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
-        if not info.subject.startswith(_SUBJECTS) or not _from_yahoo(info):
+        if not info.subject.startswith(_SUBJECTS) or not (_from_yahoo(info) or info.daemon):
             return None
         text = body_text(msg)
         start = find_first(text, _STARTS)
