@@ -46,6 +46,7 @@ from bouncewatch.store.timefmt import iso, parse_time, utcnow
 EX_TEMPFAIL = 75  #: sysexits.h: Postfix's pipe transport retries later
 SUPPRESSING = ("invalid", "complained", "suspended")
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+DIAGNOSTIC_CUT = 300  #: characters of a diagnostic `status` shows without --full
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -169,8 +170,17 @@ def ingest(
 @click.argument("addresses", nargs=-1, required=True)
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per address.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help=f"Show diagnostics whole (the text view cuts them at {DIAGNOSTIC_CUT} characters).",
+)
 def status(
-    addresses: tuple[str, ...], config_path: Path | None, db_path: Path | None, as_json: bool
+    addresses: tuple[str, ...],
+    config_path: Path | None,
+    db_path: Path | None,
+    as_json: bool,
+    full: bool,
 ) -> None:
     """The state of each ADDRESS, since when, and every event and change behind it.
 
@@ -191,14 +201,23 @@ def status(
                     continue
                 if i:
                     click.echo("")
-                _print_story(address, story, now)
+                _print_story(address, story, now, full=full)
         finally:
             store.close()
     if missing:
         sys.exit(1)
 
 
-def _print_story(asked: str, s: dict[str, Any] | None, now: datetime) -> None:
+def _said(diagnostic: str, full: bool) -> str:
+    if full or len(diagnostic) <= DIAGNOSTIC_CUT:
+        return diagnostic
+    return (
+        f"{diagnostic[:DIAGNOSTIC_CUT].rstrip()} … "
+        f"[cut at {DIAGNOSTIC_CUT} of {len(diagnostic)} characters: --full shows all]"
+    )
+
+
+def _print_story(asked: str, s: dict[str, Any] | None, now: datetime, *, full: bool) -> None:
     if s is None:
         click.echo(f"{asked}: never seen (no bounce, complaint or report recorded)")
         return
@@ -232,7 +251,7 @@ def _print_story(asked: str, s: dict[str, Any] | None, now: datetime) -> None:
         )
         click.echo(f"  {h['at']}  {kind}: {h['reason']} {code}{counted}".rstrip())
         if h["diagnostic"]:
-            click.echo(f"      said: {h['diagnostic'][:300]}")
+            click.echo(f"      said: {_said(h['diagnostic'], full)}")
         where = ", ".join(
             x
             for x in (
@@ -319,6 +338,9 @@ def reset(address: str, note: str, config_path: Path | None, db_path: Path | Non
             change = reset_address(store, address, note, utcnow())
         finally:
             store.close()
+    if change is None:
+        click.echo(f"{address}: already active, nothing to reset (nothing recorded)")
+        return
     click.echo(
         f"{address}: {change.from_state} → {change.to_state} (manual_reset) at {iso(change.at)}"
     )
