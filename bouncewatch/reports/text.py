@@ -69,10 +69,7 @@ def _heading(report: Report) -> str:
     n = (last - first).days + 1
     span = f"{first} to {last}, {n:,} day{'s' if n != 1 else ''}"
     if report.period.since or report.period.until:
-        span += " (asked: " + " to ".join(
-            x or "…" for x in (report.period.since, report.period.until)
-        )
-        span += ")"
+        span += f" (asked: {report.period.describe()})"
     return f"bouncewatch report: {span}, by {report.by}"
 
 
