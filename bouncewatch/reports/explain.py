@@ -44,6 +44,14 @@ def _day_span(start: str, end: str) -> str:
     return f"{start[:10]} to {last}"
 
 
+def _said_and_hosts(e: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the receivers said (one line each) and which hosts said it."""
+    out = [("said", line) for line in _listed(e.get("diagnostics") or [])]
+    if e.get("remote_mtas"):
+        out.append(("hosts", _counted(e["remote_mtas"])))
+    return out
+
+
 def _rate_over(e: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (
@@ -92,10 +100,7 @@ def _throttled(e: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("seen", f"{e['first_at']} to {e['last_at']}"),
     ]
-    out += [("said", line) for line in _listed(e.get("diagnostics") or [])]
-    if e.get("remote_mtas"):
-        out.append(("hosts", _counted(e["remote_mtas"])))
-    return out
+    return out + _said_and_hosts(e)
 
 
 def _blocks(e: dict[str, Any]) -> list[tuple[str, str]]:
@@ -107,10 +112,7 @@ def _blocks(e: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if e.get("reasons"):
         out.append(("reasons", _counted(e["reasons"])))
-    out += [("said", line) for line in _listed(e.get("diagnostics") or [])]
-    if e.get("remote_mtas"):
-        out.append(("hosts", _counted(e["remote_mtas"])))
-    return out
+    return out + _said_and_hosts(e)
 
 
 def _bad_source(e: dict[str, Any]) -> list[tuple[str, str]]:
