@@ -279,10 +279,11 @@ def reason_chart(reasons: list[q.ReasonCount]) -> str:
         wid = max((w - left - right) * r.count / xmax, 1.0)
         color = TYPE_COLORS.get(r.bounce_type, "#9aa0a8")
         tip = f"{r.reason} ({r.bounce_type}): {r.count:,}, {r.count / total:.1%} of the period's"
+        kind = "" if r.bounce_type == r.reason else f" <tspan>({escape(r.bounce_type)})</tspan>"
         parts.append(
             f'<g class="reason" data-reason="{escape(r.reason)}"><title>{escape(tip)}</title>'
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" style="fill:#1f2430">'
-            f"{escape(r.reason)} <tspan>({escape(r.bounce_type)})</tspan></text>"
+            f"{escape(r.reason)}{kind}</text>"
             f'<rect x="{left}" y="{y + 4}" width="{wid:.1f}" height="{row - 8}" rx="2" fill="{color}"/>'
             f'<text x="{left + wid + 6:.1f}" y="{y + 15}">{r.count:,} · {r.count / total:.1%}</text></g>'
         )
