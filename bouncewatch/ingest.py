@@ -103,7 +103,7 @@ class Summary:
             return
         self.outcomes[out.outcome] += 1
         if out.outcome in QUARANTINE_OUTCOMES:
-            self.unrecognized.append(raw.source)
+            self.unrecognized.append(raw.label)  # in an mbox: which message, where
         for event_type, bounce_type in out.event_types:
             self.event_types[bounce_type if event_type == "bounce" else event_type] += 1
         for _address, _from, to in out.changes:

@@ -62,6 +62,17 @@ class RawMessage:
     uidvalidity: int | None = None
     uid: int | None = None
     received_at: str | None = None  #: ISO 8601 UTC (IMAP INTERNALDATE, file mtime)
+    #: in an mbox: the message's number (from 1) and the byte offset of its ``From `` line
+    mbox_index: int | None = None
+    mbox_offset: int | None = None
+
+    @property
+    def label(self) -> str:
+        """Where to find the message: its source, and in an mbox which message
+        (``big.mbox#12@34567``: the 12th message, its ``From `` line at byte 34567)."""
+        if self.mbox_index is None:
+            return self.source
+        return f"{self.source}#{self.mbox_index}@{self.mbox_offset}"
 
 
 # --- what a decoder extracts (no judgement) -----------------------------------------------------

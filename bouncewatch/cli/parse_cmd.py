@@ -17,7 +17,7 @@ from bouncewatch.analyze import analyze
 from bouncewatch.cli.common import config_option, load_settings
 from bouncewatch.errors import SourceError
 from bouncewatch.model import ParseOptions
-from bouncewatch.sources.files import STDIN, iter_path
+from bouncewatch.sources.files import iter_path
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -105,37 +105,19 @@ def _parse_path(name: str, options: ParseOptions) -> Iterator[dict[str, Any]]:
 
     "file" is the path as given for a message file or stdin, the message's own file inside a
     folder or Maildir; the messages of an mbox add "message", their number in it (from 1)."""
-    numbered: dict[str, int] = {}  # mbox source -> messages so far
-    plain: set[str] = set()
     found = False
     try:
         for raw in iter_path(name):
             found = True
-            source = name if raw.source == "stdin" else raw.source
-            line = analyze(raw.data, options).to_json(source)
-            if source not in plain:
-                if source in numbered or _is_mbox(source):
-                    numbered[source] = numbered.get(source, 0) + 1
-                    line = {"file": line.pop("file"), "message": numbered[source], **line}
-                else:
-                    plain.add(source)
+            line = analyze(raw.data, options).to_json(name if raw.source == "stdin" else raw.source)
+            if raw.mbox_index is not None:
+                line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
             yield line
     except SourceError as exc:
         yield {"file": name, "error": str(exc), "recipients": []}
         return
     if not found:
         yield {"file": name, "error": f"{name}: no message found", "recipients": []}
-
-
-def _is_mbox(source: str) -> bool:
-    """Whether `source` holds an mbox (messages after `From ` lines) rather than one message."""
-    if source == STDIN:
-        return False  # read once: not peeked at (one message, or a pipe's mbox of one)
-    try:
-        with open(source, "rb") as fh:
-            return fh.read(5) == b"From "
-    except OSError:
-        return False
 
 
 def _table_rows(line: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -3,8 +3,9 @@
 - `Progress`: a bar over the bytes to read that ends at 100 %, with the count of messages and
   the rate beside it (`12,400 messages, 1,380/s`).  The bytes read never add up exactly to the
   files' sizes (mbox `From ` lines, `>From ` unquoting), so `finish()` fills the bar.
-- `interruptible()`: Ctrl-C (SIGINT) and SIGTERM raise `Interrupted` in the main thread, so the
-  command can say what it had committed before it exits with 130 / 143.
+- `stop_on_signals()`: Ctrl-C (SIGINT) and SIGTERM set a flag the work checks between
+  messages, so the message in hand finishes, what is done is committed, and the command can say
+  how much before it exits with 130 / 143.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
@@ -20,34 +22,26 @@ from typing import Any, TextIO
 import click
 
 
-class Interrupted(BaseException):
-    """The command was asked to stop (Ctrl-C or SIGTERM)."""
+class StopFlag(threading.Event):
+    """Set by SIGINT (Ctrl-C) or SIGTERM; `signal` says which came first."""
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signum).name
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum  # what a shell reports for a process killed by the signal
+    signal: signal.Signals | None = None
 
 
 @contextlib.contextmanager
-def interruptible() -> Iterator[None]:
-    """SIGINT and SIGTERM raise `Interrupted` inside the block (the main thread only)."""
+def stop_on_signals() -> Iterator[StopFlag]:
+    """Inside the block SIGINT and SIGTERM set the flag instead of killing the process: the
+    work in hand finishes, what is done is committed, and the command says so."""
+    flag = StopFlag()
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(signum)
+        if flag.signal is None:
+            flag.signal = signal.Signals(signum)
+        flag.set()
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
-    except KeyboardInterrupt:  # a SIGINT that arrived before the handler was in place
-        raise Interrupted(signal.SIGINT) from None
+        yield flag
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
@@ -107,4 +101,4 @@ class Progress:
         return 100.0 * self.done / self.total
 
 
-__all__ = ["Interrupted", "Progress", "interruptible"]
+__all__ = ["Progress", "StopFlag", "stop_on_signals"]

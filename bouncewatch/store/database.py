@@ -195,11 +195,6 @@ class Store:
         if self.conn.in_transaction:
             self.conn.execute("COMMIT")
 
-    @property
-    def uncommitted(self) -> int:
-        """Messages recorded in the open batch and not committed yet (lost if it is rolled back)."""
-        return self._batch_pending
-
     def _after_record(self) -> None:
         if self.batch_size:
             self._batch_pending += 1
