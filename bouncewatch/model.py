@@ -146,6 +146,7 @@ class RecipientResult:
             "diagnostic": r.diagnostic,
             "remote_mta": r.remote_mta,
             "expired": c.expired,
+            "smtp_command": r.command,
         }
 
 
@@ -163,6 +164,8 @@ class ParseResult:
     arrival_date: str | None = None
     original_message_id: str | None = None
     original_to: tuple[str, ...] = ()
+    original_from: str | None = None  #: the returned message's sender (its From address)
+    original_subject: str | None = None  #: the returned message's Subject
     list_source: str | None = None
     feedback_type: str | None = None  #: ARF Feedback-Type
     error: str | None = None  #: set when the message could not be (fully) parsed
@@ -176,6 +179,10 @@ class ParseResult:
         out["kind"] = self.kind
         out["detector"] = self.detector
         out["recipients"] = [r.to_json() for r in self.recipients]
+        out["date"] = self.date
+        out["reporting_mta"] = self.reporting_mta
+        out["original_from"] = self.original_from
+        out["original_subject"] = self.original_subject
         if self.original_message_id is not None:
             out["original_message_id"] = self.original_message_id
         if self.list_source is not None:

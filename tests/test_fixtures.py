@@ -21,7 +21,14 @@ EMLS = sorted(FIXTURES.glob("*/*.eml"))
 JSONS = sorted(FIXTURES.glob("*/*.json"))
 
 REQUIRED_RECIPIENT_KEYS = ("address", "action", "status", "smtp_code", "bounce_type", "reason")
-OPTIONAL_RECIPIENT_KEYS = ("remote_mta", "diagnostic", "diagnostic_contains", "rule", "expired")
+OPTIONAL_RECIPIENT_KEYS = (
+    "remote_mta",
+    "diagnostic",
+    "diagnostic_contains",
+    "rule",
+    "expired",
+    "smtp_command",
+)
 #: top-level keys an expectation may carry besides kind/recipients (checked when present)
 OPTIONAL_KEYS = (
     "detector",
@@ -34,6 +41,8 @@ OPTIONAL_KEYS = (
     "message_id",
     "subject",
     "original_to",
+    "original_from",
+    "original_subject",
     "error_contains",
 )
 
@@ -72,7 +81,9 @@ def check(result: ParseResult, expect: dict[str, Any]) -> None:
         assert not unknown, f"unknown recipient keys {sorted(unknown)}"
         missing = [k for k in REQUIRED_RECIPIENT_KEYS if k not in w]
         assert not missing, f"expectation lacks {missing}"
-        for key in (*REQUIRED_RECIPIENT_KEYS, "remote_mta", "diagnostic", "rule", "expired"):
+        for key in (
+            *REQUIRED_RECIPIENT_KEYS, "remote_mta", "diagnostic", "rule", "expired", "smtp_command"
+        ):  # fmt: skip
             if key in w:
                 assert got[key] == w[key], (
                     f"{w['address']}: {key} {got[key]!r} != {w[key]!r} ({got})"

@@ -32,9 +32,12 @@ def test_json_lines_in_input_order() -> None:
     rcpt = lines[1]["recipients"][0]
     assert set(rcpt) == {
         "address", "original_recipient", "action", "status", "smtp_code", "bounce_type",
-        "reason", "rule", "diagnostic", "remote_mta", "expired",
+        "reason", "rule", "diagnostic", "remote_mta", "expired", "smtp_command",
     }  # fmt: skip
     assert rcpt["expired"] is False
+    # what users of other bounce parsers expect, per message (null when unknown)
+    assert {"date", "reporting_mta", "original_from", "original_subject"} <= set(lines[1])
+    assert set(lines[0]) >= {"date", "original_from"}  # every parsed message has the keys
     assert (rcpt["address"], rcpt["status"], rcpt["smtp_code"]) == (
         "jane.doe@example.org",
         "5.1.1",
@@ -198,3 +201,14 @@ def test_parse_with_the_configuration_gives_what_ingest_records(tmp_path: Path) 
         (r["address"], r["reason"], r["status"], line["list_source"], line["detector"])
         for r in line["recipients"]
     ]
+
+
+def test_json_names_the_message_date_sender_command_mta_and_subject() -> None:
+    postfix = FIXTURES / "postfix" / "postfix-01.eml"
+    code, out = run("--json", str(postfix))
+    assert code == 0
+    line = json.loads(out)
+    assert (line["date"], line["reporting_mta"]) == ("2026-11-23T02:56:01Z", "mail.example.net")
+    assert line["original_from"] == "newsletter@example.net"
+    assert line["original_subject"] == "Spring sale: 20% off everything this week"
+    assert [r["smtp_command"] for r in line["recipients"]] == ["RCPT"]

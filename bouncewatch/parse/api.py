@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -25,6 +26,7 @@ from bouncewatch.parse.mime import (
     original_headers,
 )
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
+from bouncewatch.smtp.command import smtp_command
 
 _parser = BytesParser(policy=compat32)
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
@@ -79,6 +81,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
     if found is not None and not reports and kind != "auto_reply":
         errors.append(f"NoRecipients: {name} recognised a {kind} but found no recipient")
 
+    reports = with_smtp_commands(reports)
     reporting_mta = found.reporting_mta if found is not None else None
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)
@@ -101,6 +104,8 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         arrival_date=found.arrival_date if found is not None else None,
         original_message_id=_first(theirs, "message-id"),
         original_to=tuple(address_list(theirs.get("to", ()))),
+        original_from=next(iter(address_list(theirs.get("from", ()))), None),
+        original_subject=_first(theirs, "subject"),
         list_source=_list_source(theirs, own, options) if kind != "not_bounce" else None,
         feedback_type=found.feedback_type if found is not None else None,
         error="; ".join(errors) or None,
@@ -112,7 +117,21 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
 def _wanted(list_source_headers: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """(headers read from the bounce, headers read from the returned message), lower case."""
     own = frozenset({"message-id", "subject", "date", *(h.lower() for h in list_source_headers)})
-    return own, own | {"to"}
+    return own, own | {"to", "from"}
+
+
+def with_smtp_commands(reports: list[RecipientReport]) -> list[RecipientReport]:
+    """Each report with the SMTP command its diagnostic names.  The decoders read the command
+    only where the classification needs it (and from the text around the address); what the
+    diagnostic says is given whatever the reason, for `parse --json`."""
+    out = []
+    for r in reports:
+        if r.command is None:
+            command = smtp_command(r.diagnostic)
+            if command is not None:
+                r = replace(r, command=command)
+        out.append(r)
+    return out
 
 
 def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
