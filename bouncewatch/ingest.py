@@ -223,6 +223,19 @@ def _record_one(
         )
         return
     done.add(raw, result, outcome)
+    log.debug(
+        "message_read mailbox=%s source=%s uid=%s bytes=%d kind=%s detector=%s outcome=%s "
+        "events=%d duplicate=%s",
+        done.mailbox,
+        raw.label,
+        raw.uid,
+        len(raw.data),
+        result.kind,
+        result.detector,
+        outcome.outcome,
+        outcome.events,
+        outcome.duplicate,
+    )
     if outcome.outcome in QUARANTINE_OUTCOMES and not outcome.duplicate and raw.uid is not None:
         log.info(
             "message_quarantined mailbox=%s uid=%d outcome=%s kind=%s error=%s",
