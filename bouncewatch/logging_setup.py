@@ -92,7 +92,7 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         record.msg, record.args = message, None
-        record._bouncewatch_done = True  # type: ignore[attr-defined]
+        setattr(record, "_bouncewatch_done", True)  # noqa: B010 - an attribute of our own
         return True
 
     def _value(self, arg: object, *, quote: bool) -> object:

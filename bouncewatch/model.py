@@ -103,6 +103,8 @@ class DecodedMessage:
     kind: str  #: one of KINDS
     detector: str  #: which decoder produced the recipients ("rfc3464", "exim", "none", …)
     reports: tuple[RecipientReport, ...] = ()
+    #: per report, the SMTP command the report says its refusal answered (for output)
+    said_commands: tuple[str | None, ...] = ()
     final: bool = False  #: the reporting MTA has given up (its report is the last word)
     message_id: str | None = None
     subject: str | None = None
@@ -111,6 +113,8 @@ class DecodedMessage:
     arrival_date: str | None = None
     original_message_id: str | None = None
     original_to: tuple[str, ...] = ()
+    original_from: str | None = None  #: the returned message's sender (its From address)
+    original_subject: str | None = None  #: the returned message's Subject
     list_source: str | None = None
     feedback_type: str | None = None
     error: str | None = None
@@ -131,6 +135,9 @@ class Classification:
 class RecipientResult:
     report: RecipientReport
     classification: Classification
+    #: the SMTP command the report says the refusal answered, wherever it says it (output only:
+    #: the classification reads `report.command`, which decoders fill where it matters)
+    said_command: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         r, c = self.report, self.classification
@@ -146,7 +153,7 @@ class RecipientResult:
             "diagnostic": r.diagnostic,
             "remote_mta": r.remote_mta,
             "expired": c.expired,
-            "smtp_command": r.command,
+            "smtp_command": self.said_command or r.command,
         }
 
 

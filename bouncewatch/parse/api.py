@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -18,6 +17,7 @@ from bouncewatch.model import (
     RecipientReport,
 )
 from bouncewatch.parse import registry, verp
+from bouncewatch.parse.dsn_recovery import command_said, texts_of
 from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
 from bouncewatch.parse.mime import (
     forwarded_report,
@@ -26,7 +26,6 @@ from bouncewatch.parse.mime import (
     original_headers,
 )
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
-from bouncewatch.smtp.command import smtp_command
 
 _parser = BytesParser(policy=compat32)
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
@@ -81,7 +80,6 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
     if found is not None and not reports and kind != "auto_reply":
         errors.append(f"NoRecipients: {name} recognised a {kind} but found no recipient")
 
-    reports = with_smtp_commands(reports)
     reporting_mta = found.reporting_mta if found is not None else None
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)
@@ -96,6 +94,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
         reports=tuple(reports),
+        said_commands=said_commands(reports, report),
         final=final,
         message_id=_first(own, "message-id"),
         subject=_first(own, "subject"),
@@ -120,18 +119,19 @@ def _wanted(list_source_headers: tuple[str, ...]) -> tuple[frozenset[str], froze
     return own, own | {"to", "from"}
 
 
-def with_smtp_commands(reports: list[RecipientReport]) -> list[RecipientReport]:
-    """Each report with the SMTP command its diagnostic names.  The decoders read the command
-    only where the classification needs it (and from the text around the address); what the
-    diagnostic says is given whatever the reason, for `parse --json`."""
-    out = []
+def said_commands(reports: list[RecipientReport], msg: Message) -> tuple[str | None, ...]:
+    """Per report, the SMTP command the report says its refusal answered: in the diagnostic,
+    else in the text about the address.  For the output only: the decoders fill
+    `RecipientReport.command` where the classification needs it, and it reads only that."""
+    texts = None
+    out: list[str | None] = []
     for r in reports:
-        if r.command is None:
-            command = smtp_command(r.diagnostic)
-            if command is not None:
-                r = replace(r, command=command)
-        out.append(r)
-    return out
+        command = r.command
+        if command is None and r.action in ("failed", None):
+            texts = texts if texts is not None else texts_of(msg)
+            command = command_said(r, texts)
+        out.append(command)
+    return tuple(out)
 
 
 def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:
