@@ -17,7 +17,7 @@ from bouncewatch.analyze import analyze
 from bouncewatch.cli.common import config_option, load_settings
 from bouncewatch.errors import SourceError
 from bouncewatch.model import ParseOptions
-from bouncewatch.sources.files import iter_path
+from bouncewatch.sources.files import FileSource
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -101,23 +101,21 @@ def _options(
 
 
 def _parse_path(name: str, options: ParseOptions) -> Iterator[dict[str, Any]]:
-    """One line per message at `name` (through the sources `ingest` reads), or one error line.
+    """One line per message at `name`, read by the source `ingest` reads files with
+    (`FileSource`), or one error line for a path it cannot read or that holds no message.
 
     "file" is the path as given for a message file or stdin, the message's own file inside a
     folder or Maildir; the messages of an mbox add "message", their number in it (from 1)."""
-    found = False
-    try:
-        for raw in iter_path(name):
-            found = True
+    errors: list[SourceError] = []
+    source = FileSource([name], batch_size=1, on_error=errors.append)
+    for batch in source.batches():
+        for raw in batch:
             line = analyze(raw.data, options).to_json(name if raw.source == "stdin" else raw.source)
             if raw.mbox_index is not None:
                 line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
             yield line
-    except SourceError as exc:
-        yield {"file": name, "error": str(exc), "recipients": []}
-        return
-    if not found:
-        yield {"file": name, "error": f"{name}: no message found", "recipients": []}
+    for error in errors:
+        yield {"file": name, "error": str(error), "recipients": []}
 
 
 def _table_rows(line: dict[str, Any]) -> list[tuple[str, ...]]:
