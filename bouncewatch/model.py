@@ -212,6 +212,9 @@ class ParseOptions:
     verp: re.Pattern[str] | None = field(default_factory=lambda: re.compile(DEFAULT_VERP, re.I))
     #: bytes of a message that are parsed at most; the rest is ignored (and noted in `error`)
     max_bytes: int = 10 * 1024 * 1024
+    #: also read, for every failed recipient, the SMTP command the report says it answered
+    #: (`parse --json`'s smtp_command); recording doesn't need it, and it costs text decoding
+    said_commands: bool = False
 
 
 DEFAULT_PARSE_OPTIONS = ParseOptions()

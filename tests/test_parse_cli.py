@@ -212,3 +212,8 @@ def test_json_names_the_message_date_sender_command_mta_and_subject() -> None:
     assert line["original_from"] == "newsletter@example.net"
     assert line["original_subject"] == "Spring sale: 20% off everything this week"
     assert [r["smtp_command"] for r in line["recipients"]] == ["RCPT"]
+    # recording needs no command the classification didn't ask for: analyze() skips the text
+    from bouncewatch.analyze import analyze
+
+    plain = analyze(postfix.read_bytes()).to_json()
+    assert [r["smtp_command"] for r in plain["recipients"]] == [None]

@@ -92,7 +92,7 @@ def parse(
 def _options(
     base: ParseOptions, headers: tuple[str, ...], verp: re.Pattern[str] | None
 ) -> ParseOptions:
-    options = base
+    options = replace(base, said_commands=True)  # smtp_command wherever the report says it
     if headers:
         options = replace(options, list_source_headers=tuple(headers))
     if verp is not None:

@@ -94,7 +94,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
         reports=tuple(reports),
-        said_commands=said_commands(reports, report),
+        said_commands=said_commands(reports, report) if options.said_commands else (),
         final=final,
         message_id=_first(own, "message-id"),
         subject=_first(own, "subject"),
