@@ -26,14 +26,16 @@ def analyze(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> Parse
 
 def classified(decoded: DecodedMessage) -> ParseResult:
     """The ParseResult of a decoded message: its recipients classified, the rest as decoded."""
+    said = decoded.said_commands or (None,) * len(decoded.reports)
     results = tuple(
         RecipientResult(
             r,
             classify(
                 r, kind=decoded.kind, reporting_mta=decoded.reporting_mta, final=decoded.final
             ),
+            said_command,
         )
-        for r in decoded.reports
+        for r, said_command in zip(decoded.reports, said, strict=True)
     )
     return ParseResult(
         kind=decoded.kind,
@@ -46,6 +48,8 @@ def classified(decoded: DecodedMessage) -> ParseResult:
         arrival_date=decoded.arrival_date,
         original_message_id=decoded.original_message_id,
         original_to=decoded.original_to,
+        original_from=decoded.original_from,
+        original_subject=decoded.original_subject,
         list_source=decoded.list_source,
         feedback_type=decoded.feedback_type,
         error=decoded.error,

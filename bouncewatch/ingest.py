@@ -103,7 +103,7 @@ class Summary:
             return
         self.outcomes[out.outcome] += 1
         if out.outcome in QUARANTINE_OUTCOMES:
-            self.unrecognized.append(raw.source)
+            self.unrecognized.append(raw.label)  # in an mbox: which message, where
         for event_type, bounce_type in out.event_types:
             self.event_types[bounce_type if event_type == "bounce" else event_type] += 1
         for _address, _from, to in out.changes:
@@ -223,6 +223,19 @@ def _record_one(
         )
         return
     done.add(raw, result, outcome)
+    log.debug(
+        "message_read mailbox=%s source=%s uid=%s bytes=%d kind=%s detector=%s outcome=%s "
+        "events=%d duplicate=%s",
+        done.mailbox,
+        raw.label,
+        raw.uid,
+        len(raw.data),
+        result.kind,
+        result.detector,
+        outcome.outcome,
+        outcome.events,
+        outcome.duplicate,
+    )
     if outcome.outcome in QUARANTINE_OUTCOMES and not outcome.duplicate and raw.uid is not None:
         log.info(
             "message_quarantined mailbox=%s uid=%d outcome=%s kind=%s error=%s",

@@ -62,6 +62,17 @@ class RawMessage:
     uidvalidity: int | None = None
     uid: int | None = None
     received_at: str | None = None  #: ISO 8601 UTC (IMAP INTERNALDATE, file mtime)
+    #: in an mbox: the message's number (from 1) and the byte offset of its ``From `` line
+    mbox_index: int | None = None
+    mbox_offset: int | None = None
+
+    @property
+    def label(self) -> str:
+        """Where to find the message: its source, and in an mbox which message
+        (``big.mbox#12@34567``: the 12th message, its ``From `` line at byte 34567)."""
+        if self.mbox_index is None:
+            return self.source
+        return f"{self.source}#{self.mbox_index}@{self.mbox_offset}"
 
 
 # --- what a decoder extracts (no judgement) -----------------------------------------------------
@@ -92,6 +103,8 @@ class DecodedMessage:
     kind: str  #: one of KINDS
     detector: str  #: which decoder produced the recipients ("rfc3464", "exim", "none", …)
     reports: tuple[RecipientReport, ...] = ()
+    #: per report, the SMTP command the report says its refusal answered (for output)
+    said_commands: tuple[str | None, ...] = ()
     final: bool = False  #: the reporting MTA has given up (its report is the last word)
     message_id: str | None = None
     subject: str | None = None
@@ -100,6 +113,8 @@ class DecodedMessage:
     arrival_date: str | None = None
     original_message_id: str | None = None
     original_to: tuple[str, ...] = ()
+    original_from: str | None = None  #: the returned message's sender (its From address)
+    original_subject: str | None = None  #: the returned message's Subject
     list_source: str | None = None
     feedback_type: str | None = None
     error: str | None = None
@@ -120,6 +135,9 @@ class Classification:
 class RecipientResult:
     report: RecipientReport
     classification: Classification
+    #: the SMTP command the report says the refusal answered, wherever it says it (output only:
+    #: the classification reads `report.command`, which decoders fill where it matters)
+    said_command: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         r, c = self.report, self.classification
@@ -135,6 +153,7 @@ class RecipientResult:
             "diagnostic": r.diagnostic,
             "remote_mta": r.remote_mta,
             "expired": c.expired,
+            "smtp_command": self.said_command or r.command,
         }
 
 
@@ -152,6 +171,8 @@ class ParseResult:
     arrival_date: str | None = None
     original_message_id: str | None = None
     original_to: tuple[str, ...] = ()
+    original_from: str | None = None  #: the returned message's sender (its From address)
+    original_subject: str | None = None  #: the returned message's Subject
     list_source: str | None = None
     feedback_type: str | None = None  #: ARF Feedback-Type
     error: str | None = None  #: set when the message could not be (fully) parsed
@@ -165,6 +186,10 @@ class ParseResult:
         out["kind"] = self.kind
         out["detector"] = self.detector
         out["recipients"] = [r.to_json() for r in self.recipients]
+        out["date"] = self.date
+        out["reporting_mta"] = self.reporting_mta
+        out["original_from"] = self.original_from
+        out["original_subject"] = self.original_subject
         if self.original_message_id is not None:
             out["original_message_id"] = self.original_message_id
         if self.list_source is not None:
@@ -187,6 +212,9 @@ class ParseOptions:
     verp: re.Pattern[str] | None = field(default_factory=lambda: re.compile(DEFAULT_VERP, re.I))
     #: bytes of a message that are parsed at most; the rest is ignored (and noted in `error`)
     max_bytes: int = 10 * 1024 * 1024
+    #: also read, for every failed recipient, the SMTP command the report says it answered
+    #: (`parse --json`'s smtp_command); recording doesn't need it, and it costs text decoding
+    said_commands: bool = False
 
 
 DEFAULT_PARSE_OPTIONS = ParseOptions()

@@ -5,8 +5,9 @@
 IMAP (the default, needs /usr/sbin/dovecot): start a private Dovecot on free loopback ports,
 APPEND the messages of demo/mail/ to a fresh mailbox, write demo-state/config.toml, run
 `bouncewatch run --once` (one full pass: fetch, parse, classify, record, move), then show the
-mailbox folders, the address states, one address's story and the suppression list, and stop
-the server.  --maildir (when no IMAP server can be installed): the same messages as a Maildir,
+mailbox folders, the address states, one address's story and the suppression list, record
+the campaigns' sent counts and show the report (rates, findings; also as report.html), and
+stop the server.  --maildir (when no IMAP server can be installed): the same messages as a Maildir,
 recorded with `bouncewatch ingest`.  Everything is left in demo-state/ to look at.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIL = ROOT / "demo" / "mail"
-STATE = ROOT / "demo-state"
+STATE = Path(os.environ.get("BOUNCEWATCH_DEMO_STATE", ROOT / "demo-state")).resolve()
 sys.path.insert(0, str(ROOT / "tests"))
 
 
@@ -154,8 +155,34 @@ def main() -> None:
     bouncewatch("status", "dana.k@example.net", "--config", str(config), check=False)
     say("The suppression list for the sending tool (bouncewatch export)")
     bouncewatch("export", "--config", str(config))
-    say(f"Done. The database and config are in {STATE.relative_to(ROOT)}/")
-    print(f"Try: .venv/bin/bouncewatch report --config {config.relative_to(ROOT)}")
+    say("How many messages the campaigns sent, so reports give rates (bouncewatch sent)")
+    for source, day, count in SENT:
+        bouncewatch("sent", "--source", source, "--count", str(count), "--date", day, *cfg(config))
+    say("Rates and findings (bouncewatch report)")
+    bouncewatch("report", *cfg(config))
+    page = STATE / "report.html"
+    bouncewatch("report", "--html", str(page), *cfg(config))
+    say(f"Done. The database, config and report.html are in {shown(STATE)}/")
+    print(f"Open {shown(page)} in a browser, or try:")
+    print(f"  .venv/bin/bouncewatch report --by domain --config {shown(config)}")
+    print(f"  .venv/bin/bouncewatch status alice.nguyen@example.org --config {shown(config)}")
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+#: the demo campaigns: (list source, day, messages sent) — the bounces in demo/mail/ came back
+#: from these sends
+SENT = (
+    ("weekly-digest", "2026-11-14", 120),
+    ("weekly-digest", "2026-11-17", 120),
+    ("spring-sale", "2026-11-20", 400),
+)
+
+
+def cfg(config: Path) -> tuple[str, str]:
+    return ("--config", str(config))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,12 +52,12 @@ def test_ingest_the_fixture_corpus_through_the_real_parser(
     distinct = len({p.read_bytes() for p in emls})
     res = invoke(runner, "ingest", "--db", db, "--json", str(FIXTURES))
     assert res.exit_code == 0, res.output
-    summary = json.loads(res.output)
+    summary = json.loads(res.stdout)
     assert summary["messages"] == len(emls)
     assert summary["new"] == distinct
     assert sum(summary["events"].values()) == expected_events
     assert len(summary["unrecognized"]) == unrecognised
-    again = json.loads(invoke(runner, "ingest", "--db", db, "--json", str(FIXTURES)).output)
+    again = json.loads(invoke(runner, "ingest", "--db", db, "--json", str(FIXTURES)).stdout)
     assert again["new"] == 0 and again["duplicates"] == len(emls) and again["events"] == {}
 
 
@@ -67,11 +68,14 @@ def test_ingest_summary_status_export_reset(runner: CliRunner, tmp_path: Path) -
     res = invoke(runner, "ingest", "--db", db, str(box))
     assert res.exit_code == 0
     lines = res.output.splitlines()
-    assert lines[0] == "messages: 40 read, 40 new, 0 already recorded (nothing written)"
+    assert lines[0] == "messages: 40 read, 40 new"  # the first run wrote everything
     assert lines[1] == "outcomes: parsed 40"
     assert lines[2].startswith("events: soft 30, hard 10")
     assert lines[3].startswith("new suppressions: ")
     assert lines[4] == "unrecognised: 0"
+
+    again = invoke(runner, "ingest", "--db", db, str(box)).output.splitlines()
+    assert again[0] == "messages: 40 read, 0 new, 40 already recorded (skipped)"
 
     res = invoke(runner, "status", "--db", db, "USER0@example.org")
     assert res.exit_code == 0
@@ -111,6 +115,34 @@ def test_ingest_summary_status_export_reset(runner: CliRunner, tmp_path: Path) -
     )  # --note required
     res = invoke(runner, "reset", "--db", db, "stranger@example.org", "--note", "x")
     assert res.exit_code == 1 and "no such address" in res.output
+
+
+def test_reset_of_an_active_address_records_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "bw.db")
+    (tmp_path / "m.eml").write_bytes(dsn_bytes(1, "a@example.org", "5.1.1", 550, "user unknown", 1))
+    invoke(runner, "ingest", "--db", db, str(tmp_path / "m.eml"))
+    assert invoke(runner, "reset", "--db", db, "a@example.org", "--note", "x").exit_code == 0
+    res = invoke(runner, "reset", "--db", db, "a@example.org", "--note", "again")
+    assert res.exit_code == 0
+    assert "already active, nothing to reset" in res.output
+    story = json.loads(invoke(runner, "status", "--db", db, "a@example.org", "--json").output)
+    changes = [h for h in story["history"] if h["type"] == "change"]
+    assert [(c["from_state"], c["to_state"]) for c in changes] == [
+        ("active", "invalid"),
+        ("invalid", "active"),
+    ]
+
+
+def test_status_says_when_it_cuts_a_diagnostic(runner: CliRunner, tmp_path: Path) -> None:
+    db = str(tmp_path / "bw.db")
+    long = "user unknown " + " ".join(f"word{i}" for i in range(80)) + " THE-END"
+    (tmp_path / "m.eml").write_bytes(dsn_bytes(1, "a@example.org", "5.1.1", 550, long, 1))
+    invoke(runner, "ingest", "--db", db, str(tmp_path / "m.eml"))
+    cut = invoke(runner, "status", "--db", db, "a@example.org").output
+    assert "THE-END" not in cut
+    assert re.search(r"\[cut at 300 of \d+ characters: --full shows all\]", cut)
+    whole = invoke(runner, "status", "--db", db, "a@example.org", "--full").output
+    assert "THE-END" in whole and "cut at" not in whole
 
 
 def test_status_of_an_unknown_address_exits_1(runner: CliRunner, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """One configuration model: every problem at once (each naming its key, "did you mean" for
-unknown keys); check-config rejects what run rejects; the README's install steps work as
+unknown keys); check-config rejects what run rejects; the install steps of docs/service.md work as
 written, a systemd credential included; one duration/date grammar for every option."""
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def test_plain_imap_hosts_are_judged_by_one_rule() -> None:
 
 
 def _install_block() -> str:
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("### Install") :]
+    readme = (REPO / "docs" / "service.md").read_text()
+    section = readme[readme.index("## Install") :]
     return section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
 
 

@@ -66,13 +66,14 @@ def test_a_traceback_is_redacted_and_folded_onto_one_line() -> None:
     f.filter(rec)
     line = LineFormatter(journal=False).format(rec)
     assert "\n" not in line and "very-secret-pw" not in line and "RuntimeError" in line
-    assert " ERROR daemon: worker_error traceback=" in line
+    assert " level=error logger=daemon event=worker_error traceback=" in line
 
 
 def test_journal_lines_carry_the_syslog_priority() -> None:
     rec = _record("connection_lost mailbox=bounces")
     rec.levelno, rec.levelname = logging.WARNING, "WARNING"
-    assert LineFormatter(journal=True).format(rec) == "<4>test: connection_lost mailbox=bounces"
+    line = LineFormatter(journal=True).format(rec)
+    assert line == "<4>logger=test event=connection_lost mailbox=bounces"
 
 
 def test_kv_quotes_what_needs_it() -> None:

@@ -1,5 +1,5 @@
 """Exit codes by cause: retrying helps → 75; it never will → a code systemd does not restart on,
-with one log line.  The README's table, `run --help` and the unit agree with `exits`."""
+with one log line.  The exit-code table of docs/service.md, `run --help` and the unit agree with `exits`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_each_cause_has_its_code(exc: BaseException, code: int) -> None:
 
 
 def test_readme_run_help_and_unit_agree_with_the_table() -> None:
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "service.md").read_text()
     rows = {
         int(m.group(1)): m.group(2)
         for m in re.finditer(r"^\| (\d+) \| .*? \| (.*?) \|$", readme, re.M)
@@ -56,7 +56,7 @@ def test_readme_run_help_and_unit_agree_with_the_table() -> None:
     assert prevent is not None
     assert tuple(sorted(int(x) for x in prevent.group(1).split())) == tuple(sorted(NO_RESTART))
     for entry in EXIT_CODES:
-        assert entry.code in rows, f"README's exit-code table lacks {entry.code}"
+        assert entry.code in rows, f"docs/service.md's exit-code table lacks {entry.code}"
         assert ("not restarted" in rows[entry.code]) == (entry.code in NO_RESTART)
         assert re.search(rf"^\s+{entry.code}\s", help_text, re.M), f"run --help lacks {entry.code}"
         assert ("not restarted" in help_text.split(f"{entry.code} ", 1)[1].splitlines()[0]) == (

@@ -8,20 +8,30 @@ formats it cannot read yet.  Expectation format: see the project README ("Fixtur
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bouncewatch.analyze import analyze
-from bouncewatch.model import KINDS, REASONS, ParseResult
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS, KINDS, REASONS, ParseResult
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EMLS = sorted(FIXTURES.rglob("*.eml"))
 JSONS = sorted(FIXTURES.rglob("*.json"))
 
+#: as `parse --json` reads: with the SMTP command wherever the report says it (`smtp_command`)
+OPTIONS = replace(DEFAULT_PARSE_OPTIONS, said_commands=True)
 REQUIRED_RECIPIENT_KEYS = ("address", "action", "status", "smtp_code", "bounce_type", "reason")
-OPTIONAL_RECIPIENT_KEYS = ("remote_mta", "diagnostic", "diagnostic_contains", "rule", "expired")
+OPTIONAL_RECIPIENT_KEYS = (
+    "remote_mta",
+    "diagnostic",
+    "diagnostic_contains",
+    "rule",
+    "expired",
+    "smtp_command",
+)
 #: top-level keys an expectation may carry besides kind/recipients (checked when present)
 OPTIONAL_KEYS = (
     "detector",
@@ -34,6 +44,8 @@ OPTIONAL_KEYS = (
     "message_id",
     "subject",
     "original_to",
+    "original_from",
+    "original_subject",
     "error_contains",
 )
 
@@ -72,7 +84,9 @@ def check(result: ParseResult, expect: dict[str, Any]) -> None:
         assert not unknown, f"unknown recipient keys {sorted(unknown)}"
         missing = [k for k in REQUIRED_RECIPIENT_KEYS if k not in w]
         assert not missing, f"expectation lacks {missing}"
-        for key in (*REQUIRED_RECIPIENT_KEYS, "remote_mta", "diagnostic", "rule", "expired"):
+        for key in (
+            *REQUIRED_RECIPIENT_KEYS, "remote_mta", "diagnostic", "rule", "expired", "smtp_command"
+        ):  # fmt: skip
             if key in w:
                 assert got[key] == w[key], (
                     f"{w['address']}: {key} {got[key]!r} != {w[key]!r} ({got})"
@@ -90,13 +104,13 @@ def expectation(path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", EMLS, ids=_id)
 def test_fixture(path: Path) -> None:
-    check(analyze(path.read_bytes()), expectation(path))
+    check(analyze(path.read_bytes(), OPTIONS), expectation(path))
 
 
 @pytest.mark.parametrize("eol", [b"\r\n", b"\r"], ids=["crlf", "cr"])
 @pytest.mark.parametrize("path", EMLS, ids=_id)
 def test_fixture_line_endings(path: Path, eol: bytes) -> None:
-    check(analyze(with_line_endings(path.read_bytes(), eol)), expectation(path))
+    check(analyze(with_line_endings(path.read_bytes(), eol), OPTIONS), expectation(path))
 
 
 def test_every_eml_has_json_and_back() -> None:

@@ -32,9 +32,12 @@ def test_json_lines_in_input_order() -> None:
     rcpt = lines[1]["recipients"][0]
     assert set(rcpt) == {
         "address", "original_recipient", "action", "status", "smtp_code", "bounce_type",
-        "reason", "rule", "diagnostic", "remote_mta", "expired",
+        "reason", "rule", "diagnostic", "remote_mta", "expired", "smtp_command",
     }  # fmt: skip
     assert rcpt["expired"] is False
+    # what users of other bounce parsers expect, per message (null when unknown)
+    assert {"date", "reporting_mta", "original_from", "original_subject"} <= set(lines[1])
+    assert set(lines[0]) >= {"date", "original_from"}  # every parsed message has the keys
     assert (rcpt["address"], rcpt["status"], rcpt["smtp_code"]) == (
         "jane.doe@example.org",
         "5.1.1",
@@ -50,8 +53,54 @@ def test_unreadable_file_gets_its_line_and_exit_status_1(tmp_path: Path) -> None
     assert code == 1
     lines = [json.loads(line) for line in out.splitlines()]
     assert [x["file"] for x in lines] == [str(DSN), str(missing), str(NOT)]
-    assert lines[1]["kind"] == "not_bounce" and "FileNotFoundError" in lines[1]["error"]
+    # an error line, not a "not_bounce": nothing was read, so nothing was judged
+    assert lines[1] == {
+        "file": str(missing),
+        "error": f"{missing}: no such file or folder",
+        "recipients": [],
+    }
     assert "error" not in lines[0] and "error" not in lines[2]
+
+
+def _mbox(*messages: bytes) -> bytes:
+    out = b""
+    for i, data in enumerate(messages):
+        out += f"From MAILER-DAEMON Mon Nov 23 02:5{i}:58 2026\n".encode()
+        out += data.replace(b"\nFrom ", b"\n>From ").rstrip(b"\n") + b"\n\n"
+    return out
+
+
+def test_parse_reads_what_ingest_reads(tmp_path: Path) -> None:
+    folder = tmp_path / "bounces"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.eml").write_bytes(DSN.read_bytes())
+    (folder / "sub" / "b.eml").write_bytes(ARF.read_bytes())
+    box = tmp_path / "big.mbox"
+    box.write_bytes(_mbox(NOT.read_bytes(), DSN.read_bytes(), ARF.read_bytes()))
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1763630000.x1.host").write_bytes(DSN.read_bytes())
+    code, out = run("--json", str(folder), str(box), str(maildir))
+    assert code == 0, out
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(x["file"], x.get("message"), x["kind"]) for x in lines] == [
+        (str(folder / "a.eml"), None, "dsn"),
+        (str(folder / "sub" / "b.eml"), None, "complaint"),
+        (str(box), 1, "not_bounce"),
+        (str(box), 2, "dsn"),
+        (str(box), 3, "complaint"),
+        (str(maildir / "new" / "1763630000.x1.host"), None, "dsn"),
+    ]
+    code, out = run("--json", "-", stdin=_mbox(DSN.read_bytes(), ARF.read_bytes()))
+    assert [json.loads(x)["kind"] for x in out.splitlines()] == ["dsn", "complaint"]
+
+
+def test_a_path_without_messages_gets_an_error_line(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out = run("--json", str(tmp_path / "empty"))
+    assert code == 1
+    assert json.loads(out)["error"] == f"{tmp_path / 'empty'}: no message found"
 
 
 def test_a_message_with_a_parse_error_fails_the_run() -> None:
@@ -115,3 +164,56 @@ def test_verp_override_and_validation(tmp_path: Path) -> None:
     assert code == 2 and "regular expression" in out
     code, out = run("--verp", "no-groups", str(path))
     assert code == 2 and "named groups" in out
+
+
+def test_parse_with_the_configuration_gives_what_ingest_records(tmp_path: Path) -> None:
+    import sqlite3
+
+    own = fixture("verp-only-01").read_bytes()
+    message = tmp_path / "bounce.eml"
+    message.write_bytes(
+        b"X-Mailing: autumn-letter\n"
+        + own.replace(b"bounces+c.lopez=olmo.example.es@", b"rebote-c.lopez=olmo.example.es@")
+    )
+    config = tmp_path / "bouncewatch.toml"
+    config.write_text(
+        f'database = "{tmp_path / "bw.db"}"\n'
+        "[parse]\n"
+        'list_source_headers = ["X-Mailing"]\n'
+        'verp = "rebote-(?P<local>[^=@]+)=(?P<domain>[^@]+)@"\n'
+    )
+    _, plain = run("--json", str(message))
+    assert json.loads(plain)["recipients"] == []  # the built-in VERP pattern doesn't match
+    code, out = run("--json", "--config", str(config), str(message))
+    assert code == 0, out
+    line = json.loads(out)
+    assert line["list_source"] == "autumn-letter"
+    assert [(r["address"], r["reason"]) for r in line["recipients"]] == [
+        ("c.lopez@olmo.example.es", "mailbox_disabled")
+    ]
+    result = CliRunner().invoke(main, ["ingest", "--config", str(config), str(message)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "bw.db") as conn:
+        recorded = conn.execute(
+            "SELECT address, reason, status, list_source, detector FROM events"
+        ).fetchall()
+    assert recorded == [
+        (r["address"], r["reason"], r["status"], line["list_source"], line["detector"])
+        for r in line["recipients"]
+    ]
+
+
+def test_json_names_the_message_date_sender_command_mta_and_subject() -> None:
+    postfix = fixture("postfix-01")
+    code, out = run("--json", str(postfix))
+    assert code == 0
+    line = json.loads(out)
+    assert (line["date"], line["reporting_mta"]) == ("2026-11-23T02:56:01Z", "mail.example.net")
+    assert line["original_from"] == "newsletter@example.net"
+    assert line["original_subject"] == "Spring sale: 20% off everything this week"
+    assert [r["smtp_command"] for r in line["recipients"]] == ["RCPT"]
+    # recording needs no command the classification didn't ask for: analyze() skips the text
+    from bouncewatch.analyze import analyze
+
+    plain = analyze(postfix.read_bytes()).to_json()
+    assert [r["smtp_command"] for r in plain["recipients"]] == [None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -126,7 +127,76 @@ def test_report_table_marks_thresholds_and_prints_findings(db: Path):
     code, out, _ = run("report", "--db", str(db), "--by", "source", "--no-findings")
     line = next(x for x in out.splitlines() if x.startswith("purchased"))
     assert "5.00%!" in line
-    assert "Findings: none." in out
+    assert "Findings" not in out  # not even "Findings: none."
+
+
+def test_the_text_report_opens_with_the_period_totals_and_findings(db: Path):
+    code, out, _ = run("report", "--db", str(db))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "bouncewatch report: 2026-10-11 to 2026-11-20, 41 days, by day"
+    assert lines[2] == "Totals: 33,000 sent; 1,044 bounces"
+    assert (
+        lines[3] == "  hard 551 (1.67%), soft 411 (1.25%), block 82 (0.25%), complaint 60 (0.18%!)"
+    )
+    assert out.index("Findings (6):") < out.index("day ") < out.index("total ")
+    days = [x.split()[0] for x in lines if re.match(r"\d{4}-\d\d-\d\d ", x)]
+    # only days with activity: 2026-10-12 … 2026-10-20 had nothing
+    assert days[:3] == ["2026-10-11", "2026-10-21", "2026-10-22"] and len(days) == 32
+    assert "(9 days without activity not shown)" in out
+
+
+def test_finding_text_is_labelled_and_has_no_unknowns(db: Path):
+    _, out, _ = run("report", "--db", str(db))
+    findings = out[out.index("Findings") : out.index("\nday ")]
+    assert "None" not in findings and "=" not in findings.replace(" = ", "")
+    flat = " ".join(findings.split())
+    assert "that day: 129 bounces (hard 115, soft 12, block 2) of 1,100 sent = 11.73%" in flat
+    assert "usually: median rate of the 7 sending days before: 2.91%" in flat
+    assert "hard rate: 150 hard of 3,000 sent = 5.00%" in flat
+    assert "said: 12× 550 5.7.26 Unauthenticated email" in flat
+
+
+def test_a_spike_over_days_without_bounces_names_no_factor(tmp_path: Path):
+    path = tmp_path / "quiet.db"
+    conn = syn.create_database(path)
+    history = syn.History()
+    history.bounce("2026-11-01", "only@example.org", "mailbox_full")
+    history.bounce("2026-11-09", "x@burst.example.net", count=294)
+    history.write(conn)
+    conn.close()
+    code, out, _ = run("report", "--db", str(path))
+    assert code == 0
+    spike = next(x for x in out.splitlines() if x.startswith("* [spike]"))
+    assert spike == "* [spike] 2026-11-09: 294 bounces, none on the 7 days before"
+    assert "×" not in out and "None" not in out and "0.0" not in out
+    assert "usually: none on the 7 days before" in " ".join(out.split())
+    data = json.loads(run("report", "--db", str(path), "--json")[1])
+    assert data["findings"][0]["evidence"]["baseline"] == 0  # the JSON keeps its numbers
+
+
+def test_a_long_range_shows_weekly_rows_unless_days_are_asked_for(tmp_path: Path):
+    path = tmp_path / "year.db"
+    conn = syn.create_database(path)
+    syn.write_events(conn, syn.random_events(3000, days=200, end=syn.END))
+    conn.close()
+    _, out, _ = run("report", "--db", str(path), "--no-findings")
+    assert out.splitlines()[0].endswith(", by week")
+    assert "\nweek " in out and len(out.splitlines()) < 45
+    _, out, _ = run("report", "--db", str(path), "--no-findings", "--by", "day")
+    assert "\nday " in out
+    data = json.loads(run("report", "--db", str(path), "--json", "--no-findings")[1])
+    assert data["by"] == "day"  # machine output keeps its default
+
+
+def test_an_inverted_date_range_is_a_usage_error(db: Path):
+    code, out, err = run(
+        "report", "--db", str(db), "--since", "2026-11-10", "--until", "2026-11-01"
+    )
+    assert code == 2 and out == ""
+    assert "is not before --until" in err
+    code, _, _ = run("report", "--db", str(db), "--since", "2026-11-10", "--until", "2026-11-10")
+    assert code == 0  # a bare --until date includes that day
 
 
 def test_report_by_domain_with_limit(db: Path):

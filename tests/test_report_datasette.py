@@ -61,6 +61,12 @@ def test_the_checked_in_file_is_the_generated_metadata():
     assert list(metadata("other")["databases"]) == ["other"]
 
 
+def test_no_query_shadows_a_table_or_view(conn):
+    # Datasette serves a canned query at /db/<name>: one named like a view hides the view's page
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert not names & set(CANNED_QUERIES)
+
+
 @pytest.mark.parametrize("name", sorted(CANNED_QUERIES))
 def test_every_query_declares_its_parameters_and_runs(conn, name):
     query = CANNED_QUERIES[name]
@@ -104,7 +110,7 @@ def test_sources_re_engagement_suppressed_and_history(conn):
     sources = run(conn, "sources")
     assert sources[0]["source"] == "purchased" and sources[0]["hard_share_pct"] == 100.0
     assert [r["address"] for r in run(conn, "re_engagement")] == ["full@slow.example.com"]
-    assert {r["address"] for r in run(conn, "suppressed")} == {
+    assert {r["address"] for r in run(conn, "suppression_list")} == {
         "gone@slow.example.com",
         "angry0@steady.example.com",
     }

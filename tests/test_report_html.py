@@ -25,6 +25,44 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, sqlite3.C
     folder = tmp_path_factory.mktemp("html")
     conn = syn.create_database(folder / "bouncewatch.db")
     syn.month_with_findings().write(conn)
+    with conn:  # addresses that became suppressed in the period (and one long before it)
+        conn.executemany(
+            "INSERT INTO state_changes(address, from_state, to_state, rule, changed_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    f"user{i}@spike.example.net",
+                    "active",
+                    "invalid",
+                    "hard_bounce",
+                    f"{syn.SPIKE_DAY}T12:00:0{i}Z",
+                )
+                for i in range(3)
+            ]
+            + [
+                (
+                    "full@slow.example.com",
+                    "soft_bouncing",
+                    "suspended",
+                    "soft_threshold",
+                    f"{syn.END}T09:00:00Z",
+                ),
+                (
+                    "full@slow.example.com",
+                    "suspended",
+                    "active",
+                    "suspension_expired",
+                    f"{syn.END}T10:00:00Z",
+                ),
+                (
+                    "old@slow.example.com",
+                    "active",
+                    "invalid",
+                    "hard_bounce",
+                    "2025-01-01T00:00:00Z",
+                ),
+            ],
+        )
     text = render_page(conn, q.Period(), title="bouncewatch.db", now=NOW)
     path = folder / "report.html"
     path.write_text(text, encoding="utf-8")
@@ -169,3 +207,34 @@ def test_big_numbers_stay_on_one_line_in_the_cards():
     card = _card("Sent", 131_400_000, None, None, "#ccc")
     assert '<div class="value">131.4 M</div>' in card and 'title="Sent: 131,400,000"' in card
     assert '<div class="value">9,999,999</div>' in _card("Sent", 9_999_999, None, None, "#ccc")
+
+
+def test_the_page_breaks_bounces_down_by_reason(page):
+    _, text, conn = page
+    reasons = q.by_reason(conn, q.Period())
+    assert sum(r.count for r in reasons) == q.totals(conn, q.Period()).bounces + 60  # + complaints
+    assert text.count('<g class="reason"') == len(reasons)
+    assert reasons[0].reason == "user_unknown" and reasons[0].count == 551
+    assert '<g class="reason" data-reason="user_unknown"><title>user_unknown (hard): 551' in text
+
+
+def test_the_page_lists_the_addresses_newly_suppressed_in_the_period(page):
+    _, text, conn = page
+    assert "<h2>Newly suppressed (5)</h2>" in text  # all history
+    assert "<td>user2@spike.example.net</td><td>invalid</td>" in text
+    assert "<td>full@slow.example.com</td><td>suspended</td>" in text
+    assert "<td>old@slow.example.com</td>" in text
+    month = render_page(conn, q.Period("2026-10-11T00:00:00Z", None), now=NOW)
+    assert "<h2>Newly suppressed (4)</h2>" in month and "old@slow.example.com" not in month
+    assert "suspension_expired" not in month  # back to active is not a suppression
+    none = render_page(conn, q.Period("2026-10-12T00:00:00Z", "2026-10-13T00:00:00Z"), now=NOW)
+    assert "<h2>Newly suppressed (0)</h2>" in none and "No address was newly suppressed" in none
+
+
+def test_the_axes_carry_years_and_the_page_names_the_range_asked(page):
+    _, text, conn = page
+    labels = re.findall(r'text-anchor="(?:middle|end)">(\d{4}-\d\d-\d\d)</text>', text)
+    assert labels and all(lab.startswith("2026-") for lab in labels)
+    assert "(all history)" in text
+    asked = render_page(conn, q.Period("2026-11-01T00:00:00Z", "2026-11-16T00:00:00Z"), now=NOW)
+    assert "2026-11-01 – 2026-11-15 (asked: 2026-11-01 to 2026-11-15)" in asked

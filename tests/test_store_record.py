@@ -303,6 +303,7 @@ def test_the_reason_shown_is_the_reason_for_the_suppression(store: Store) -> Non
 def test_story_and_manual_reset(store: Store) -> None:
     store.record(raw("a"), dsn(recipient("r@example.org", "hard")), NOW)
     change = reset_address(store, "R@example.org", "confirmed by phone", NOW + timedelta(days=1))
+    assert change is not None
     assert (change.from_state, change.to_state, change.rule) == (
         "invalid",
         "active",

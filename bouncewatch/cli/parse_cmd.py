@@ -1,17 +1,23 @@
-"""`bouncewatch parse`: parse message files (or stdin) and print what each one says."""
+"""`bouncewatch parse`: parse messages (files, folders, Maildirs, mboxes, stdin) and print what
+each one says, without a database."""
 
 from __future__ import annotations
 
 import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
 
 from bouncewatch.analyze import analyze
-from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions
+from bouncewatch.cli.common import config_option, load_settings
+from bouncewatch.errors import SourceError
+from bouncewatch.model import ParseOptions
+from bouncewatch.sources.files import FileSource
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -33,51 +39,60 @@ def _verp_pattern(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 @click.command(name="parse")
-@click.argument("files", nargs=-1, required=True, metavar="FILE…|-")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per input, one per line.")
+@click.argument("files", nargs=-1, required=True, metavar="PATH…|-")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message, one per line.")
 @click.option(
     "--list-source-header",
     "list_source_headers",
     multiple=True,
     metavar="NAME",
-    help="Header naming the list/campaign (repeatable; default: X-Campaign, List-Id).",
+    help="Header naming the list/campaign (repeatable; default: the configuration's, else "
+    "X-Campaign, List-Id).",
 )
 @click.option(
     "--verp",
     callback=_verp_pattern,
     metavar="REGEX",
-    help="VERP pattern with (?P<local>…) and (?P<domain>…) groups.",
+    help="VERP pattern with (?P<local>…) and (?P<domain>…) groups (default: the configuration's).",
 )
+@config_option
 def parse(
     files: tuple[str, ...],
     as_json: bool,
     list_source_headers: tuple[str, ...],
     verp: re.Pattern[str] | None,
+    config_path: Path | None,
 ) -> None:
     """Parse bounce messages and print each recipient's status and classification.
 
-    FILE may be `-` for standard input.  Every input gets its output, in input order, even
-    when it cannot be read; the exit status is 1 if any input failed.
+    PATH is what `ingest` reads: a message file, a folder (its .eml and .mbox files), a
+    Maildir, an mbox, or `-` for standard input.  With --config the configuration's VERP
+    pattern and list-source headers apply, so the output is what `ingest` would record.  Every
+    message gets its output, in input order, and every path that cannot be read an `error`
+    line; the exit status is 1 if any input failed.  No database is opened.
     """
-    options = _options(list_source_headers, verp)
+    settings = load_settings(config_path)
+    options = _options(settings.parse_options, list_source_headers, verp)
     failed = False
     width = max(len(f) for f in files)
     if not as_json:
         click.echo(_row(("file", *_COLUMNS), width))
     for name in files:
-        line = _parse_one(name, options)
-        failed = failed or "error" in line
-        if as_json:
-            click.echo(json.dumps(line, ensure_ascii=False))
-        else:
-            for row in _table_rows(line):
-                click.echo(_row(row, width))
+        for line in _parse_path(name, options):
+            failed = failed or "error" in line
+            if as_json:
+                click.echo(json.dumps(line, ensure_ascii=False))
+            else:
+                for row in _table_rows(line):
+                    click.echo(_row(row, width))
     if failed:
         sys.exit(1)
 
 
-def _options(headers: tuple[str, ...], verp: re.Pattern[str] | None) -> ParseOptions:
-    options = DEFAULT_PARSE_OPTIONS
+def _options(
+    base: ParseOptions, headers: tuple[str, ...], verp: re.Pattern[str] | None
+) -> ParseOptions:
+    options = replace(base, said_commands=True)  # smtp_command wherever the report says it
     if headers:
         options = replace(options, list_source_headers=tuple(headers))
     if verp is not None:
@@ -85,26 +100,28 @@ def _options(headers: tuple[str, ...], verp: re.Pattern[str] | None) -> ParseOpt
     return options
 
 
-def _parse_one(name: str, options: ParseOptions) -> dict[str, Any]:
-    try:
-        if name == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(name, "rb") as fh:
-                data = fh.read()
-    except OSError as exc:
-        return {
-            "file": name,
-            "kind": "not_bounce",
-            "detector": "none",
-            "recipients": [],
-            "error": f"{type(exc).__name__}: {exc.strerror or exc}",
-        }
-    return analyze(data, options).to_json(name)
+def _parse_path(name: str, options: ParseOptions) -> Iterator[dict[str, Any]]:
+    """One line per message at `name`, read by the source `ingest` reads files with
+    (`FileSource`), or one error line for a path it cannot read or that holds no message.
+
+    "file" is the path as given for a message file or stdin, the message's own file inside a
+    folder or Maildir; the messages of an mbox add "message", their number in it (from 1)."""
+    errors: list[SourceError] = []
+    source = FileSource([name], batch_size=1, on_error=errors.append)
+    for batch in source.batches():
+        for raw in batch:
+            line = analyze(raw.data, options).to_json(name if raw.source == "stdin" else raw.source)
+            if raw.mbox_index is not None:
+                line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
+            yield line
+    for error in errors:
+        yield {"file": name, "error": str(error), "recipients": []}
 
 
 def _table_rows(line: dict[str, Any]) -> list[tuple[str, ...]]:
-    file, kind = line["file"], line["kind"]
+    file, kind = line["file"], line.get("kind", "-")
+    if "message" in line:
+        file = f"{file}#{line['message']}"
     if "error" in line and not line["recipients"]:
         return [(file, kind, "-", "-", "-", "-", f"error: {line['error']}")]
     if not line["recipients"]:

@@ -14,7 +14,13 @@ from bouncewatch.cli.moments import MOMENT_HELP, moment_callback
 from bouncewatch.reports.datasette import metadata_json
 from bouncewatch.reports.findings import Thresholds
 from bouncewatch.reports.queries import Period
-from bouncewatch.reports.report import BUCKETS, build_report
+from bouncewatch.reports.report import (
+    BUCKETS,
+    WEEKLY_AFTER_DAYS,
+    InvertedPeriod,
+    build_report,
+    default_bucket,
+)
 from bouncewatch.reports.text import render_csv, render_json, render_table
 from bouncewatch.store import Store
 
@@ -48,7 +54,10 @@ def _thresholds(ctx: click.Context, param: click.Parameter, values: tuple[str, .
     help="End, in the same forms (a bare date is included).  Default: no end.",
 )
 @click.option(
-    "--by", type=click.Choice(BUCKETS), default="day", show_default=True, help="Bucket rows by."
+    "--by",
+    type=click.Choice(BUCKETS),
+    help="Bucket rows by (default: day; week for a text report over more than "
+    f"{WEEKLY_AFTER_DAYS} days).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: rows, totals, findings.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV rows (no findings).")
@@ -79,7 +88,7 @@ def report(
     db_path: Path | None,
     since: str | None,
     until: str | None,
-    by: str,
+    by: str | None,
     as_json: bool,
     as_csv: bool,
     html_file: Path | None,
@@ -92,6 +101,8 @@ def report(
     with the findings a sender should act on (spikes, throttling, blocks, bad sources)."""
     if sum((as_json, as_csv, html_file is not None, datasette_file is not None)) > 1:
         raise click.UsageError("choose one of --json, --csv, --html, --datasette")
+    if since and until and since >= until:
+        raise click.UsageError(str(InvertedPeriod(Period(since, until))))
     setup_cli_logging()
     store = _open(db_path, config_path)
     path = store.path
@@ -111,6 +122,9 @@ def report(
             log.info("event=report_html file=%s bytes=%d", html_file, len(page))
             click.echo(f"wrote {html_file}", err=True)
             return
+        if by is None:
+            text = not (as_json or as_csv)
+            by = default_bucket(conn, period) if text else "day"
         rep = build_report(
             conn,
             period,
@@ -130,7 +144,7 @@ def report(
     elif as_csv:
         click.echo(render_csv(rep), nl=False)
     else:
-        click.echo(render_table(rep))
+        click.echo(render_table(rep, findings=not no_findings))
 
 
 @click.command(name="sent")

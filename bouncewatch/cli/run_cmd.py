@@ -9,7 +9,7 @@ import click
 
 from bouncewatch.cli.common import config_option, db_option
 from bouncewatch.config import locate_config
-from bouncewatch.logging_setup import setup_logging
+from bouncewatch.logging_setup import FORMAT_ENV, LOG_FORMATS, setup_logging
 
 
 @click.command(name="run")
@@ -18,9 +18,16 @@ from bouncewatch.logging_setup import setup_logging
     is_flag=True,
     help="One full pass over every mailbox, then exit (for cron and tests).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    envvar=FORMAT_ENV,
+    help="text: `ts=… level=… event=… key=value` lines (default); json: one object a line, "
+    f"for log shippers. [env: {FORMAT_ENV}]",
+)
 @config_option
 @db_option
-def run(once: bool, config_path: Path | None, db_path: Path | None) -> None:
+def run(once: bool, log_format: str | None, config_path: Path | None, db_path: Path | None) -> None:
     """Watch the configured IMAP mailboxes (IDLE + polling) and record every bounce.
 
     \b
@@ -33,7 +40,7 @@ def run(once: bool, config_path: Path | None, db_path: Path | None) -> None:
     """
     from bouncewatch.daemon import Daemon, run_once
 
-    setup_logging("INFO")
+    setup_logging("INFO", fmt=log_format)
     path = locate_config(config_path)
     code = run_once(path, database=db_path) if once else Daemon(path, database=db_path).run()
     sys.exit(code)

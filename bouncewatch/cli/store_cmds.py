@@ -22,6 +22,7 @@ from bouncewatch.cli.common import (
     store_options,
 )
 from bouncewatch.cli.moments import MOMENT_HELP, moment_callback
+from bouncewatch.cli.progress import Progress, stop_on_signals
 from bouncewatch.config import (
     ConfigError,
     check_secret,
@@ -46,6 +47,8 @@ from bouncewatch.store.timefmt import iso, parse_time, utcnow
 EX_TEMPFAIL = 75  #: sysexits.h: Postfix's pipe transport retries later
 SUPPRESSING = ("invalid", "complained", "suspended")
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+UNRECOGNISED_SHOWN = 10  #: unrecognised messages named in the text summary
+DIAGNOSTIC_CUT = 300  #: characters of a diagnostic `status` shows without --full
 
 
 # --- ingest -------------------------------------------------------------------------------------
@@ -68,20 +71,20 @@ def render_summary(summary: Summary, out: TextIO) -> None:
     def counts(c: Counter[str]) -> str:
         return ", ".join(f"{k} {v}" for k, v in c.most_common()) or "none"
 
-    print(
-        f"messages: {summary.fetched} read, {summary.new} new, "
-        f"{summary.duplicates} already recorded (nothing written)",
-        file=out,
-    )
+    already = f", {summary.duplicates} already recorded (skipped)" if summary.duplicates else ""
+    print(f"messages: {summary.fetched} read, {summary.new} new{already}", file=out)
     print(f"outcomes: {counts(summary.outcomes)}", file=out)
     print(f"events: {counts(summary.event_types)}", file=out)
     total = sum(summary.suppressions.values())
     detail = f" ({counts(summary.suppressions)})" if total else ""
     print(f"new suppressions: {total}{detail}", file=out)
     unrecognized = summary.unrecognized
-    shown = ", ".join(unrecognized[:5])
-    more = f", … {len(unrecognized) - 5} more" if len(unrecognized) > 5 else ""
-    print(f"unrecognised: {len(unrecognized)}{': ' + shown + more if shown else ''}", file=out)
+    print(f"unrecognised: {len(unrecognized)}", file=out)
+    for label in unrecognized[:UNRECOGNISED_SHOWN]:
+        print(f"  {label}", file=out)
+    if len(unrecognized) > UNRECOGNISED_SHOWN:
+        more = len(unrecognized) - UNRECOGNISED_SHOWN
+        print(f"  … {more} more (--json lists them all)", file=out)
     for p in summary.failed_paths:
         print(f"failed: {p}", file=out)
 
@@ -120,6 +123,7 @@ def ingest(
     setup_cli_logging()
     from_stdin = STDIN in paths
     settings = load_settings(config_path, db_path)
+    existed = settings.database.exists()
     try:
         store = open_store(settings)
     except click.ClickException as e:
@@ -131,7 +135,6 @@ def ingest(
     show = (
         progress if progress is not None else (sys.stderr.isatty() and total > PROGRESS_MIN_BYTES)
     )
-    bar = click.progressbar(length=max(total, 1), label="ingest", file=sys.stderr) if show else None
     # stdin (a Postfix pipe): commit before exit status 0; files: grouped commits
     source = FileSource(
         paths,
@@ -139,13 +142,16 @@ def ingest(
         on_error=lambda e: click.echo(f"Error: {e}", err=True),
     )
     try:
-        with bar or contextlib.nullcontext():
+        with Progress(total, enabled=bool(show)) as bar, stop_on_signals() as stop:
             summary = ingest_source(
                 source,
                 store,
                 settings.parse_options,
-                on_message=(lambda raw: bar.update(len(raw.data))) if bar is not None else None,
+                stop=stop,
+                on_message=lambda raw: bar.advance(len(raw.data)),
             )
+            if not stop.is_set():
+                bar.finish()
     except (StoreError, sqlite3.Error) as e:
         if from_stdin:
             click.echo(f"Error: database: {e}", err=True)
@@ -153,13 +159,42 @@ def ingest(
         raise click.ClickException(f"database error: {e}") from None
     finally:
         store.close()
+        if not existed and not _recorded(settings.database):
+            _remove_database(settings.database)  # nothing recorded: leave no empty file behind
     summary.failed_paths = source.failed_paths
+    if stop.signal is not None:
+        click.echo(
+            f"Interrupted ({stop.signal.name}): {summary.fetched} message(s) committed "
+            f"({summary.new} new), the message in hand finished. Run the same command again "
+            "to record the rest (what is recorded is skipped).",
+            err=True,
+        )
+        # a Postfix pipe retries on 75 (and would bounce the bounce on another code)
+        sys.exit(EX_TEMPFAIL if from_stdin else 128 + stop.signal.value)
     if as_json:
         click.echo(json.dumps(summary_json(summary), indent=2))
     else:
         render_summary(summary, sys.stdout)
     if summary.failed_paths:
         sys.exit(1)
+
+
+def _recorded(path: Path) -> bool:
+    """Whether the database at `path` holds any message (an unreadable one counts as holding)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM messages)").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True
+
+
+def _remove_database(path: Path) -> None:
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            name.unlink()
 
 
 # --- status -------------------------------------------------------------------------------------
@@ -169,8 +204,17 @@ def ingest(
 @click.argument("addresses", nargs=-1, required=True)
 @store_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per address.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help=f"Show diagnostics whole (the text view cuts them at {DIAGNOSTIC_CUT} characters).",
+)
 def status(
-    addresses: tuple[str, ...], config_path: Path | None, db_path: Path | None, as_json: bool
+    addresses: tuple[str, ...],
+    config_path: Path | None,
+    db_path: Path | None,
+    as_json: bool,
+    full: bool,
 ) -> None:
     """The state of each ADDRESS, since when, and every event and change behind it.
 
@@ -191,14 +235,23 @@ def status(
                     continue
                 if i:
                     click.echo("")
-                _print_story(address, story, now)
+                _print_story(address, story, now, full=full)
         finally:
             store.close()
     if missing:
         sys.exit(1)
 
 
-def _print_story(asked: str, s: dict[str, Any] | None, now: datetime) -> None:
+def _said(diagnostic: str, full: bool) -> str:
+    if full or len(diagnostic) <= DIAGNOSTIC_CUT:
+        return diagnostic
+    return (
+        f"{diagnostic[:DIAGNOSTIC_CUT].rstrip()} … "
+        f"[cut at {DIAGNOSTIC_CUT} of {len(diagnostic)} characters: --full shows all]"
+    )
+
+
+def _print_story(asked: str, s: dict[str, Any] | None, now: datetime, *, full: bool) -> None:
     if s is None:
         click.echo(f"{asked}: never seen (no bounce, complaint or report recorded)")
         return
@@ -232,7 +285,7 @@ def _print_story(asked: str, s: dict[str, Any] | None, now: datetime) -> None:
         )
         click.echo(f"  {h['at']}  {kind}: {h['reason']} {code}{counted}".rstrip())
         if h["diagnostic"]:
-            click.echo(f"      said: {h['diagnostic'][:300]}")
+            click.echo(f"      said: {_said(h['diagnostic'], full)}")
         where = ", ".join(
             x
             for x in (
@@ -319,6 +372,9 @@ def reset(address: str, note: str, config_path: Path | None, db_path: Path | Non
             change = reset_address(store, address, note, utcnow())
         finally:
             store.close()
+    if change is None:
+        click.echo(f"{address}: already active, nothing to reset (nothing recorded)")
+        return
     click.echo(
         f"{address}: {change.from_state} → {change.to_state} (manual_reset) at {iso(change.at)}"
     )

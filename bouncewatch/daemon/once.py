@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from pathlib import Path
+from typing import Any
 
 from imapclient.exceptions import IMAPClientError
 
@@ -30,6 +33,15 @@ def run_once(config_path: str | Path | None, *, database: str | Path | None = No
     except BouncewatchError as exc:
         return exit_for(exc, log)
     code = EX_OK
+    stop = threading.Event()
+    signals: list[int] = []
+
+    def stop_after_message(signum: int, frame: Any) -> None:
+        signals.append(signum)
+        stop.set()
+
+    previous = {s: signal.signal(s, stop_after_message) for s in (signal.SIGINT, signal.SIGTERM)}
+    committed = 0
     try:
         changes = store.expire_suspensions(utcnow())
         if changes:
@@ -46,12 +58,15 @@ def run_once(config_path: str | Path | None, *, database: str | Path | None = No
                 continue
             folder.batch_count = settings.schedule.batch_size
             try:
-                run_pass(folder, store, settings.parse_options)
+                stats = run_pass(folder, store, settings.parse_options, stop=stop)
+                committed += stats.parsed + stats.quarantined
             except (SourceError, IMAPClientError, *CONNECTION_ERRORS) as exc:
                 log.error("pass_failed mailbox=%s error=%s", mb.name, describe(exc))
                 code = EX_TEMPFAIL
             finally:
                 folder.logout()
+            if stop.is_set():
+                break
     except Exception as exc:
         # disk full, I/O error, locked too long: what the failed batch held was rolled back
         # and stays in the mailbox for the next run; a damaged database: stop for good
@@ -60,7 +75,17 @@ def run_once(config_path: str | Path | None, *, database: str | Path | None = No
         return exit_for(exc, log)
     finally:
         store.close()
-    return code
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if signals:
+        log.warning(
+            "interrupted signal=%s committed=%d note=%s",
+            signal.Signals(signals[0]).name,
+            committed,
+            "the message in hand was finished; what was committed was acknowledged, "
+            "the rest stays in the mailbox for the next run",
+        )
+    return code  # interrupted: a clean stop, as the daemon's on SIGTERM
 
 
 def _is_sqlite(exc: BaseException) -> bool:

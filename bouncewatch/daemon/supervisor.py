@@ -34,6 +34,7 @@ from bouncewatch.config import Settings, check_for_run, load_config, resolve_pas
 from bouncewatch.daemon.worker import MailboxWorker, credentials_for, describe
 from bouncewatch.errors import ConfigError, StoreError
 from bouncewatch.exits import EX_OK, exit_for
+from bouncewatch.logging_setup import set_level
 from bouncewatch.sdnotify import Notifier, watchdog_interval
 from bouncewatch.service import PassStats, open_store
 from bouncewatch.store.timefmt import utcnow
@@ -51,7 +52,7 @@ def load_for_run(config_path: str | Path | None, database: str | Path | None) ->
     settings = load_config(config_path)
     if database is not None:
         settings = settings.with_database(database)
-    logging.getLogger().setLevel(settings.log.level.upper())
+    set_level(settings.log.level)  # the libraries' lines too: only at debug
     return check_for_run(settings)
 
 
@@ -220,5 +221,11 @@ class Daemon:
             self.notifier.stopping("finishing the message in hand")
             log.info("stopping reason=%s", "signal" if code == EX_OK else f"exit_{code}")
             self._stop_workers()
-            log.info("stopped exit_code=%d", code)
+            committed = sum(w.totals.processed + w.totals.quarantined for w in self.workers)
+            log.info(
+                "stopped exit_code=%d committed=%d note=%s",
+                code,
+                committed,
+                "every message recorded was acknowledged; the rest stay in the mailbox",
+            )
         return code

@@ -21,7 +21,7 @@ from imapclient.exceptions import IMAPClientError
 from bouncewatch.config import MailboxConfig, Settings, resolve_password
 from bouncewatch.errors import ConfigError, SourceError, StoreError
 from bouncewatch.exits import exit_for, is_permanent
-from bouncewatch.logging_setup import register_secret
+from bouncewatch.logging_setup import readable_error, register_secret
 from bouncewatch.service import PassStats, open_store, run_pass
 from bouncewatch.sources.imap import (
     CONNECTION_ERRORS,
@@ -71,8 +71,8 @@ def credentials_for(mailbox: MailboxConfig) -> Credentials:
 
 
 def describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}".replace("\n", " ")
+    """An exception in words for a log line (errno text and name, no byte-string reprs)."""
+    return readable_error(exc)
 
 
 @dataclass

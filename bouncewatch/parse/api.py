@@ -17,6 +17,7 @@ from bouncewatch.model import (
     RecipientReport,
 )
 from bouncewatch.parse import registry, verp
+from bouncewatch.parse.dsn_recovery import command_said, texts_of
 from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
 from bouncewatch.parse.mime import (
     forwarded_report,
@@ -93,6 +94,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
         reports=tuple(reports),
+        said_commands=said_commands(reports, report) if options.said_commands else (),
         final=final,
         message_id=_first(own, "message-id"),
         subject=_first(own, "subject"),
@@ -101,6 +103,8 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         arrival_date=found.arrival_date if found is not None else None,
         original_message_id=_first(theirs, "message-id"),
         original_to=tuple(address_list(theirs.get("to", ()))),
+        original_from=next(iter(address_list(theirs.get("from", ()))), None),
+        original_subject=_first(theirs, "subject"),
         list_source=_list_source(theirs, own, options) if kind != "not_bounce" else None,
         feedback_type=found.feedback_type if found is not None else None,
         error="; ".join(errors) or None,
@@ -112,7 +116,22 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
 def _wanted(list_source_headers: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """(headers read from the bounce, headers read from the returned message), lower case."""
     own = frozenset({"message-id", "subject", "date", *(h.lower() for h in list_source_headers)})
-    return own, own | {"to"}
+    return own, own | {"to", "from"}
+
+
+def said_commands(reports: list[RecipientReport], msg: Message) -> tuple[str | None, ...]:
+    """Per report, the SMTP command the report says its refusal answered: in the diagnostic,
+    else in the text about the address.  For the output only: the decoders fill
+    `RecipientReport.command` where the classification needs it, and it reads only that."""
+    texts = None
+    out: list[str | None] = []
+    for r in reports:
+        command = r.command
+        if command is None and r.action in ("failed", None):
+            texts = texts if texts is not None else texts_of(msg)
+            command = command_said(r, texts)
+        out.append(command)
+    return tuple(out)
 
 
 def _verp_report(msg: Message, address: str, kind: str) -> RecipientReport:

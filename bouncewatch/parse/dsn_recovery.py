@@ -213,6 +213,13 @@ def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
         return r  # an address status (x.1.x) is evidence whatever the command
     if _ADDRESS_WORDS.search(r.diagnostic or "") is None:
         return r  # nothing the command could confirm or refute: no need to read the text
+    command = command_said(r, texts)
+    return replace(r, command=command) if command is not None else r
+
+
+def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
+    """The SMTP command the report says `r`'s refusal answered: in its diagnostic, else in the
+    text about its address in the human-readable part; None if it says nothing."""
     command = smtp_command(r.diagnostic)
     if command is None:
         needle = r.address.lower()
@@ -222,7 +229,7 @@ def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
             command = _command_near(text, needle)
             if command is not None:
                 break
-    return replace(r, command=command) if command is not None else r
+    return command
 
 
 #: the words every form of `smtp_command` starts with: a part without them names no command

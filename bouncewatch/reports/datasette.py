@@ -2,7 +2,8 @@
 
 `datasette/metadata.json` in the repository is `metadata("bouncewatch")` (a test keeps the two
 equal); `bouncewatch report --datasette FILE` writes it for a database of another name.
-Parameters left empty in Datasette's form mean "no limit".
+Parameters left empty in Datasette's form mean "no limit". A canned query never takes the name
+of a table or view: Datasette would serve the query at that page and hide the view.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ WHERE state IN ('soft_bouncing', 'suspended')
   AND soft_since IS NOT NULL AND julianday('now') - julianday(soft_since) >= 30
 ORDER BY soft_since""",
     },
-    "suppressed": {
+    "suppression_list": {
         "title": "Suppression list",
         "description": "Addresses not to mail now, with since when and why.",
         "sql": "SELECT * FROM suppressed ORDER BY since DESC",

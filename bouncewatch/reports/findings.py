@@ -88,7 +88,7 @@ def _day(moment: str) -> date:
     return date.fromisoformat(moment[:10])
 
 
-def _bounds(conn: sqlite3.Connection, period: q.Period) -> tuple[date, date] | None:
+def period_days(conn: sqlite3.Connection, period: q.Period) -> tuple[date, date] | None:
     """First and last day the period covers, clipped to the data; None without data."""
     first, last = q.data_span(conn)
     if first is None or last is None:
@@ -144,7 +144,7 @@ def rate_over(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
 
 def spikes(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
     conn, period = snap.conn, snap.period
-    bounds = _bounds(conn, period)
+    bounds = period_days(conn, period)
     if bounds is None:
         return []
     start, end = bounds
@@ -178,12 +178,18 @@ def spikes(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
         ratio = value / max(baseline, 0.001 if by_rate else 1.0)
         if ratio < t.spike_factor:
             continue
+        if baseline:
+            usual = (
+                f"{ratio:.1f}× the usual {'rate' if by_rate else 'count'} "
+                f"(median of the {len(before)} {'sending ' if by_rate else ''}days before)"
+            )
+        else:
+            usual = f"none on the {len(before)} {'sending ' if by_rate else ''}days before"
         out.append(
             Finding(
                 "spike",
                 day.key,
-                f"{day.key}: {day.bounces} bounces, {ratio:.1f}× the "
-                f"{len(before)}-day baseline ({'rate' if by_rate else 'count'})",
+                f"{day.key}: {day.bounces:,} bounces, {usual}",
                 "Find what changed that day: a new list or import, a new sending IP or "
                 "domain, a provider outage. The reasons and domains below point the way.",
                 {
@@ -258,7 +264,7 @@ def throttled_domains(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
 
 def blocks_rising(snap: q.Snapshot, t: Thresholds) -> list[Finding]:
     conn, period = snap.conn, snap.period
-    bounds = _bounds(conn, period)
+    bounds = period_days(conn, period)
     if bounds is None:
         return []
     end = bounds[1] + timedelta(1)

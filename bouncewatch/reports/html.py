@@ -12,10 +12,15 @@ from html import escape
 
 from bouncewatch import __version__
 from bouncewatch.reports import queries as q
+from bouncewatch.reports.explain import evidence_lines
 from bouncewatch.reports.findings import Finding, Thresholds, find_all, spike_history_days
 
 COLORS = {"hard": "#d1495b", "block": "#7b5ea7", "soft": "#edae49", "complaint": "#00798c"}
 STACK = ("hard", "block", "soft")  # bottom to top
+TYPE_COLORS = COLORS | {"undetermined": "#9aa0a8", "none": "#c9ced6"}
+AXIS_LABELS = 9  #: dates under a chart at most (full YYYY-MM-DD: the year is on the axis)
+SUPPRESSIONS_SHOWN = 100  #: newly suppressed addresses on the page (the latest)
+SUPPRESSIONS_OPEN = 12  #: of which shown without a click
 
 CSS = """
 *{box-sizing:border-box}
@@ -40,6 +45,7 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font
 th,td{padding:5px 8px;text-align:right;border-bottom:1px solid #eceef1}
 th:first-child,td:first-child{text-align:left}th{color:#5c6370;font-weight:600;font-size:13px}
 td.over{color:#b3261e;font-weight:650}
+table.left td,table.left th{text-align:left}svg tspan{fill:#8a909a}
 .finding{border-left:4px solid #d1495b;padding:8px 12px;margin:0 0 12px;background:#fbf7f7;border-radius:0 8px 8px 0}
 .finding.spike{border-color:#d1495b}.finding.throttled_domain{border-color:#edae49}
 .finding.blocks_rising{border-color:#7b5ea7}.finding.bad_source{border-color:#8c564b}
@@ -69,6 +75,13 @@ def _legend(names: tuple[str, ...]) -> str:
     return f'<div class="legend">{items}</div>'
 
 
+def _axis_label(x: float, y: float, text: str, right_edge: float) -> str:
+    """A date under a chart, centred on its bar, kept inside the chart at the right edge."""
+    anchor = "end" if x + 34 > right_edge else "middle"
+    x = min(x, right_edge) if anchor == "end" else x
+    return f'<text x="{x:.1f}" y="{y}" text-anchor="{anchor}">{text}</text>'
+
+
 def daily_chart(days: list[q.Stats], spikes: set[str]) -> str:
     """Stacked bars of hard / block / soft per day; spike days marked with a triangle."""
     w, h, left, right, top, bottom = 960, 280, 52, 12, 18, 40
@@ -84,7 +97,7 @@ def daily_chart(days: list[q.Stats], spikes: set[str]) -> str:
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:,.0f}</text>')
     slot = pw / max(len(days), 1)
     bar = max(slot * 0.78, 1.0)
-    step = max(1, math.ceil(len(days) / 12))
+    step = max(1, math.ceil(len(days) / AXIS_LABELS))
     for i, d in enumerate(days):
         x = left + i * slot + (slot - bar) / 2
         y = top + ph
@@ -106,9 +119,7 @@ def daily_chart(days: list[q.Stats], spikes: set[str]) -> str:
             )
         parts.append("</g>")
         if i % step == 0:
-            parts.append(
-                f'<text x="{x + bar / 2:.1f}" y="{h - bottom + 16}" text-anchor="middle">{d.key[5:]}</text>'
-            )
+            parts.append(_axis_label(x + bar / 2, h - bottom + 16, d.key, w - right))
     parts.append(
         f'<line x1="{left}" x2="{w - right}" y1="{top + ph}" y2="{top + ph}" stroke="#9aa0a8"/>'
     )
@@ -159,13 +170,11 @@ def rate_chart(days: list[q.Stats], t: Thresholds) -> str:
                 f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{COLORS[name]}"><title>{d.key}: {name} '
                 f"{v:.2f}% of {d.sent:,} sent</title></circle>"
             )
-    step = max(1, math.ceil(len(days) / 12))
+    step = max(1, math.ceil(len(days) / AXIS_LABELS))
     for i, d in enumerate(days):
         if i % step == 0:
             x = left + (i + 0.5) * slot
-            parts.append(
-                f'<text x="{x:.1f}" y="{h - bottom + 16}" text-anchor="middle">{d.key[5:]}</text>'
-            )
+            parts.append(_axis_label(x, h - bottom + 16, d.key, w - right))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -248,31 +257,74 @@ def _stats_table(first: str, rows: list[q.Stats], t: Thresholds) -> str:
 
 
 def _finding(f: Finding) -> str:
-    items = []
-    for key, value in f.evidence.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict) and "count" in value[0]:
-            text = "; ".join(f"{v['value']} ({v['count']:,})" for v in value)
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            text = "<br>".join(
-                escape(" · ".join(str(v) for v in item.values() if v is not None))
-                for item in value[:20]
-            )
-            if len(value) > 20:
-                text += f"<br>… {len(value) - 20:,} more (see `report --json`)"
-            items.append(f"<dt>{escape(key)}</dt><dd>{text}</dd>")
-            continue
-        elif isinstance(value, dict):
-            text = ", ".join(f"{k}: {v}" for k, v in value.items())
-        elif isinstance(value, list):
-            text = " → ".join(str(v) for v in value)
-        else:
-            text = str(value)
-        items.append(f"<dt>{escape(key)}</dt><dd>{escape(text)}</dd>")
+    items = "".join(
+        f"<dt>{escape(label)}</dt><dd>{escape(text)}</dd>" for label, text in evidence_lines(f)
+    )
     return (
         f'<div class="finding {escape(f.kind)}"><div class="kind">{escape(f.kind.replace("_", " "))}</div>'
         f'<div class="title">{escape(f.title)}</div><div class="action">{escape(f.action)}</div>'
-        f"<details><summary>evidence</summary><dl>{''.join(items)}</dl></details></div>"
+        f"<details><summary>evidence</summary><dl>{items}</dl></details></div>"
     )
+
+
+def reason_chart(reasons: list[q.ReasonCount]) -> str:
+    """One bar per reason (coloured by its bounce type), most frequent first."""
+    row, left, right, w = 24, 220, 90, 960
+    h = row * len(reasons) + 8
+    total = sum(r.count for r in reasons) or 1
+    xmax = _nice_max(max((r.count for r in reasons), default=0))
+    parts = [f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="bounces by reason">']
+    for i, r in enumerate(reasons):
+        y = 4 + i * row
+        wid = max((w - left - right) * r.count / xmax, 1.0)
+        color = TYPE_COLORS.get(r.bounce_type, "#9aa0a8")
+        tip = f"{r.reason} ({r.bounce_type}): {r.count:,}, {r.count / total:.1%} of the period's"
+        kind = "" if r.bounce_type == r.reason else f" <tspan>({escape(r.bounce_type)})</tspan>"
+        parts.append(
+            f'<g class="reason" data-reason="{escape(r.reason)}"><title>{escape(tip)}</title>'
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" style="fill:#1f2430">'
+            f"{escape(r.reason)}{kind}</text>"
+            f'<rect x="{left}" y="{y + 4}" width="{wid:.1f}" height="{row - 8}" rx="2" fill="{color}"/>'
+            f'<text x="{left + wid + 6:.1f}" y="{y + 15}">{r.count:,} · {r.count / total:.1%}</text></g>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _suppressions(total: int, rows: list[q.Suppression]) -> str:
+    if not total:
+        return "<p>No address was newly suppressed in this period.</p>"
+    head = "".join(f"<th>{c}</th>" for c in ("address", "now", "since", "reason", "status", "rule"))
+
+    def table(part: list[q.Suppression]) -> str:
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{escape(v or '–')}</td>"
+                for v in (r.address, r.state, r.at, r.reason, r.status, r.rule)
+            )
+            + "</tr>"
+            for r in part
+        )
+        return f'<table class="left"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+    shown = table(rows[:SUPPRESSIONS_OPEN])
+    if len(rows) > SUPPRESSIONS_OPEN:
+        shown += (
+            f"<details><summary>{len(rows) - SUPPRESSIONS_OPEN:,} more</summary>"
+            f"{table(rows[SUPPRESSIONS_OPEN:])}</details>"
+        )
+    more = (
+        f"<p>… and {total - len(rows):,} more: <code>bouncewatch export --since DATE</code> "
+        "lists them all.</p>"
+        if total > len(rows)
+        else ""
+    )
+    return shown + more
+
+
+def _asked(period: q.Period) -> str:
+    return "all history" if not (period.since or period.until) else f"asked: {period.describe()}"
 
 
 def render_page(
@@ -293,7 +345,10 @@ def render_page(
     sources = snap.sources()
     findings = find_all(conn, period, t, snapshot=snap)
     spikes = {f.subject for f in findings if f.kind == "spike"}
+    reasons = q.by_reason(conn, period)
+    suppressed, suppressed_rows = q.new_suppressions(conn, period, limit=SUPPRESSIONS_SHOWN)
     span = f"{days[0].key} – {days[-1].key}" if days else "no events"
+    span += f" ({_asked(period)})"
     generated = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     cards = "".join(
         (
@@ -311,8 +366,10 @@ def render_page(
             ),
         )
     )
+    found = "".join(_finding(f) for f in findings) or "<p>Nothing stands out.</p>"
     sections = [
-        f"<section><h2>Bounces per day</h2>{_legend(STACK)}{daily_chart(days, spikes)}</section>"
+        f"<section><h2>Findings ({len(findings)})</h2>{found}</section>",
+        f"<section><h2>Bounces per day</h2>{_legend(STACK)}{daily_chart(days, spikes)}</section>",
     ]
     if any(d.sent for d in days):
         sections.append(
@@ -322,8 +379,20 @@ def render_page(
         sections.append(
             f"<section><h2>Top receiving domains</h2>{_legend(STACK)}{domain_chart(domains)}</section>"
         )
-    found = "".join(_finding(f) for f in findings) or "<p>Nothing stands out.</p>"
-    sections.append(f"<section><h2>Findings ({len(findings)})</h2>{found}</section>")
+    if reasons:
+        types = tuple(dict.fromkeys(r.bounce_type for r in reasons))
+        legend = "".join(
+            f'<span><i style="background:{TYPE_COLORS.get(n, "#9aa0a8")}"></i>{n}</span>'
+            for n in types
+        )
+        sections.append(
+            f'<section><h2>Bounces by reason</h2><div class="legend">{legend}</div>'
+            f"{reason_chart(reasons)}</section>"
+        )
+    sections.append(
+        f"<section><h2>Newly suppressed ({suppressed:,})</h2>"
+        f"{_suppressions(suppressed, suppressed_rows)}</section>"
+    )
     sections.append(f"<section><h2>List sources</h2>{_stats_table('source', sources, t)}</section>")
     sections.append(
         "<section><h2>Days</h2><details><summary>table of "

@@ -52,6 +52,20 @@ class Period:
             end = str(last if self.until[10:] in ("", "T00:00:00Z") else last + timedelta(1))
         return first, end
 
+    def describe(self) -> str:
+        """The range as asked, for people: whole days as dates (the last day included)."""
+        if not (self.since or self.until):
+            return "all history"
+
+        def moment(value: str | None, end: bool) -> str:
+            if value is None:
+                return "the first event" if not end else "now"
+            if value[10:] not in ("", "T00:00:00Z"):
+                return value
+            return str(date.fromisoformat(value[:10]) - timedelta(1)) if end else value[:10]
+
+        return f"{moment(self.since, False)} to {moment(self.until, True)}"
+
     def has_day(self, day: str) -> bool:
         """Whether the period touches `day` (a partial day counts)."""
         first, end = self.day_range()
@@ -229,6 +243,55 @@ def top_values(
         merged[key] = merged.get(key, 0) + int(n)
     ranked = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0] or ""))
     return [Counted(v, n) for v, n in ranked[:limit]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    reason: str
+    bounce_type: str
+    count: int
+
+
+def by_reason(conn: sqlite3.Connection, period: Period) -> list[ReasonCount]:
+    """Bounces and complaints of the period per (reason, bounce type), most frequent first."""
+    where, params = period.where()
+    sql = (
+        "SELECT coalesce(reason, 'unknown'), coalesce(bounce_type, 'undetermined'), count(*) AS n"
+        f" FROM events WHERE event_type IN ('bounce', 'complaint') AND {where}"
+        " GROUP BY 1, 2 ORDER BY n DESC, 1"
+    )
+    return [ReasonCount(r, t, int(n)) for r, t, n in conn.execute(sql, params)]
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    address: str
+    state: str
+    at: str
+    rule: str
+    reason: str | None
+    status: str | None
+
+
+SUPPRESSING_STATES = ("invalid", "complained", "suspended")
+
+
+def new_suppressions(
+    conn: sqlite3.Connection, period: Period, *, limit: int = 100
+) -> tuple[int, list[Suppression]]:
+    """Addresses that entered a suppressing state in the period: (how many, the latest `limit`)."""
+    where, params = period.where("c.changed_at")
+    base = (
+        "FROM state_changes c LEFT JOIN events e ON e.id = c.event_id"
+        f" WHERE c.to_state IN {SUPPRESSING_STATES} AND {where}"
+    )
+    (total,) = conn.execute(f"SELECT count(*) {base}", params).fetchone()
+    rows = conn.execute(
+        "SELECT c.address, c.to_state, c.changed_at, c.rule, e.reason, e.status"
+        f" {base} ORDER BY c.changed_at DESC, c.id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return int(total), [Suppression(*r) for r in rows]
 
 
 _LOCAL_PART = re.compile(r"[^\s<>\"'()\[\]:;,]+(?=@[A-Za-z0-9.-]+\.[A-Za-z]{2,})")

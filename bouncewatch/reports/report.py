@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bouncewatch import durations
 from bouncewatch.reports import queries as q
-from bouncewatch.reports.findings import Finding, Thresholds, find_all, spike_history_days
+from bouncewatch.reports.findings import (
+    Finding,
+    Thresholds,
+    find_all,
+    period_days,
+    spike_history_days,
+)
 
 BUCKETS = ("day", "week", "domain", "source")
+#: a text report over more days than this shows weekly rows unless --by day is asked for
+WEEKLY_AFTER_DAYS = 92
 
 
 def parse_moment(text: str, *, end: bool = False, now: datetime | None = None) -> str:
@@ -27,6 +35,8 @@ class Report:
     totals: q.Stats
     rows: list[q.Stats]
     findings: list[Finding] = field(default_factory=list)
+    #: first and last day the period covers (clipped to the data); None for an empty database
+    days: tuple[date, date] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +72,8 @@ def build_report(
     if by not in BUCKETS:
         raise ValueError(f"--by must be one of {', '.join(BUCKETS)}")
     t = thresholds or Thresholds()
+    if period.since and period.until and period.since >= period.until:
+        raise InvertedPeriod(period)
     snap = q.Snapshot(conn, period, history_days=spike_history_days(t) if findings else 0)
     if by == "day":
         rows = snap.daily()
@@ -80,4 +92,22 @@ def build_report(
         totals=snap.totals(),
         rows=rows,
         findings=find_all(conn, period, t, snapshot=snap) if findings else [],
+        days=period_days(conn, period),
     )
+
+
+class InvertedPeriod(ValueError):
+    """--since at or after --until: a report of nothing is a mistake, not an empty report."""
+
+    def __init__(self, period: q.Period) -> None:
+        super().__init__(
+            f"the period is empty: --since {period.since} is not before --until {period.until}"
+        )
+
+
+def default_bucket(conn: sqlite3.Connection, period: q.Period) -> str:
+    """'day', or 'week' when the period spans more than `WEEKLY_AFTER_DAYS` days of data."""
+    days = period_days(conn, period)
+    if days is not None and (days[1] - days[0]).days + 1 > WEEKLY_AFTER_DAYS:
+        return "week"
+    return "day"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
 
+from bouncewatch.reports.explain import evidence_lines
 from bouncewatch.reports.findings import Finding
 from bouncewatch.reports.queries import Stats
 from bouncewatch.reports.report import Report
@@ -42,8 +42,42 @@ def _num(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def render_table(report: Report) -> str:
-    """Aligned columns, a total line, the threshold legend and the findings."""
+def _active(s: Stats) -> bool:
+    return bool(s.bounces or s.complaint or s.delayed or s.sent)
+
+
+def _totals_lines(report: Report) -> list[str]:
+    t, limits = report.totals, report.thresholds.limits
+    rates = {n: _pct(t, n, limits) for n in ("hard", "soft", "block", "complaint")}
+
+    def part(name: str, label: str | None = None) -> str:
+        rate = f" ({rates[name]})" if t.sent else ""
+        return f"{label or name} {getattr(t, name):,}{rate}"
+
+    sent = f"{t.sent:,} sent" if t.sent else "sent unknown (`bouncewatch sent` records it)"
+    return [
+        f"Totals: {sent}; {t.bounces:,} bounces",
+        "  " + ", ".join((part("hard"), part("soft"), part("block"), part("complaint"))),
+        f"  undetermined {t.undetermined:,}, delay notices {t.delayed:,}",
+    ]
+
+
+def _heading(report: Report) -> str:
+    if report.days is None:
+        return "bouncewatch report: no events recorded yet"
+    first, last = report.days
+    n = (last - first).days + 1
+    span = f"{first} to {last}, {n:,} day{'s' if n != 1 else ''}"
+    if report.period.since or report.period.until:
+        span += f" (asked: {report.period.describe()})"
+    return f"bouncewatch report: {span}, by {report.by}"
+
+
+def render_table(report: Report, *, findings: bool = True) -> str:
+    """The period and its totals, the findings, then the rows (days and weeks with activity).
+
+    `findings=False` (`--no-findings`) leaves the findings out, with no line about them.
+    """
     domain = report.by == "domain"
     head = [report.by, "sent", "bounces", "hard", "soft", "block", "complaint", "undet."]
     head += ["addresses"] if domain else ["hard%", "soft%", "block%", "compl.%"]
@@ -56,7 +90,12 @@ def render_table(report: Report) -> str:
         limits = report.thresholds.limits
         return out + [_pct(s, n, limits) for n in ("hard", "soft", "block", "complaint")]
 
-    body = [cells(s, s.key if s.key or report.by != "source" else "(none)") for s in report.rows]
+    rows = report.rows
+    quiet = 0
+    if report.by in ("day", "week"):
+        shown = [s for s in rows if _active(s)]
+        quiet, rows = len(rows) - len(shown), shown
+    body = [cells(s, s.key if s.key or report.by != "source" else "(none)") for s in rows]
     total = cells(report.totals, "total")
     if domain:
         total[-1] = ""
@@ -68,8 +107,14 @@ def render_table(report: Report) -> str:
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
 
-    out = [line(head), line(["-" * w for w in widths]), *map(line, body)]
+    out = [_heading(report), "", *_totals_lines(report), ""]
+    if findings:
+        out += [render_findings(report.findings), ""]
+    out += [line(head), line(["-" * w for w in widths]), *map(line, body)]
     out += [line(["-" * w for w in widths]), line(total)]
+    if quiet:
+        unit = "day" if report.by == "day" else "week"
+        out.append(f"({quiet:,} {unit}{'s' if quiet != 1 else ''} without activity not shown)")
     t = report.thresholds
     if not domain:
         out.append(
@@ -77,8 +122,6 @@ def render_table(report: Report) -> str:
             f"soft {t.soft_limit_pct:g}%, complaint {t.complaint_limit_pct:g}% of messages sent"
             + ("" if report.totals.sent else " (no sent counts known: `bouncewatch sent`)")
         )
-    out.append("")
-    out.append(render_findings(report.findings))
     return "\n".join(out)
 
 
@@ -89,23 +132,11 @@ def render_findings(findings: list[Finding]) -> str:
     for f in findings:
         out.append(f"* [{f.kind}] {f.title}")
         out.append(f"  what to do: {f.action}")
-        for key, value in f.evidence.items():
-            out.append(f"  {key}: {_evidence(value)}")
+        lines = evidence_lines(f)
+        width = max((len(label) for label, _ in lines), default=0)
+        for label, text in lines:
+            out.append(f"  {(label + ':') if label else '':<{width + 1}} {text}".rstrip())
     return "\n".join(out)
-
-
-def _evidence(value: Any) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], dict) and "count" in value[0]:
-        return "; ".join(f"{v['value']} ({v['count']})" for v in value)
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return "\n    " + "\n    ".join(
-            " ".join(f"{k}={v}" for k, v in item.items()) for item in value
-        )
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    if isinstance(value, list):
-        return " → ".join(map(str, value))
-    return str(value)
 
 
 def render_csv(report: Report) -> str:

@@ -12,7 +12,10 @@ What a path is taken for:
 - a folder with ``cur/`` and ``new/``: a Maildir (``new/`` then ``cur/``, in name order —
   Maildir names start with the delivery time; sub-folders such as ``.Junk`` are not read);
 - another folder: the ``*.eml`` files (one message each) and ``*.mbox`` files in it and its
-  sub-folders, in name order (hidden files and other files skipped);
+  sub-folders, in name order, and the other files that look like a message (they start with a
+  header field or a ``From `` line: bounces saved as ``1``, ``2``, … or ``*.txt``); hidden
+  files are skipped, and the files that don't look like a message are named in one warning
+  per folder (``event=files_skipped``);
 - a file that starts with ``From ``: an mbox (mboxrd ``>From `` quoting is undone);
 - any other file: one message.
 """
@@ -53,7 +56,16 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
             if (p / "cur").is_dir() and (p / "new").is_dir():
                 yield from iter_maildir(p)
             else:
-                yield from _iter_folder(p)
+                skipped: list[str] = []
+                yield from _iter_folder(p, skipped)
+                if skipped:
+                    log.warning(
+                        "event=files_skipped path=%s count=%d files=%s reason=%s",
+                        p,
+                        len(skipped),
+                        ",".join(skipped[:3]) + (",…" if len(skipped) > 3 else ""),
+                        "not named .eml/.mbox and not starting like a message",
+                    )
             return
         with p.open("rb") as f:
             if f.read(5) == b"From ":
@@ -98,8 +110,13 @@ class FileSource:
 
     def _messages(self) -> Iterator[RawMessage]:
         for path in self.paths:
+            found = False
             try:
-                yield from iter_path(path, self.stdin)
+                for raw in iter_path(path, self.stdin):
+                    found = True
+                    yield raw
+                if not found and path != STDIN:  # never "0 messages" without a word
+                    raise SourceError(f"{path}: no message found")
             except SourceError as e:
                 if self.on_error is not None:
                     self.on_error(e)
@@ -157,19 +174,24 @@ def iter_mbox(f: BinaryIO, source: str) -> Iterator[RawMessage]:
     from_line: bytes | None = None
     prev_blank = True
     started = False
+    offset = at = 0  # bytes read so far; where the current message's From line starts
+    index = 0
     for line in f:
         if prev_blank and line.startswith(b"From ") and _FROM_LINE.match(line):
             if started and any(x.strip() for x in lines):
-                yield _mbox_message(from_line, lines, source)
-            from_line, lines, started = line, [], True
+                index += 1
+                yield _mbox_message(from_line, lines, source, index, at)
+            from_line, lines, started, at = line, [], True, offset
+            offset += len(line)
             prev_blank = False
             continue
+        offset += len(line)
         prev_blank = line in (b"\n", b"\r\n")
         if line.startswith(b">") and _ESCAPED_FROM.match(line):
             line = line[1:]
         lines.append(line)
     if any(x.strip() for x in lines):
-        yield _mbox_message(from_line, lines, source)
+        yield _mbox_message(from_line, lines, source, index + 1, at)
 
 
 def total_size(paths: Iterable[str]) -> int:
@@ -221,7 +243,8 @@ class _Prefixed:
         yield from self.rest
 
 
-def _iter_folder(root: Path) -> Iterator[RawMessage]:
+def _iter_folder(root: Path, skipped: list[str]) -> Iterator[RawMessage]:
+    """The messages of a plain folder and its sub-folders; files passed over go to `skipped`."""
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as e:
@@ -230,24 +253,40 @@ def _iter_folder(root: Path) -> Iterator[RawMessage]:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            yield from iter_path(entry.path)
+            sub = Path(entry.path)
+            if (sub / "cur").is_dir() and (sub / "new").is_dir():
+                yield from iter_maildir(sub)
+            else:
+                yield from _iter_folder(sub, skipped)
         elif entry.is_file():
             p = Path(entry.path)
-            if p.suffix.lower() not in FOLDER_SUFFIXES:
-                continue
             try:
                 f = p.open("rb")
             except FileNotFoundError:  # removed since the folder was listed
                 log.warning("event=file_vanished path=%s", p)
                 continue
             with f:
-                if f.read(5) == b"From ":
+                head = f.read(_SNIFF_BYTES)
+                if head.startswith(b"From "):
                     f.seek(0)
                     yield from iter_mbox(f, str(p))
                     continue
+            if p.suffix.lower() not in FOLDER_SUFFIXES and not _looks_like_message(head):
+                skipped.append(str(p))
+                continue
             raw = read_message_file(p)
             if raw is not None:
                 yield raw
+
+
+_SNIFF_BYTES = 512
+#: a header field at the start of a file: a name of printable characters but ':' then ':'
+_HEADER_START = re.compile(rb"^(?:\xef\xbb\xbf)?[!-9;-~]{1,76}:[ \t\r\n]")
+
+
+def _looks_like_message(head: bytes) -> bool:
+    """Whether the first bytes of a file read like an RFC 5322 message (a header field)."""
+    return bool(_HEADER_START.match(head.lstrip(b"\r\n")))
 
 
 def _sorted_files(folder: Path) -> list[str]:
@@ -279,10 +318,18 @@ def _read_file(p: Path) -> RawMessage | None:
     return RawMessage(data=data, source=str(p), received_at=received)
 
 
-def _mbox_message(from_line: bytes | None, lines: list[bytes], source: str) -> RawMessage:
+def _mbox_message(
+    from_line: bytes | None, lines: list[bytes], source: str, index: int, offset: int
+) -> RawMessage:
     if lines and lines[-1] in (b"\n", b"\r\n"):
         lines.pop()  # the blank line that separates messages
-    return RawMessage(data=b"".join(lines), source=source, received_at=_from_line_date(from_line))
+    return RawMessage(
+        data=b"".join(lines),
+        source=source,
+        received_at=_from_line_date(from_line),
+        mbox_index=index,
+        mbox_offset=offset,
+    )
 
 
 def _from_line_date(from_line: bytes | None) -> str | None:

@@ -74,8 +74,11 @@ def suppression_list(
     return [dict(r) for r in store.db.query(sql, params)]
 
 
-def reset_address(store: Store, address: str, note: str, now: datetime) -> Change:
-    """Put an address back to active, recording who-knows-why in `note`."""
+def reset_address(store: Store, address: str, note: str, now: datetime) -> Change | None:
+    """Put an address back to active, recording who-knows-why in `note`.
+
+    An address that is already active has nothing to reset: nothing is written, None is returned.
+    """
     key = canonical(store, address)
     with store.write() as conn:
         row = conn.execute(
@@ -83,6 +86,8 @@ def reset_address(store: Store, address: str, note: str, now: datetime) -> Chang
         ).fetchone()
         if row is None:
             raise StoreError(f"{key}: no such address in the database")
+        if row[0] == "active":  # state: nothing to reset
+            return None
         decision = manual_reset(status_from_row(row), now.replace(microsecond=0))
         (change,) = write_decision(store, key, decision, note=note)
     return change
