@@ -48,6 +48,8 @@ def classified(decoded: DecodedMessage) -> ParseResult:
         original_to=decoded.original_to,
         list_source=decoded.list_source,
         feedback_type=decoded.feedback_type,
+        envelope_to=decoded.envelope_to,
+        sender=decoded.sender,
         error=decoded.error,
         extra=decoded.extra,
     )

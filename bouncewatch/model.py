@@ -102,6 +102,10 @@ class DecodedMessage:
     original_to: tuple[str, ...] = ()
     list_source: str | None = None
     feedback_type: str | None = None
+    #: raw values of the headers saying where the bounce was delivered (Delivered-To,
+    #: X-Original-To, …, To): where a signed VERP return path shows up (docs/trust.md)
+    envelope_to: tuple[str, ...] = ()
+    sender: str | None = None  #: the bounce's raw From value (feedback-loop senders)
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -154,6 +158,10 @@ class ParseResult:
     original_to: tuple[str, ...] = ()
     list_source: str | None = None
     feedback_type: str | None = None  #: ARF Feedback-Type
+    #: raw values of the headers saying where the bounce was delivered (Delivered-To,
+    #: X-Original-To, …, To): where a signed VERP return path shows up (docs/trust.md)
+    envelope_to: tuple[str, ...] = ()
+    sender: str | None = None  #: the bounce's raw From value (feedback-loop senders)
     error: str | None = None  #: set when the message could not be (fully) parsed
     extra: dict[str, Any] = field(default_factory=dict)
 
