@@ -11,7 +11,13 @@ from typing import Any
 import click
 
 from bouncewatch.analyze import analyze
-from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions
+from bouncewatch.config import TrustConfig, load_config, read_verp_secrets
+from bouncewatch.errors import ConfigError
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions, ParseResult
+from bouncewatch.smtp.address import normalise
+from bouncewatch.store.timefmt import utcnow
+from bouncewatch.trust.envelope import addresses_in
+from bouncewatch.trust.signing import first_signed
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -48,11 +54,19 @@ def _verp_pattern(ctx: click.Context, param: click.Parameter, value: str | None)
     metavar="REGEX",
     help="VERP pattern with (?P<local>…) and (?P<domain>…) groups.",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Configuration file: with a [trust] VERP secret, each recipient says whether the "
+    'bounce came back to its signed return path ("authenticated").',
+)
 def parse(
     files: tuple[str, ...],
     as_json: bool,
     list_source_headers: tuple[str, ...],
     verp: re.Pattern[str] | None,
+    config_path: str | None,
 ) -> None:
     """Parse bounce messages and print each recipient's status and classification.
 
@@ -60,12 +74,21 @@ def parse(
     when it cannot be read; the exit status is 1 if any input failed.
     """
     options = _options(list_source_headers, verp)
+    trust, secrets = TrustConfig(), ()
+    if config_path is not None:
+        try:
+            settings = load_config(config_path)
+            trust, secrets = settings.trust, read_verp_secrets(settings.trust)
+        except ConfigError as e:
+            raise click.ClickException(str(e)) from None
+        if verp is None:
+            options = replace(options, verp=settings.parse_options.verp)
     failed = False
     width = max(len(f) for f in files)
     if not as_json:
         click.echo(_row(("file", *_COLUMNS), width))
     for name in files:
-        line = _parse_one(name, options)
+        line = _parse_one(name, options, trust, secrets)
         failed = failed or "error" in line
         if as_json:
             click.echo(json.dumps(line, ensure_ascii=False))
@@ -85,7 +108,9 @@ def _options(headers: tuple[str, ...], verp: re.Pattern[str] | None) -> ParseOpt
     return options
 
 
-def _parse_one(name: str, options: ParseOptions) -> dict[str, Any]:
+def _parse_one(
+    name: str, options: ParseOptions, trust: TrustConfig, secrets: tuple[bytes, ...]
+) -> dict[str, Any]:
     try:
         if name == "-":
             data = sys.stdin.buffer.read()
@@ -100,7 +125,34 @@ def _parse_one(name: str, options: ParseOptions) -> dict[str, Any]:
             "recipients": [],
             "error": f"{type(exc).__name__}: {exc.strerror or exc}",
         }
-    return analyze(data, options).to_json(name)
+    result = analyze(data, options)
+    line = result.to_json(name)
+    if secrets:
+        _authentication(line, result, trust, secrets, options)
+    return line
+
+
+def _authentication(
+    line: dict[str, Any],
+    result: ParseResult,
+    trust: TrustConfig,
+    secrets: tuple[bytes, ...],
+    options: ParseOptions,
+) -> None:
+    """Add what a signed return path says: `signed_return_path` (the address it names and
+    whether it verified now) and, per recipient, `authenticated`."""
+    found = first_signed(addresses_in(result.envelope_to), secrets, utcnow(), trust.verp_max_age)
+    signed = normalise(found.address)[0] if found is not None and found.valid else None
+    line["signed_return_path"] = (
+        None
+        if found is None
+        else {"address": found.address, "valid": found.valid, "problem": found.problem}
+    )
+    for rec in line["recipients"]:
+        names = {normalise(rec["address"], verp=options.verp)[0]}
+        if rec.get("original_recipient"):
+            names.add(normalise(rec["original_recipient"], verp=options.verp)[0])
+        rec["authenticated"] = signed is not None and signed in names
 
 
 def _table_rows(line: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -35,7 +35,7 @@ from bouncewatch.daemon.worker import MailboxWorker, credentials_for, describe
 from bouncewatch.errors import ConfigError, StoreError
 from bouncewatch.exits import EX_OK, exit_for
 from bouncewatch.sdnotify import Notifier, watchdog_interval
-from bouncewatch.service import PassStats, open_store
+from bouncewatch.service import PassStats, open_store, warn_if_unauthenticated
 from bouncewatch.store.timefmt import utcnow
 
 log = logging.getLogger("bouncewatch.daemon")
@@ -191,8 +191,9 @@ class Daemon:
         """Run until SIGTERM / SIGINT or a fatal error; return the exit code."""
         try:
             settings = self.load()
-            with open_store(settings):
-                pass  # create / migrate / check the database before anything else
+            with open_store(settings, records=True):
+                pass  # create / migrate / check the database (and the VERP secrets) first
+            warn_if_unauthenticated(settings)
             for mb in settings.mailboxes:
                 credentials_for(mb)
         except (ConfigError, StoreError) as exc:
