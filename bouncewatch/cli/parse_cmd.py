@@ -74,7 +74,8 @@ def parse(
     when it cannot be read; the exit status is 1 if any input failed.
     """
     options = _options(list_source_headers, verp)
-    trust, secrets = TrustConfig(), ()
+    trust: TrustConfig = TrustConfig()
+    secrets: tuple[bytes, ...] = ()
     if config_path is not None:
         try:
             settings = load_config(config_path)

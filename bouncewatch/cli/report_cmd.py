@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -193,7 +194,7 @@ def sent(
     with cli_errors():
         messages = [sent_message(m, list(recipients), source=source) for m in message_ids]
         for f in files:
-            text = click.get_text_stream("stdin").read() if str(f) == "-" else None
+            text = sys.stdin.read() if str(f) == "-" else None
             messages.extend(read_sent_file(f, text))
     store = open_store(load_settings(config_path, db_path))
     try:
