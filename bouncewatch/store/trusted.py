@@ -69,13 +69,14 @@ def verdicts(
             (address, normalise(reported, fold_local_part=fold, verp=store.verp)[0])
             for reported, address in recipients
         ]
+    complaint = result.kind == "complaint"
     return judge(
         names,
-        complaint=result.kind == "complaint",
+        complaint=complaint,
         trust=store.trust,
         signed_for=signed_for,
         known=known,
-        sender=first_address(result.sender),
+        sender=first_address(result.sender) if complaint else None,  # only complaints ask
     )
 
 
