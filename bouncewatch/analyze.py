@@ -52,6 +52,8 @@ def classified(decoded: DecodedMessage) -> ParseResult:
         original_subject=decoded.original_subject,
         list_source=decoded.list_source,
         feedback_type=decoded.feedback_type,
+        envelope_to=decoded.envelope_to,
+        sender=decoded.sender,
         error=decoded.error,
         extra=decoded.extra,
     )

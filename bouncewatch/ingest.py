@@ -64,6 +64,8 @@ class Summary:
     fetched: int = 0
     parsed: int = 0  #: recorded and processed (not quarantined)
     quarantined: int = 0
+    #: recorded with events [trust] refused (they changed nothing): the untrusted folder
+    untrusted: int = 0
     duplicates: int = 0
     failed: int = 0
     events: int = 0
@@ -76,6 +78,7 @@ class Summary:
     finished_at: str = field(default_factory=lambda: iso(utcnow()))
     processed_uids: list[int] = field(default_factory=list)
     quarantined_uids: list[int] = field(default_factory=list)
+    untrusted_uids: list[int] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     event_types: Counter[str] = field(default_factory=Counter)
     suppressions: Counter[str] = field(default_factory=Counter)
@@ -92,6 +95,10 @@ class Summary:
             self.quarantined += 1
             if raw.uid is not None:
                 self.quarantined_uids.append(raw.uid)
+        elif out.untrusted:
+            self.untrusted += 1
+            if raw.uid is not None:
+                self.untrusted_uids.append(raw.uid)
         else:
             self.parsed += 1
             if raw.uid is not None:
@@ -111,10 +118,11 @@ class Summary:
                 self.suppressions[to] += 1
 
     def merge(self, other: Summary) -> None:
-        for name in ("fetched", "parsed", "quarantined", "duplicates", "failed", "events",
-                     "changes", "bytes"):  # fmt: skip
+        for name in ("fetched", "parsed", "quarantined", "untrusted", "duplicates", "failed",
+                     "events", "changes", "bytes"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("processed_uids", "quarantined_uids", "unrecognized", "failed_paths"):
+        for name in ("processed_uids", "quarantined_uids", "untrusted_uids", "unrecognized",
+                     "failed_paths"):  # fmt: skip
             getattr(self, name).extend(getattr(other, name))
         for name in ("outcomes", "event_types", "suppressions"):
             getattr(self, name).update(getattr(other, name))
@@ -124,7 +132,7 @@ class Summary:
         return (
             f"mailbox={self.mailbox} uidvalidity={self.uidvalidity} pending={self.pending} "
             f"fetched={self.fetched} parsed={self.parsed} quarantined={self.quarantined} "
-            f"duplicates={self.duplicates} failed={self.failed} events={self.events} "
+            f"untrusted={self.untrusted} duplicates={self.duplicates} failed={self.failed} events={self.events} "
             f"changes={self.changes} bytes={self.bytes} last_uid={self.last_uid} "
             f"interrupted={str(self.interrupted).lower()} seconds={self.seconds:.3f}"
         )
@@ -244,6 +252,14 @@ def _record_one(
             outcome.outcome,
             result.kind,
             kv((result.error or "-")[:200]),
+        )
+    elif outcome.untrusted and not outcome.duplicate:
+        log.info(
+            "message_untrusted mailbox=%s uid=%s events=%d untrusted=%d",
+            done.mailbox,
+            raw.uid,
+            outcome.events,
+            outcome.untrusted,
         )
     if raw.uid is not None:
         for address, old, new in outcome.changes:

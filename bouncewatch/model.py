@@ -117,6 +117,10 @@ class DecodedMessage:
     original_subject: str | None = None  #: the returned message's Subject
     list_source: str | None = None
     feedback_type: str | None = None
+    #: raw values of the headers saying where the bounce was delivered (Delivered-To,
+    #: X-Original-To, …, To): where a signed VERP return path shows up (docs/trust.md)
+    envelope_to: tuple[str, ...] = ()
+    sender: str | None = None  #: the bounce's raw From value (feedback-loop senders)
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -175,6 +179,10 @@ class ParseResult:
     original_subject: str | None = None  #: the returned message's Subject
     list_source: str | None = None
     feedback_type: str | None = None  #: ARF Feedback-Type
+    #: raw values of the headers saying where the bounce was delivered (Delivered-To,
+    #: X-Original-To, …, To): where a signed VERP return path shows up (docs/trust.md)
+    envelope_to: tuple[str, ...] = ()
+    sender: str | None = None  #: the bounce's raw From value (feedback-loop senders)
     error: str | None = None  #: set when the message could not be (fully) parsed
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -26,9 +26,11 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
+from bouncewatch.config.secrets import read_verp_secrets
 from bouncewatch.config.settings import Settings
 from bouncewatch.errors import StoreError
 from bouncewatch.ingest import QUARANTINE_OUTCOMES, Summary, ingest, safe_parse
+from bouncewatch.logging_setup import register_secret
 from bouncewatch.model import ParseOptions, RawMessage
 from bouncewatch.sources.imap import ImapFolder
 from bouncewatch.store import Store
@@ -46,16 +48,39 @@ _FAILPOINT = os.environ.get("BOUNCEWATCH_FAILPOINT", "")
 PassStats = Summary
 
 
-def open_store(settings: Settings, *, must_exist: bool = False) -> Store:
-    """The one way to open the configured database (its policy and parse options applied).
-    `must_exist`: a StoreError instead of creating a missing file (commands that only read)."""
+def open_store(settings: Settings, *, must_exist: bool = False, records: bool = False) -> Store:
+    """The one way to open the configured database (its policy, parse options, trust and
+    file group applied).  `must_exist`: a StoreError instead of creating a missing file
+    (commands that only read).  `records`: the store records bounces, so it gets the VERP
+    secrets (read now; ConfigError when they can't be; kept out of every log line)."""
     path = settings.database
     if must_exist and not path.exists():
         raise StoreError(
             f"{path}: no such database (give --db, or record something with "
             "`bouncewatch ingest` or `bouncewatch run`)"
         )
-    return Store.open(path, policy=settings.policy, parse_options=settings.parse_options)
+    secrets = read_verp_secrets(settings.trust) if records else ()
+    for secret in secrets:
+        register_secret(secret.decode("utf-8"))
+    return Store.open(
+        path,
+        policy=settings.policy,
+        parse_options=settings.parse_options,
+        trust=settings.trust,
+        verp_secrets=secrets,
+        group=settings.database_group,
+    )
+
+
+def warn_if_unauthenticated(settings: Settings) -> None:
+    """One log line at start when bounces may change state without authentication."""
+    if settings.trust.require == "any":
+        log.warning(
+            "trust_unauthenticated require=any max_recipients_per_message=%d "
+            "complaint_senders=%d see=docs/trust.md",
+            settings.trust.max_recipients_per_message,
+            len(settings.trust.complaint_senders),
+        )
 
 
 class _Failpoint:
@@ -118,14 +143,16 @@ class ImapSource:
         return self.folder.fetch(self.uids)
 
     def advance(self, store: Store, batch: Summary) -> None:
-        seen = batch.processed_uids + batch.quarantined_uids
+        seen = batch.processed_uids + batch.quarantined_uids + batch.untrusted_uids
         if seen and max(seen) > self.stats.last_uid:
             self.stats.last_uid = max(seen)
             store.set_meta(f"{self.key}:last_uid", str(self.stats.last_uid))
 
     def acknowledge(self, batch: Summary) -> None:
-        _failpoint.committed(len(batch.processed_uids) + len(batch.quarantined_uids))
-        self.folder.ack(batch.processed_uids, batch.quarantined_uids)
+        _failpoint.committed(
+            len(batch.processed_uids) + len(batch.quarantined_uids) + len(batch.untrusted_uids)
+        )
+        self.folder.ack(batch.processed_uids, batch.quarantined_uids, batch.untrusted_uids)
 
 
 def run_pass(

@@ -14,12 +14,15 @@ recorded with `bouncewatch ingest`.  Everything is left in demo-state/ to look a
 from __future__ import annotations
 
 import argparse
+import email
+import email.utils
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +47,19 @@ def bouncewatch(*args: str, check: bool = True) -> subprocess.CompletedProcess[b
 
 def messages() -> list[bytes]:
     return [p.read_bytes() for p in sorted(MAIL.glob("*.eml"))]
+
+
+def delivered_at(data: bytes) -> datetime:
+    """When the demo message was delivered: its Date header (the mailbox's INTERNALDATE or the
+    Maildir file's time, which bouncewatch's policy goes by)."""
+    msg = email.message_from_bytes(data)
+    return email.utils.parsedate_to_datetime(msg["Date"])
+
+
+TRUST = """
+[trust]
+complaint_senders = ["arf.mail.yahoo-example.com"]   # the demo's feedback loop
+"""
 
 
 def show_states(db: Path) -> None:
@@ -82,7 +98,8 @@ def run_imap(config: Path, db: Path) -> None:
         say(f"APPEND {len(msgs)} demo messages to the INBOX of bounces@")
         client = IMAPClient("127.0.0.1", port=server.port, ssl=False)
         client.login(user.name, user.password)
-        client.multiappend("INBOX", msgs)
+        for data in msgs:  # delivered when they are dated: the INTERNALDATE
+            client.append("INBOX", data, msg_time=delivered_at(data))
         client.logout()
 
         config.write_text(
@@ -107,6 +124,7 @@ after = "move"
 poll_interval = "60s"
 idle = true
 """
+            + TRUST
         )
         say("One pass of the daemon: bouncewatch run --once")
         started = time.monotonic()
@@ -116,7 +134,7 @@ idle = true
         say("The mailbox afterwards")
         client = IMAPClient("127.0.0.1", port=server.port, ssl=False)
         client.login(user.name, user.password)
-        for folder in ("INBOX", "Processed", "Unrecognized"):
+        for folder in ("INBOX", "Processed", "Unrecognized", "Untrusted"):
             n = client.folder_status(folder, ["MESSAGES"])[b"MESSAGES"]
             print(f"{folder:13} {n} message(s)")
         client.logout()
@@ -130,8 +148,11 @@ def run_maildir(config: Path, db: Path) -> None:
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
     for i, data in enumerate(messages()):
-        (maildir / "new" / f"1763630000.demo{i:02d}.localhost").write_bytes(data)
-    config.write_text(f'# written by `make demo` (Maildir fallback)\ndatabase = "{db}"\n')
+        path = maildir / "new" / f"1763630000.demo{i:02d}.localhost"
+        path.write_bytes(data)
+        when = delivered_at(data).timestamp()
+        os.utime(path, (when, when))  # a Maildir file's time is when it was delivered
+    config.write_text(f'# written by `make demo` (Maildir fallback)\ndatabase = "{db}"\n{TRUST}')
     say(f"No IMAP server available: recording the demo Maildir ({maildir}) with ingest")
     bouncewatch("ingest", str(maildir), "--config", str(config))
 

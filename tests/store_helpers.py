@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 from bouncewatch.model import (
@@ -94,5 +95,10 @@ def write_maildir(root, count: int, addresses: int = 300) -> None:  # type: igno
     for i in range(count):
         status, code, text = CASES[i % len(CASES)]
         address = f"user{(i * 7) % addresses}@example.org"
-        data = dsn_bytes(i, address, status, code, text, day=i * 28 // max(count, 1))
-        (root / "cur" / f"{1700000000 + i:012d}.M{i}P1.host:2,S").write_bytes(data)
+        day = i * 28 // max(count, 1)
+        data = dsn_bytes(i, address, status, code, text, day=day)
+        path = root / "cur" / f"{1700000000 + i:012d}.M{i}P1.host:2,S"
+        path.write_bytes(data)
+        # delivered when the report is dated: a Maildir file's time is when it arrived
+        when = datetime(2026, 10, 1 + day % 28, i % 24, i % 60, tzinfo=UTC).timestamp()
+        os.utime(path, (when, when))

@@ -22,6 +22,8 @@ ONLY = {
     # the state machine: its settings type is the only thing it takes from outside
     "bouncewatch.store.policy": ("bouncewatch.model", "bouncewatch.smtp"),
     "bouncewatch.analyze": ("bouncewatch.model", "bouncewatch.parse", "bouncewatch.classify"),
+    # trust: signed return paths and the verdicts, pure; its settings are its own
+    "bouncewatch.trust": (),
 }
 #: the steps that run a message through the pipeline, and the outer layers that drive them
 _PIPELINE = ("bouncewatch.parse", "bouncewatch.classify", "bouncewatch.analyze")

@@ -82,6 +82,10 @@ def test_migration_from_every_earlier_version(tmp_path: Path, version: int) -> N
             row = store.db.execute("SELECT address, state, reason FROM suppressed").fetchone()
             assert row == ("old@example.org", "invalid", None)
             assert store.db.execute("SELECT counted FROM events").fetchone() == (0,)
+            # events from before trust existed changed state: they stay trusted
+            assert store.db.execute("SELECT trusted, trust FROM events").fetchone() == (1, None)
+            assert store.db.execute("SELECT untrusted FROM messages").fetchone() == (0,)
+        assert store.db.execute("SELECT count(*) FROM sent_messages").fetchone() == (0,)
         # and the migrated file works like a new one
         out = store.record(raw("new"), dsn(recipient("new@example.org", "soft")), NOW)
         assert out.changes == (("new@example.org", "active", "soft_bouncing"),)

@@ -180,7 +180,7 @@ def test_soft_bounces_suspend_after_the_threshold_on_distinct_days(store: Store)
     for day in range(3):
         when = (NOW + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
         store.record(
-            raw(f"d{day}"),
+            raw(f"d{day}", received_at=when),
             dsn(recipient("s@example.org", "soft"), date=when),
             NOW + timedelta(days=5),
         )
@@ -190,13 +190,20 @@ def test_soft_bounces_suspend_after_the_threshold_on_distinct_days(store: Store)
     assert rules == ["soft_bounce", "soft_threshold"]
 
 
-def test_event_time_comes_from_the_report_and_never_from_the_future(store: Store) -> None:
+def test_event_time_is_when_the_message_was_received_never_a_date_it_claims(
+    store: Store,
+) -> None:
+    # an unauthenticated report can be back-dated by whoever wrote it: the policy's clock is
+    # the source's receiving time (IMAP INTERNALDATE, file time), else the recording time
     store.record(
-        raw("a"), dsn(recipient("a@example.org", date="Mon, 26 Oct 2026 10:00:00 +0100")), NOW
+        raw("a", received_at="2026-10-28T08:00:00Z"),
+        dsn(recipient("a@example.org", date="Mon, 26 Oct 2026 10:00:00 +0100")),
+        NOW,
     )
     store.record(raw("b"), dsn(recipient("b@example.org", date="2030-01-01T00:00:00Z")), NOW)
+    store.record(raw("c", received_at="2031-01-01T00:00:00Z"), dsn(recipient("c@x.org")), NOW)
     times = [r[0] for r in store.db.execute("SELECT occurred_at FROM events ORDER BY id")]
-    assert times == ["2026-10-26T09:00:00Z", "2026-11-02T12:00:00Z"]
+    assert times == ["2026-10-28T08:00:00Z", "2026-11-02T12:00:00Z", "2026-11-02T12:00:00Z"]
 
 
 def test_a_date_from_before_any_mail_is_not_taken_as_the_event_time(store: Store) -> None:
@@ -265,7 +272,7 @@ def test_suspensions_expire_through_the_daemon_pass_and_the_view(store: Store) -
     for day in range(3):
         when = (NOW + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
         store.record(
-            raw(f"d{day}"),
+            raw(f"d{day}", received_at=when),
             dsn(recipient("s@example.org", "soft"), date=when),
             NOW + timedelta(days=3),
         )
@@ -333,7 +340,7 @@ def test_expiry_found_at_the_next_event_is_recorded_without_blaming_it(store: St
     for day in (0, 1, 2, 40):
         when = (NOW + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ")
         store.record(
-            raw(f"d{day}"),
+            raw(f"d{day}", received_at=when),
             dsn(recipient("s@example.org", "soft"), date=when),
             NOW + timedelta(days=41),
         )

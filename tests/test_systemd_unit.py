@@ -76,3 +76,33 @@ def test_unit_declares_what_the_daemon_relies_on() -> None:
     assert s["ProtectSystem"] == ["strict"]
     assert s["RestrictAddressFamilies"] == ["AF_INET AF_INET6 AF_UNIX"]
     assert "@system-service" in s["SystemCallFilter"]
+
+
+def test_group_readers_drop_in_makes_a_group_readable_database(tmp_path: Path) -> None:
+    # the unit's umask leaves group read alone (the database is 0640 in any case), and the
+    # drop-in the README installs gives a fixed group and a state directory it can enter
+    umask = int(settings()["UMask"][0], 8)
+    assert umask & 0o040 == 0
+    drop_in = (REPO / "systemd" / "group-readers.conf").read_text()
+    lines = {
+        ln.partition("=")[0]: ln.partition("=")[2]
+        for ln in drop_in.splitlines()
+        if "=" in ln and not ln.startswith("#")
+    }
+    assert lines == {
+        "DynamicUser": "no",
+        "User": "bouncewatch",
+        "Group": "bouncewatch",
+        "StateDirectoryMode": "0750",
+    }
+    # the unit with the drop-in applied is still valid
+    merged = unit_under_test(tmp_path)
+    merged.write_text(
+        merged.read_text() + "\n" + drop_in.split("[Service]", 1)[1].join(["[Service]", ""])
+    )
+    proc = subprocess.run(
+        [SYSTEMD_ANALYZE, "verify", str(merged)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    service_doc = (REPO / "docs" / "service.md").read_text()
+    assert "group-readers.conf" in service_doc and "database_group" in service_doc

@@ -12,6 +12,7 @@ from bouncewatch.cli.parse_cmd import parse
 from bouncewatch.cli.report_cmd import report, sent
 from bouncewatch.cli.run_cmd import run
 from bouncewatch.cli.store_cmds import check_config, export, ingest, reset, status
+from bouncewatch.cli.verp_cmd import verp
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,5 +21,5 @@ def main() -> None:
     """Watch a bounce mailbox; tell senders which addresses to stop mailing and why."""
 
 
-for _command in (run, parse, ingest, status, report, sent, export, reset, check_config):
+for _command in (run, parse, ingest, status, report, sent, export, reset, check_config, verp):
     main.add_command(_command)

@@ -61,13 +61,14 @@ def load_settings(config_path: Path | None, db_path: Path | None = None) -> Sett
     return settings
 
 
-def open_store(settings: Settings, *, must_exist: bool = False) -> Store:
+def open_store(settings: Settings, *, must_exist: bool = False, records: bool = False) -> Store:
     """Open the settings' database (`service.open_store`); `must_exist` for commands that
-    only read."""
+    only read; `records` for commands that record bounces (they need the VERP secrets;
+    readers of the database don't, and may not be allowed to read them)."""
     from bouncewatch.service import open_store as _open
 
     with cli_errors():
-        return _open(settings, must_exist=must_exist)
+        return _open(settings, must_exist=must_exist, records=records)
 
 
 def setup_cli_logging(level: str = "warning") -> None:

@@ -14,10 +14,15 @@ from typing import Any
 import click
 
 from bouncewatch.analyze import analyze
-from bouncewatch.cli.common import config_option, load_settings
+from bouncewatch.cli.common import cli_errors, config_option, load_settings
+from bouncewatch.config import TrustConfig, read_verp_secrets
 from bouncewatch.errors import SourceError
-from bouncewatch.model import ParseOptions
+from bouncewatch.model import ParseOptions, ParseResult
+from bouncewatch.smtp.address import normalise
 from bouncewatch.sources.files import FileSource
+from bouncewatch.store.timefmt import utcnow
+from bouncewatch.trust.envelope import addresses_in
+from bouncewatch.trust.signing import first_signed
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -69,16 +74,20 @@ def parse(
     Maildir, an mbox, or `-` for standard input.  With --config the configuration's VERP
     pattern and list-source headers apply, so the output is what `ingest` would record.  Every
     message gets its output, in input order, and every path that cannot be read an `error`
-    line; the exit status is 1 if any input failed.  No database is opened.
+    line; the exit status is 1 if any input failed.  No database is opened.  With a [trust]
+    VERP secret, each recipient says whether the bounce came back to its signed return path
+    ("authenticated").
     """
     settings = load_settings(config_path)
     options = _options(settings.parse_options, list_source_headers, verp)
+    with cli_errors():
+        secrets = read_verp_secrets(settings.trust)
     failed = False
     width = max(len(f) for f in files)
     if not as_json:
         click.echo(_row(("file", *_COLUMNS), width))
     for name in files:
-        for line in _parse_path(name, options):
+        for line in _parse_path(name, options, settings.trust, secrets):
             failed = failed or "error" in line
             if as_json:
                 click.echo(json.dumps(line, ensure_ascii=False))
@@ -100,22 +109,51 @@ def _options(
     return options
 
 
-def _parse_path(name: str, options: ParseOptions) -> Iterator[dict[str, Any]]:
+def _parse_path(
+    name: str, options: ParseOptions, trust: TrustConfig, secrets: tuple[bytes, ...]
+) -> Iterator[dict[str, Any]]:
     """One line per message at `name`, read by the source `ingest` reads files with
     (`FileSource`), or one error line for a path it cannot read or that holds no message.
 
     "file" is the path as given for a message file or stdin, the message's own file inside a
-    folder or Maildir; the messages of an mbox add "message", their number in it (from 1)."""
+    folder or Maildir; the messages of an mbox add "message", their number in it (from 1).
+    With VERP secrets configured, each line says what its signed return path proves."""
     errors: list[SourceError] = []
     source = FileSource([name], batch_size=1, on_error=errors.append)
     for batch in source.batches():
         for raw in batch:
-            line = analyze(raw.data, options).to_json(name if raw.source == "stdin" else raw.source)
+            result = analyze(raw.data, options)
+            line = result.to_json(name if raw.source == "stdin" else raw.source)
+            if secrets:
+                _authentication(line, result, trust, secrets, options)
             if raw.mbox_index is not None:
                 line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
             yield line
     for error in errors:
         yield {"file": name, "error": str(error), "recipients": []}
+
+
+def _authentication(
+    line: dict[str, Any],
+    result: ParseResult,
+    trust: TrustConfig,
+    secrets: tuple[bytes, ...],
+    options: ParseOptions,
+) -> None:
+    """Add what a signed return path says: `signed_return_path` (the address it names and
+    whether it verified now) and, per recipient, `authenticated`."""
+    found = first_signed(addresses_in(result.envelope_to), secrets, utcnow(), trust.verp_max_age)
+    signed = normalise(found.address)[0] if found is not None and found.valid else None
+    line["signed_return_path"] = (
+        None
+        if found is None
+        else {"address": found.address, "valid": found.valid, "problem": found.problem}
+    )
+    for rec in line["recipients"]:
+        names = {normalise(rec["address"], verp=options.verp)[0]}
+        if rec.get("original_recipient"):
+            names.add(normalise(rec["original_recipient"], verp=options.verp)[0])
+        rec["authenticated"] = signed is not None and signed in names
 
 
 def _table_rows(line: dict[str, Any]) -> list[tuple[str, ...]]:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
-from bouncewatch.cli.common import load_settings, open_store, setup_cli_logging, store_options
+from bouncewatch.cli.common import (
+    cli_errors,
+    load_settings,
+    open_store,
+    setup_cli_logging,
+    store_options,
+)
 from bouncewatch.cli.moments import MOMENT_HELP, moment_callback
 from bouncewatch.reports.datasette import metadata_json
 from bouncewatch.reports.findings import Thresholds
@@ -23,6 +30,7 @@ from bouncewatch.reports.report import (
 )
 from bouncewatch.reports.text import render_csv, render_json, render_table
 from bouncewatch.store import Store
+from bouncewatch.store.sent import read_sent_file, record_sent, sent_message
 
 log = logging.getLogger("bouncewatch.cli.report")
 
@@ -150,7 +158,7 @@ def report(
 @click.command(name="sent")
 @store_options
 @click.option("--source", default="", help="List source the messages went to ('' = none named).")
-@click.option("--count", type=click.IntRange(min=0), required=True, help="Messages sent.")
+@click.option("--count", type=click.IntRange(min=0), help="Messages sent (for rates).")
 @click.option(
     "--date",
     "day",
@@ -158,18 +166,65 @@ def report(
     help="Day sent (UTC), YYYY-MM-DD.  Default: today.",
 )
 @click.option("--add", is_flag=True, help="Add to the day's count instead of replacing it.")
+@click.option(
+    "--message-id",
+    "message_ids",
+    multiple=True,
+    help="Message-ID of a message sent (repeatable): a bounce returning it is authenticated.",
+)
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    help="A recipient of the --message-id message(s) (repeatable).",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Messages sent, as JSON Lines or CSV (message_id, to, sent_at, source); '-' = stdin.",
+)
 def sent(
     config_path: Path | None,
     db_path: Path | None,
     source: str,
-    count: int,
+    count: int | None,
     day: datetime | None,
     add: bool,
+    message_ids: tuple[str, ...],
+    recipients: tuple[str, ...],
+    files: tuple[Path, ...],
 ) -> None:
-    """Record how many messages went out, so reports can give rates (hard under 2 %, …)."""
+    """Record what went out: how many messages (--count, so reports can give rates), and
+    which ones (--message-id / --file, so their bounces are authenticated: docs/trust.md)."""
+    if count is None and not message_ids and not files:
+        raise click.UsageError("give --count, --message-id or --file")
+    if recipients and not message_ids:
+        raise click.UsageError("--to names the recipients of a --message-id")
     when: date = day.date() if day else datetime.now(UTC).date()
     setup_cli_logging()
-    store = _open(db_path, config_path)
+    now = datetime.now(UTC)
+    with cli_errors():
+        messages = [sent_message(m, list(recipients), source=source) for m in message_ids]
+        for f in files:
+            text = sys.stdin.read() if str(f) == "-" else None
+            messages.extend(read_sent_file(f, text))
+    store = open_store(load_settings(config_path, db_path))
+    try:
+        if messages:
+            with cli_errors():
+                new, new_to = record_sent(store, messages, now)
+            log.info("event=sent_messages messages=%d new=%d recipients_new=%d",
+                     len(messages), new, new_to)  # fmt: skip
+            click.echo(f"{len(messages)} message(s) recorded ({new} new, {new_to} new recipients)")
+        if count is not None:
+            _record_count(store, when, source, count, add)
+    finally:
+        store.close()
+
+
+def _record_count(store: Store, when: date, source: str, count: int, add: bool) -> None:
     update = "count + excluded.count" if add else "excluded.count"
     try:
         with store.write() as conn:
@@ -183,7 +238,5 @@ def sent(
             ).fetchone()[0]
     except sqlite3.Error as e:
         raise click.ClickException(str(e)) from None
-    finally:
-        store.close()
     log.info("event=sent day=%s source=%s count=%d", when, source or "-", total)
     click.echo(f"{when} {source or '(none)'}: {total} sent")

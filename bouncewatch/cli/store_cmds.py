@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import sqlite3
 import sys
 from collections import Counter
@@ -28,6 +29,7 @@ from bouncewatch.config import (
     check_secret,
     load_config,
     locate_config,
+    read_verp_secrets,
     run_problems,
     to_toml,
 )
@@ -35,6 +37,7 @@ from bouncewatch.errors import StoreError
 from bouncewatch.ingest import Summary
 from bouncewatch.ingest import ingest as ingest_source
 from bouncewatch.model import ADDRESS_STATES
+from bouncewatch.reports.csv_cells import safe_dict
 from bouncewatch.sources.files import STDIN, FileSource, total_size
 from bouncewatch.store.queries import (
     EXPORT_COLUMNS,
@@ -43,6 +46,7 @@ from bouncewatch.store.queries import (
     suppression_list,
 )
 from bouncewatch.store.timefmt import iso, parse_time, utcnow
+from bouncewatch.trust.describe import describe
 
 EX_TEMPFAIL = 75  #: sysexits.h: Postfix's pipe transport retries later
 SUPPRESSING = ("invalid", "complained", "suspended")
@@ -125,7 +129,7 @@ def ingest(
     settings = load_settings(config_path, db_path)
     existed = settings.database.exists()
     try:
-        store = open_store(settings)
+        store = open_store(settings, records=True)
     except click.ClickException as e:
         if from_stdin:
             click.echo(f"Error: {e.message}", err=True)
@@ -238,6 +242,9 @@ def status(
                 _print_story(address, story, now, full=full)
         finally:
             store.close()
+    sentence, authenticated = describe(settings.trust)
+    if not authenticated and not as_json:  # after the stories: they are what was asked for
+        click.echo(f"\nwarning: {sentence}", err=True)
     if missing:
         sys.exit(1)
 
@@ -283,6 +290,8 @@ def _print_story(asked: str, s: dict[str, Any] | None, now: datetime, *, full: b
             if h["event_type"] != "bounce" or h["counted"]
             else " (not counted: same day or already suppressed)"
         )
+        if not h.get("trusted", 1):
+            counted = f" (not trusted: {h['trust']}; changed nothing)"
         click.echo(f"  {h['at']}  {kind}: {h['reason']} {code}{counted}".rstrip())
         if h["diagnostic"]:
             click.echo(f"      said: {_said(h['diagnostic'], full)}")
@@ -353,7 +362,7 @@ def export(
     else:
         w = csv.DictWriter(output, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(safe_dict(r) for r in rows)  # no cell a spreadsheet runs as a formula
 
 
 # --- reset --------------------------------------------------------------------------------------
@@ -408,6 +417,19 @@ def check_config(config_path: Path | None, db_path: Path | None) -> None:
     lines = [f"# configuration file: {origin}"]
     db = settings.database
     lines.append(f"# database: {db} ({'exists' if db.exists() else 'will be created'})")
+    sentence, _authenticated = describe(settings.trust)
+    lines.append(f"# {sentence}")
+    try:
+        if settings.trust.verp_secret_credential and not os.environ.get("CREDENTIALS_DIRECTORY"):
+            lines.append(
+                f"# trust: credential {settings.trust.verp_secret_credential!r} will be read "
+                "from $CREDENTIALS_DIRECTORY at run time (LoadCredential= in the unit)"
+            )
+        elif secrets := read_verp_secrets(settings.trust):
+            lines.append(f"# trust: {len(secrets)} VERP secret(s) readable (not shown)")
+    except ConfigError as e:
+        problems.append(str(e))
+        lines.append(f"# trust: PROBLEM: {e}")
     for mb in settings.mailboxes:
         try:
             lines.append(f"# mailbox {mb.name}: {check_secret(mb)}")

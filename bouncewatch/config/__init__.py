@@ -15,7 +15,7 @@ from bouncewatch.config.load import (
     settings_from_dict,
 )
 from bouncewatch.config.render import settings_to_dict, to_toml
-from bouncewatch.config.secrets import check_secret, resolve_password
+from bouncewatch.config.secrets import check_secret, read_verp_secrets, resolve_password
 from bouncewatch.config.settings import (
     AFTER_ACTIONS,
     AUTH_METHODS,
@@ -29,6 +29,7 @@ from bouncewatch.config.settings import (
     PolicyConfig,
     ScheduleConfig,
     Settings,
+    TrustConfig,
     default_database,
 )
 from bouncewatch.durations import format_duration
@@ -49,6 +50,7 @@ __all__ = [
     "PolicyConfig",
     "ScheduleConfig",
     "Settings",
+    "TrustConfig",
     "check_for_run",
     "check_secret",
     "default_database",
@@ -57,6 +59,7 @@ __all__ = [
     "load_config",
     "locate_config",
     "parse_duration",
+    "read_verp_secrets",
     "resolve_password",
     "run_problems",
     "settings_from_dict",

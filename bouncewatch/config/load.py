@@ -30,12 +30,14 @@ from bouncewatch.config.settings import (
     PolicyConfig,
     ScheduleConfig,
     Settings,
+    TrustConfig,
     default_database,
 )
 from bouncewatch.errors import ConfigError
 from bouncewatch.hosts import is_loopback
+from bouncewatch.trust.settings import TRUST_REQUIRE
 
-SECTIONS = ("database", "mailbox", "schedule", "policy", "parse", "log")
+SECTIONS = ("database", "database_group", "mailbox", "schedule", "policy", "parse", "trust", "log")
 
 
 def locate_config(path: str | Path | None = None) -> Path | None:
@@ -94,8 +96,9 @@ def settings_from_dict(data: Mapping[str, Any], base: Path | None = None) -> Set
     problems: list[str] = []
     r = Reader(data, "", problems)
     db = r.opt_str("database")
+    group = r.opt_str("database_group")
     mailboxes_raw = r.take("mailbox", [])
-    sections = {n: r.table(n) for n in ("schedule", "policy", "parse", "log") if n in data}
+    sections = {n: r.table(n) for n in ("schedule", "policy", "parse", "trust", "log") if n in data}
     r.done(SECTIONS)
     mailboxes: list[MailboxConfig] = []
     if not isinstance(mailboxes_raw, list):
@@ -113,7 +116,9 @@ def settings_from_dict(data: Mapping[str, Any], base: Path | None = None) -> Set
         schedule=_schedule(sections.get("schedule"), problems),
         policy=_policy(sections.get("policy"), problems),
         parse=_parse(sections.get("parse"), problems),
+        trust=_trust(sections.get("trust"), base, problems),
         log=_log(sections.get("log"), problems),
+        database_group=group,
     )
     if problems:
         raise ConfigError("; ".join(problems), problems)
@@ -170,6 +175,7 @@ def _mailbox(
         folder=r.opt_str("folder", "INBOX") or "INBOX",
         processed_folder=r.opt_str("processed_folder", "Processed") or "Processed",
         quarantine_folder=r.opt_str("quarantine_folder", "Unrecognized") or "Unrecognized",
+        untrusted_folder=r.opt_str("untrusted_folder", "Untrusted") or "Untrusted",
         after=r.choice("after", AFTER_ACTIONS, "move"),
     )
     r.done(_fields(MailboxConfig))
@@ -191,6 +197,8 @@ def _mailbox(
         problems.append(f"{prefix}.processed_folder: must differ from folder")
     if mb.quarantine_folder == mb.folder:
         problems.append(f"{prefix}.quarantine_folder: must differ from folder")
+    if mb.untrusted_folder == mb.folder:
+        problems.append(f"{prefix}.untrusted_folder: must differ from folder")
     return mb
 
 
@@ -250,6 +258,35 @@ def _parse(data: dict[str, Any] | None, problems: list[str]) -> ParseConfig:
         if not {"local", "domain"} <= set(pattern.groupindex):
             problems.append("parse.verp: needs the named groups (?P<local>…) and (?P<domain>…)")
     return ParseConfig(list_source_headers=headers, verp=verp)
+
+
+def _trust(data: dict[str, Any] | None, base: Path | None, problems: list[str]) -> TrustConfig:
+    r = Reader(data or {}, "trust", problems)
+    d = TrustConfig()
+    secret_file = r.opt_str("verp_secret_file")
+    domain = r.opt_str("verp_domain")
+    cfg = TrustConfig(
+        require=r.choice("require", TRUST_REQUIRE, d.require),
+        verp_secret_file=_path(secret_file, base) if secret_file else None,
+        verp_secret_credential=r.opt_str("verp_secret_credential"),
+        verp_prefix=r.opt_str("verp_prefix", d.verp_prefix) or d.verp_prefix,
+        verp_domain=domain.strip().lower() if domain else None,
+        verp_max_age=r.duration("verp_max_age", d.verp_max_age, timedelta(days=1)),
+        max_recipients_per_message=r.integer(
+            "max_recipients_per_message", d.max_recipients_per_message, 1
+        ),
+        complaint_senders=tuple(
+            x.strip().lower().lstrip("@") for x in r.str_list("complaint_senders", ())
+        ),
+    )
+    r.done(_fields(TrustConfig))
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", cfg.verp_prefix):
+        problems.append("trust.verp_prefix: letters, digits, '.', '_' and '-' only")
+    if cfg.verp_secret_file is not None and cfg.verp_secret_credential is not None:
+        problems.append("trust: set at most one of verp_secret_file and verp_secret_credential")
+    if cfg.require == "signed" and not cfg.has_secret:
+        problems.append('trust.require: "signed" needs verp_secret_file or verp_secret_credential')
+    return cfg
 
 
 def _log(data: dict[str, Any] | None, problems: list[str]) -> LogConfig:

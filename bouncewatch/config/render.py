@@ -30,10 +30,13 @@ def settings_to_dict(s: Settings) -> dict[str, Any]:
         }
 
     out: dict[str, Any] = {"database": str(s.database)}
+    if s.database_group is not None:
+        out["database_group"] = s.database_group
     out["mailbox"] = [section(m) for m in s.mailboxes]
     out["schedule"] = section(s.schedule)
     out["policy"] = section(s.policy)
     out["parse"] = section(s.parse)
+    out["trust"] = section(s.trust)
     out["log"] = section(s.log)
     return out
 
@@ -52,9 +55,11 @@ def _toml_value(v: Any) -> str:
 def to_toml(data: dict[str, Any]) -> str:
     """Render `settings_to_dict` output as TOML (the subset it uses)."""
     lines = [f"database = {_toml_value(data['database'])}"]
+    if "database_group" in data:
+        lines.append(f"database_group = {_toml_value(data['database_group'])}")
     for mb in data["mailbox"]:
         lines += ["", "[[mailbox]]"] + [f"{k} = {_toml_value(v)}" for k, v in mb.items()]
-    for name in ("schedule", "policy", "parse", "log"):
+    for name in ("schedule", "policy", "parse", "trust", "log"):
         lines += ["", f"[{name}]"] + [f"{k} = {_toml_value(v)}" for k, v in data[name].items()]
     return "\n".join(lines) + "\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from bouncewatch.config.settings import MailboxConfig
+from bouncewatch.config.settings import MailboxConfig, TrustConfig
 from bouncewatch.errors import ConfigError
 
 
@@ -55,6 +55,36 @@ def check_secret(mailbox: MailboxConfig) -> str:
     return "secret readable (not shown)"
 
 
+def read_verp_secrets(trust: TrustConfig) -> tuple[bytes, ...]:
+    """The VERP secrets, one a line (blank lines and "#" comments skipped); () when none is
+    configured.  The first signs, every one verifies (rotation)."""
+    if trust.verp_secret_file is not None:
+        path, what = trust.verp_secret_file, "trust.verp_secret_file"
+    elif trust.verp_secret_credential is not None:
+        cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+        if not cred_dir:
+            raise ConfigError(
+                "trust.verp_secret_credential: $CREDENTIALS_DIRECTORY is not set "
+                "(use LoadCredential= in the systemd unit)"
+            )
+        path, what = Path(cred_dir) / trust.verp_secret_credential, "trust.verp_secret_credential"
+    else:
+        return ()
+    text = _read_secret_file(path, what)
+    secrets = tuple(
+        line.strip().encode("utf-8")
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+    short = [i + 1 for i, s in enumerate(secrets) if len(s) < 16]
+    if not secrets or short:
+        raise ConfigError(
+            f"{what}: {path}: each secret must be at least 16 characters"
+            + (f" (line {short[0]} is shorter)" if short else "")
+        )
+    return secrets
+
+
 def _read_secret_file(path: Path, what: str) -> str:
     try:
         value = path.read_text(encoding="utf-8").strip()
@@ -65,4 +95,4 @@ def _read_secret_file(path: Path, what: str) -> str:
     return value
 
 
-__all__ = ["check_secret", "resolve_password"]
+__all__ = ["check_secret", "read_verp_secrets", "resolve_password"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from bouncewatch.model import DEFAULT_VERP, ParseOptions
 from bouncewatch.store.policy import PolicyConfig
+from bouncewatch.trust.settings import TrustConfig
 
 DEFAULT_CONFIG_PATH = Path("/etc/bouncewatch/config.toml")
 DEFAULT_DATABASE_NAME = "bouncewatch.db"
@@ -37,6 +38,7 @@ class MailboxConfig:
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Unrecognized"
+    untrusted_folder: str = "Untrusted"  #: bounces that failed [trust] (see docs/trust.md)
     after: str = "move"  #: move | flag | delete
 
 
@@ -66,7 +68,10 @@ class Settings:
     schedule: ScheduleConfig = ScheduleConfig()
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     parse: ParseConfig = ParseConfig()
+    trust: TrustConfig = field(default_factory=TrustConfig)
     log: LogConfig = LogConfig()
+    #: group given to the database and its -wal/-shm files (mode 0640); None: the process's
+    database_group: str | None = None
     path: Path | None = None  #: the file these settings came from (None: built-in defaults)
 
     @property
@@ -107,5 +112,6 @@ __all__ = [
     "PolicyConfig",
     "ScheduleConfig",
     "Settings",
+    "TrustConfig",
     "default_database",
 ]

@@ -14,7 +14,7 @@ from bouncewatch.daemon.supervisor import load_for_run
 from bouncewatch.daemon.worker import credentials_for, describe
 from bouncewatch.errors import BouncewatchError, SourceError
 from bouncewatch.exits import EX_OK, EX_TEMPFAIL, exit_for, is_permanent
-from bouncewatch.service import open_store, run_pass
+from bouncewatch.service import open_store, run_pass, warn_if_unauthenticated
 from bouncewatch.sources.imap import CONNECTION_ERRORS, open_folder
 from bouncewatch.store.timefmt import utcnow
 
@@ -29,7 +29,8 @@ def run_once(config_path: str | Path | None, *, database: str | Path | None = No
     configuration) ends the run at once with its own code and one log line."""
     try:
         settings = load_for_run(config_path, database)
-        store = open_store(settings)
+        store = open_store(settings, records=True)
+        warn_if_unauthenticated(settings)
     except BouncewatchError as exc:
         return exit_for(exc, log)
     code = EX_OK

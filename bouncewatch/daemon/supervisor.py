@@ -36,7 +36,7 @@ from bouncewatch.errors import ConfigError, StoreError
 from bouncewatch.exits import EX_OK, exit_for
 from bouncewatch.logging_setup import set_level
 from bouncewatch.sdnotify import Notifier, watchdog_interval
-from bouncewatch.service import PassStats, open_store
+from bouncewatch.service import PassStats, open_store, warn_if_unauthenticated
 from bouncewatch.store.timefmt import utcnow
 
 log = logging.getLogger("bouncewatch.daemon")
@@ -192,8 +192,9 @@ class Daemon:
         """Run until SIGTERM / SIGINT or a fatal error; return the exit code."""
         try:
             settings = self.load()
-            with open_store(settings):
-                pass  # create / migrate / check the database before anything else
+            with open_store(settings, records=True):
+                pass  # create / migrate / check the database (and the VERP secrets) first
+            warn_if_unauthenticated(settings)
             for mb in settings.mailboxes:
                 credentials_for(mb)
         except (ConfigError, StoreError) as exc:

@@ -109,8 +109,8 @@ class MailboxWorker(threading.Thread):
 
     def run(self) -> None:
         try:
-            store = open_store(self.settings)
-        except StoreError as exc:
+            store = open_store(self.settings, records=True)
+        except (StoreError, ConfigError) as exc:  # ConfigError: the VERP secret went missing
             self.owner.fatal(exit_for(exc, log, mailbox=self.mailbox.name))
             return
         try:

@@ -90,6 +90,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # notifications that carry no returned message (Amazon SES) give the sent message's
         # headers and Message-ID in their own fields
         theirs = _headers_from_extra(found.extra, wanted_theirs)
+    envelope_to, sender = verp.envelope_headers(msg)
     return DecodedMessage(
         kind=kind,
         detector=name if kind != "not_bounce" else "none",
@@ -107,6 +108,8 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         original_subject=_first(theirs, "subject"),
         list_source=_list_source(theirs, own, options) if kind != "not_bounce" else None,
         feedback_type=found.feedback_type if found is not None else None,
+        envelope_to=envelope_to,
+        sender=sender,
         error="; ".join(errors) or None,
         extra=dict(found.extra) if found is not None else {},
     )

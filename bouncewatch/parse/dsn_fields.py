@@ -159,6 +159,11 @@ def clean_address(value: str | None, *, xtext: bool = False) -> str | None:
     m = _ADDR_IN_RE.search(addr)
     if m:
         addr = m.group(1)
+    bare = addr.strip().removeprefix("<").removesuffix(">").strip()
+    if _QUOTED_LOCAL_RE.fullmatch(bare):
+        # a quoted local part ("john smith"@…, "x'); DROP …"@…) is one address, kept whole:
+        # cut at its spaces or quotes it would become another address
+        return bare
     addr = addr.strip().strip("<>\"'").strip()
     if " " in addr and not _QUOTED_LOCAL_RE.fullmatch(addr):  # "Name user@…", comments
         words = [w.strip("<>()\"',;") for w in addr.split()]

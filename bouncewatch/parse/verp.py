@@ -41,3 +41,30 @@ def recipient(msg: Message, pattern: re.Pattern[str] | None) -> str | None:
             if found:
                 return found
     return None
+
+
+#: at most this many envelope header values, and characters of each, are kept
+_ENVELOPE_VALUES = 8
+_ENVELOPE_CHARS = 1000
+_ENVELOPE_NAMES = frozenset(n.lower() for n in VERP_HEADERS)
+
+
+def envelope_headers(msg: Message) -> tuple[tuple[str, ...], str | None]:
+    """(the raw values of the headers that say where the bounce was delivered — Delivered-To,
+    X-Original-To, …, To — in the order of VERP_HEADERS, and the raw From value) in one pass
+    over the headers.  Bounded: a few values, each cut at _ENVELOPE_CHARS.  The trust checks
+    take addresses out of them when they need them (`trust.envelope`)."""
+    found: dict[str, list[str]] = {}
+    sender = None
+    for name, value in msg._headers:  # type: ignore[attr-defined]  # see headers.items
+        if not isinstance(value, str):
+            continue
+        key = name.lower()
+        if key in _ENVELOPE_NAMES:
+            values = found.setdefault(key, [])
+            if len(values) < _ENVELOPE_VALUES:
+                values.append(value[:_ENVELOPE_CHARS])
+        elif key == "from" and sender is None:
+            sender = value[:_ENVELOPE_CHARS]
+    ordered = [v for n in VERP_HEADERS for v in found.get(n.lower(), ())]
+    return tuple(ordered[:_ENVELOPE_VALUES]), sender

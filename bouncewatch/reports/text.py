@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from bouncewatch.reports.csv_cells import safe_row
 from bouncewatch.reports.explain import evidence_lines
 from bouncewatch.reports.findings import Finding
 from bouncewatch.reports.queries import Stats
@@ -147,7 +148,8 @@ def render_csv(report: Report) -> str:
     for row in report.rows:
         d = row.as_dict()
         d["over"] = ";".join(row.over_limits(*report.thresholds.limits))
-        writer.writerow([row.key, *("" if d[c] is None else d[c] for c in (*CSV_COLUMNS, *extra))])
+        cells = [row.key, *("" if d[c] is None else d[c] for c in (*CSV_COLUMNS, *extra))]
+        writer.writerow(safe_row(cells))  # keys are domains and list sources from bounces
     return buf.getvalue()
 
 

@@ -49,6 +49,9 @@ def decode_verp(value: str, pattern: re.Pattern[str]) -> str | None:
     else:
         return None
     address = address.strip().strip("<>").strip()
+    local, at, domain = address.rpartition("@")
+    if at and "+" in domain:  # a signed return path: "…=example.org+20426.tag@" (docs/trust.md)
+        address = f"{local}@{domain.partition('+')[0]}"
     return address if "@" in address and " " not in address else None
 
 

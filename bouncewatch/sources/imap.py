@@ -59,6 +59,7 @@ class MailboxSettings(Protocol):
     folder: str
     processed_folder: str
     quarantine_folder: str
+    untrusted_folder: str
     after: str  # move | flag | delete
 
 
@@ -226,10 +227,11 @@ class ImapFolder:
         return capability.upper().encode() in self._caps
 
     def ensure_folders(self) -> None:
-        """Create the processed / quarantine folders when missing (once per connection)."""
+        """Create the processed / quarantine / untrusted folders when missing (once per
+        connection)."""
         if self._folders_ready:
             return
-        wanted = [self.mailbox.quarantine_folder]
+        wanted = [self.mailbox.quarantine_folder, self.mailbox.untrusted_folder]
         if self.mailbox.after == "move":
             wanted.insert(0, self.mailbox.processed_folder)
         for folder in wanted:
@@ -326,9 +328,15 @@ class ImapFolder:
 
     # --- acknowledging (only after the commit) ---------------------------------------------
 
-    def ack(self, processed: Sequence[int], quarantined: Sequence[int]) -> None:
+    def ack(
+        self,
+        processed: Sequence[int],
+        quarantined: Sequence[int],
+        untrusted: Sequence[int] = (),
+    ) -> None:
         """Processed messages: move / flag / delete as configured.  Quarantined: move to the
-        quarantine folder whatever `after` says (never deleted)."""
+        quarantine folder whatever `after` says (never deleted).  Untrusted (bounces that
+        [trust] did not let change state): move to the untrusted folder (never deleted)."""
         if processed:
             after = self.mailbox.after
             if after == "move":
@@ -345,6 +353,8 @@ class ImapFolder:
                 raise SourceError(f"unknown after = {after!r}")
         if quarantined:
             self._move(quarantined, self.mailbox.quarantine_folder)
+        if untrusted:
+            self._move(untrusted, self.mailbox.untrusted_folder)
 
     def _move(self, uids: Sequence[int], folder: str) -> None:
         self.ensure_folders()

@@ -11,16 +11,19 @@ from typing import Any, Protocol
 from bouncewatch.store.addresses import OwnAddresses
 from bouncewatch.store.policy import AddressStatus, Change, Decision, PolicyConfig, expire
 from bouncewatch.store.timefmt import days_from_text, days_to_text, from_iso, iso
+from bouncewatch.trust.settings import TrustConfig
 
 
 class Store(Protocol):
     """What recording needs of the store (`database.Store` has it): the open connection, the
-    address policy, the VERP pattern and the sender's own addresses."""
+    address policy, the VERP pattern, the sender's own addresses and what [trust] needs."""
 
     conn: sqlite3.Connection
     policy: PolicyConfig
     verp: re.Pattern[str] | None
     own: OwnAddresses
+    trust: TrustConfig
+    verp_secrets: tuple[bytes, ...]
 
 
 ADDRESS_COLUMNS = (

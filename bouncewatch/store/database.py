@@ -11,7 +11,9 @@ processing is idempotent, so those messages are simply processed again.
 from __future__ import annotations
 
 import contextlib
+import grp
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
@@ -28,6 +30,7 @@ from bouncewatch.store.migrations import migrate, user_version
 from bouncewatch.store.policy import Change, PolicyConfig
 from bouncewatch.store.report_views import VIEWS as REPORT_VIEWS
 from bouncewatch.store.schema import APPLICATION_ID, SCHEMA_VERSION, VIEWS
+from bouncewatch.trust.settings import TrustConfig
 
 log = logging.getLogger("bouncewatch.store")
 
@@ -35,15 +38,26 @@ DEFAULT_BUSY_TIMEOUT = 30.0  # seconds
 #: page cache per connection: holds the hot parts of the indexes (random keys: addresses,
 #: content hashes) so large ingests don't re-read them; a bound, so memory stays flat
 CACHE_KIB = 32_000
+#: the database and its -wal / -shm files: the owner writes, its group reads, others nothing
+FILE_MODE = 0o640
+SIDE_FILES = ("", "-wal", "-shm")
 
 
 class Store:
     """An open bouncewatch database.  Not shared between threads."""
 
     def __init__(
-        self, path: Path, conn: sqlite3.Connection, policy: PolicyConfig, verp: Any
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        policy: PolicyConfig,
+        verp: Any,
+        trust: TrustConfig | None = None,
+        verp_secrets: tuple[bytes, ...] = (),
     ) -> None:
         self.path = path
+        self.trust = trust or TrustConfig()
+        self.verp_secrets = verp_secrets
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.policy = policy
@@ -63,8 +77,14 @@ class Store:
         policy: PolicyConfig | None = None,
         parse_options: ParseOptions | None = None,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        trust: TrustConfig | None = None,
+        verp_secrets: tuple[bytes, ...] = (),
+        group: str | None = None,
     ) -> Store:
         """Open (creating and migrating as needed) the database at `path`.
+
+        The file and its -wal / -shm are given mode 0640 (whatever the umask) and, with
+        `group`, that group, so the group's members can read the database.
 
         Raises StoreError, with a message for people, when the file is not a SQLite database,
         belongs to another program, or was written by a newer bouncewatch.
@@ -74,6 +94,8 @@ class Store:
             raise StoreError(f"{path}: is a directory, not a database file")
         if not path.parent.exists():
             raise StoreError(f"{path}: folder {path.parent} does not exist")
+        gid = _group_id(group) if group else None
+        _precreate(path, gid)
         try:
             conn = sqlite3.connect(
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -94,11 +116,14 @@ class Store:
                 conn,
                 policy or PolicyConfig(),
                 parse_options.verp if parse_options else ParseOptions().verp,
+                trust,
+                verp_secrets,
             )
             applied = migrate(store.db)
             if applied:
                 log.info("event=migrated path=%s versions=%s", path, applied)
             store._ensure_views()
+            _set_modes(path, gid)
         except StoreError:
             conn.close()
             raise
@@ -241,6 +266,49 @@ class Store:
     @property
     def schema_version(self) -> int:
         return user_version(self.db)
+
+
+def _group_id(group: str) -> int:
+    try:
+        return int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(f"database_group: no such group {group!r}") from None
+
+
+def _precreate(path: Path, gid: int | None) -> None:
+    """Create the database file with FILE_MODE before SQLite does, so it never exists with
+    the umask's mode.  (SQLite gives the -wal and -shm files the database file's mode.)"""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            if gid is not None:
+                os.fchown(fd, -1, gid)
+        finally:
+            os.close(fd)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite's own open says what is wrong, in its words
+
+
+def _set_modes(path: Path, gid: int | None) -> None:
+    """FILE_MODE (and the group) on the files we own, e.g. ones an older version created."""
+    uid = os.geteuid()
+    for suffix in SIDE_FILES:
+        p = f"{path}{suffix}"
+        try:
+            st = os.stat(p)
+            if st.st_uid != uid:
+                continue
+            if st.st_mode & 0o777 != FILE_MODE:
+                os.chmod(p, FILE_MODE)
+            if gid is not None and st.st_gid != gid:
+                os.chown(p, -1, gid)
+        except FileNotFoundError:
+            continue
+        except PermissionError as e:
+            log.warning("event=db_mode_unchanged path=%s error=%s", p, e.strerror or e)
 
 
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:

@@ -16,6 +16,7 @@ from bouncewatch.store.schema import (
     APPLICATION_ID,
     MIGRATION_V2,
     MIGRATION_V3,
+    MIGRATION_V4,
     SCHEMA_VERSION,
     TABLES_V1,
 )
@@ -39,8 +40,18 @@ def _v3_expired_column(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _v4_trust(db: sqlite_utils.Database) -> None:
+    for statement in _statements(MIGRATION_V4):
+        db.execute(statement)
+
+
 #: MIGRATIONS[i] takes version i to version i + 1.
-MIGRATIONS: tuple[Migration, ...] = (_v1_tables, _v2_policy_columns, _v3_expired_column)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_tables,
+    _v2_policy_columns,
+    _v3_expired_column,
+    _v4_trust,
+)
 
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

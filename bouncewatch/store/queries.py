@@ -25,18 +25,21 @@ def address_story(store: Store, address: str) -> dict[str, Any] | None:
     db = store.db
     key = canonical(store, address)
     rows = list(db.query("SELECT * FROM addresses WHERE address = ?", [key]))
-    if not rows:
-        return None
-    story = dict(rows[0])
-    events = db.query(
-        """SELECT e.id, e.occurred_at AS at, e.event_type, e.bounce_type, e.reason, e.status,
+    events = list(
+        db.query(
+            """SELECT e.id, e.occurred_at AS at, e.event_type, e.bounce_type, e.reason, e.status,
                   e.smtp_code, e.diagnostic, e.remote_mta, e.reporting_mta, e.action,
-                  e.list_source, e.rule, e.detector, e.counted, m.id AS message_row,
-                  m.source, m.message_id, m.original_message_id, m.subject
+                  e.list_source, e.rule, e.detector, e.counted, e.trusted, e.trust,
+                  m.id AS message_row, m.source, m.message_id, m.original_message_id, m.subject
            FROM events e JOIN messages m ON m.id = e.message_id
            WHERE e.address = ? ORDER BY e.occurred_at, e.id""",
-        [key],
+            [key],
+        )
     )
+    if not rows and not events:
+        return None
+    # an address named only by bounces that were not trusted: still active, nothing counted
+    story = dict(rows[0]) if rows else _untrusted_only(key, events)
     changes = db.query(
         """SELECT id, changed_at AS at, from_state, to_state, event_id, rule, note
            FROM state_changes WHERE address = ? ORDER BY changed_at, id""",
@@ -48,6 +51,24 @@ def address_story(store: Store, address: str) -> dict[str, Any] | None:
     history.sort(key=lambda h: (h["at"], h["type"] == "change", h["id"]))
     story["history"] = history
     return story
+
+
+def _untrusted_only(address: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    first, last = events[0]["at"], events[-1]["at"]
+    return {
+        "address": address,
+        "domain": address.rpartition("@")[2],
+        "state": "active",
+        "state_since": first,
+        "suspended_until": None,
+        "hard_count": 0,
+        "soft_count": 0,
+        "block_count": 0,
+        "last_reason": None,
+        "last_status": None,
+        "first_seen_at": first,
+        "last_seen_at": last,
+    }
 
 
 def suppression_list(

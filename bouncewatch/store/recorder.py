@@ -22,6 +22,7 @@ from bouncewatch.store.address_rows import expire_all as expire_all  # Store.exp
 from bouncewatch.store.policy import AddressStatus, PolicyEvent, apply
 from bouncewatch.store.scrub import scrubbed
 from bouncewatch.store.timefmt import iso, parse_time
+from bouncewatch.store.trusted import verdicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,9 @@ class RecordOutcome:
     changes: tuple[tuple[str, str | None, str], ...]  #: (address, from_state, to_state)
     #: (event_type, bounce_type) of each event recorded, for summaries
     event_types: tuple[tuple[str, str], ...] = ()
+    #: events recorded with trusted = 0 (they changed nothing): the message goes to the
+    #: untrusted folder
+    untrusted: int = 0
 
 
 def outcome_for(result: ParseResult) -> str:
@@ -64,8 +68,8 @@ ON CONFLICT DO NOTHING"""
 _INSERT_EVENT = """
 INSERT INTO events (message_id, address, domain, event_type, bounce_type, reason, status,
                     smtp_code, diagnostic, remote_mta, reporting_mta, action, list_source, rule,
-                    detector, occurred_at, recorded_at, counted, expired)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                    detector, occurred_at, recorded_at, counted, expired, trusted, trust)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) -> RecordOutcome:
@@ -99,54 +103,52 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
     if cur.rowcount == 0:
         return _duplicate(conn, raw, sha)
     message_row = cur.lastrowid
-    base_time = (
+    # the policy's clock: when the message was received (IMAP INTERNALDATE, file time, or
+    # now), never a date the message itself claims, which anyone can back-date
+    received = min(_plausible(parse_time(raw.received_at)) or now, now)
+    claimed = (
         _plausible(parse_time(result.arrival_date))
         or _plausible(parse_time(result.date))
-        or _plausible(parse_time(raw.received_at))
-        or now
+        or received
     )
     policy, fold, verp = store.policy, store.policy.fold_local_part, store.verp
-    changes: list[tuple[str, str | None, str]] = []
-    types: list[tuple[str, str]] = []
+    items = []
     for item in result.recipients:
-        rep, cls = item.report, item.classification
+        rep = item.report
         event_type = event_type_for(result.kind, rep.action)
         if event_type is None or not rep.address.strip():
             continue
         address, domain = sent_to(
             rep.address, rep.original_recipient, fold_local_part=fold, verp=verp
         )
-        at = _plausible(parse_time(rep.last_attempt_date)) or base_time
-        at = min(at, now)
+        items.append((item, event_type, address, domain))
+    judged = verdicts(store, result, [(i[0].report.address, i[2]) for i in items], received)
+    changes: list[tuple[str, str | None, str]] = []
+    types: list[tuple[str, str]] = []
+    untrusted = 0
+    for (item, event_type, address, domain), verdict in zip(items, judged, strict=True):
+        rep, cls = item.report, item.classification
+        at = received
+        if verdict.authenticated:  # the report's own time, up to when it was received
+            at = min(_plausible(parse_time(rep.last_attempt_date)) or claimed, received)
         if at.microsecond:
             at = at.replace(microsecond=0)
         at_s = iso(at)
+        fields = (
+            message_row, address, domain, event_type, cls.bounce_type, cls.reason, rep.status,
+            rep.smtp_code, rep.diagnostic, rep.remote_mta, result.reporting_mta, rep.action,
+            result.list_source, cls.rule, result.detector, at_s, now_s,
+        )  # fmt: skip
+        types.append((event_type, cls.bounce_type))
+        if not verdict.trusted:  # recorded, and changes nothing
+            conn.execute(_INSERT_EVENT, (*fields, 0, int(cls.expired), 0, verdict.how))
+            untrusted += 1
+            continue
         current, first_seen = load(conn, address)
         event = PolicyEvent(event_type, cls.bounce_type, at, own=(address, domain) in store.own)
         decision = apply(current or AddressStatus(since=at), event, policy)
         event_id = conn.execute(
-            _INSERT_EVENT,
-            (
-                message_row,
-                address,
-                domain,
-                event_type,
-                cls.bounce_type,
-                cls.reason,
-                rep.status,
-                rep.smtp_code,
-                rep.diagnostic,
-                rep.remote_mta,
-                result.reporting_mta,
-                rep.action,
-                result.list_source,
-                cls.rule,
-                result.detector,
-                at_s,
-                now_s,
-                int(decision.counted),
-                int(cls.expired),
-            ),
+            _INSERT_EVENT, (*fields, int(decision.counted), int(cls.expired), 1, verdict.how)
         ).lastrowid
         explains = bool(decision.changes) or (
             event_type in ("bounce", "complaint")
@@ -169,19 +171,24 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
                 (address, ch.from_state, ch.to_state, caused_by, ch.rule, None, iso(ch.at)),
             )
             changes.append((address, ch.from_state, ch.to_state))
-        types.append((event_type, cls.bounce_type))
-    return RecordOutcome(message_row, outcome, False, len(types), tuple(changes), tuple(types))
+    if untrusted:
+        conn.execute("UPDATE messages SET untrusted = ? WHERE id = ?", (untrusted, message_row))
+    return RecordOutcome(
+        message_row, outcome, False, len(types), tuple(changes), tuple(types), untrusted
+    )
 
 
 def _duplicate(conn: object, raw: RawMessage, sha: str) -> RecordOutcome:
     row = None
     if raw.uid is not None:
         row = conn.execute(  # type: ignore[attr-defined]
-            "SELECT id, outcome FROM messages WHERE source = ? AND uidvalidity IS ? AND uid = ?",
+            "SELECT id, outcome, untrusted FROM messages "
+            "WHERE source = ? AND uidvalidity IS ? AND uid = ?",
             (raw.source, raw.uidvalidity, raw.uid),
         ).fetchone()
     if row is None:
         row = conn.execute(  # type: ignore[attr-defined]
-            "SELECT id, outcome FROM messages WHERE sha256 = ?", (sha,)
+            "SELECT id, outcome, untrusted FROM messages WHERE sha256 = ?", (sha,)
         ).fetchone()
-    return RecordOutcome(row[0], row[1], True, 0, ())
+    # a message read again goes where it went the first time (untrusted folder included)
+    return RecordOutcome(row[0], row[1], True, 0, (), untrusted=row[2])

@@ -10,7 +10,7 @@ store/migrations.py), bumps SCHEMA_VERSION and gets a CHANGELOG entry.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: PRAGMA application_id of a bouncewatch database ("bwdb"): tells our files from others.
 APPLICATION_ID = 0x62776462
@@ -137,6 +137,30 @@ DROP INDEX IF EXISTS events_message;
 #: quoted; see the README, "Vocabulary").  Earlier events read 0: they did not record it.
 MIGRATION_V3 = """
 ALTER TABLE events ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
+"""
+
+#: Version 4: trust (see docs/trust.md).  events.trusted: 0 when the event was not allowed to
+#: change its address's state (it changed nothing), events.trust: how it was authenticated
+#: (signed_verp | known_message | unauthenticated) or why it was refused (not_authenticated |
+#: complaint_sender | over_recipient_limit); NULL for events recorded before version 4.
+#: messages.untrusted: how many of the message's events were not trusted (a message with
+#: any goes to the untrusted folder; kept on the message so a re-read duplicate goes there too).
+#: sent_messages / sent_recipients: the Message-IDs (and recipients) `bouncewatch sent`
+#: recorded, so a bounce that returns one of them is authenticated.
+MIGRATION_V4 = """
+ALTER TABLE messages ADD COLUMN untrusted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1 CHECK (trusted IN (0, 1));
+ALTER TABLE events ADD COLUMN trust TEXT;
+CREATE TABLE IF NOT EXISTS sent_messages (
+    message_id  TEXT PRIMARY KEY,           -- without angle brackets
+    sent_at     TEXT NOT NULL,
+    source      TEXT NOT NULL DEFAULT ''    -- list source ('' when unknown)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sent_recipients (
+    message_id  TEXT NOT NULL REFERENCES sent_messages(message_id),
+    address     TEXT NOT NULL,              -- normalised like addresses.address
+    PRIMARY KEY (message_id, address)
+) WITHOUT ROWID;
 """
 
 #: Views are dropped and recreated at every open (they hold no data), so changing one needs
