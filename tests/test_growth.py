@@ -29,8 +29,13 @@ LIMIT = 2.5
 MIN_BATCH = 0.02
 
 
-def _time_one(data: bytes) -> float:
-    """Seconds one parse of `data` takes: the best of three batches of calls."""
+_salts = itertools.count(1)
+
+
+def _time_one(build: Callable[[int, int], bytes], n: int) -> float:
+    """Seconds one parse of the shape at size n takes: the best of three batches of calls,
+    each call on an input of its own (the parser's caches must not answer)."""
+    data = build(n, next(_salts))
     start = time.perf_counter()
     parse_message(data)
     first = time.perf_counter() - start
@@ -39,24 +44,25 @@ def _time_one(data: bytes) -> float:
     calls = max(1, int(MIN_BATCH / max(first, 1e-6)))
     best = first
     for _ in range(3):
+        batch = [build(n, next(_salts)) for _ in range(calls)]
         start = time.perf_counter()
-        for _ in range(calls):
+        for data in batch:
             parse_message(data)
         best = min(best, (time.perf_counter() - start) / calls)
     return best
 
 
-def _ratios(build: Callable[[int], bytes]) -> list[tuple[int, float, float]]:
+def _ratios(build: Callable[[int, int], bytes]) -> list[tuple[int, float, float]]:
     """(n, t(n), t(2n) / t(n)) for each doubling; stops at the first that grows too fast
     twice in a row (a load spike on a shared machine passes on the second measurement)."""
     out = []
-    previous = _time_one(build(SIZES[0]))
+    previous = _time_one(build, SIZES[0])
     for small, big in itertools.pairwise(SIZES):
-        current = _time_one(build(big))
+        current = _time_one(build, big)
         ratio = current / previous
         if ratio > LIMIT:
-            previous = _time_one(build(small))
-            current = _time_one(build(big))
+            previous = _time_one(build, small)
+            current = _time_one(build, big)
             ratio = current / previous
         out.append((big, current, ratio))
         if ratio > LIMIT:

@@ -1,0 +1,66 @@
+"""A short seeded run of tools/fuzz.py: mutated fixtures (bit flips, truncation, MIME nesting,
+huge headers, bogus charsets, recipients by the thousand, the pathological shapes) never make
+the parser raise, never make a decoder raise inside it, never give a result outside the model.
+The long run (a million inputs) is run by hand; see the README's Fuzzing section."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+import fuzz
+
+from bouncewatch.model import Classification, ParseResult, RecipientReport, RecipientResult
+
+SEED = 20260512
+COUNT = 2_000
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[tuple[str, bytes]]:
+    return fuzz.load_corpus()
+
+
+def test_seeded_fuzz_run_finds_no_crash(corpus: list[tuple[str, bytes]]) -> None:
+    stats = fuzz.run(COUNT, SEED, corpus)
+    assert stats.inputs == COUNT
+    assert stats.crashes == [], "\n".join(f"{what}: {why}" for what, why in stats.crashes[:20])
+
+
+def test_the_same_seed_gives_the_same_inputs(corpus: list[tuple[str, bytes]]) -> None:
+    first = list(fuzz.inputs(5, 200, corpus))
+    assert first == list(fuzz.inputs(5, 200, corpus))
+    assert first != list(fuzz.inputs(6, 200, corpus))
+
+
+@pytest.mark.parametrize("mutation", list(fuzz.MUTATIONS))
+def test_each_mutation_changes_its_input(mutation: str, corpus: list[tuple[str, bytes]]) -> None:
+    rng = random.Random(1)
+    bodies = [data for _, data in corpus]
+    changed = sum(fuzz.MUTATIONS[mutation](data, rng, bodies) != data for _, data in corpus[:50])
+    assert changed >= 25
+
+
+def test_violations_are_found() -> None:
+    """The model check is not a rubber stamp: a result outside the vocabulary is reported."""
+    bad = ParseResult(
+        kind="dsn",
+        detector="rfc3464",
+        recipients=(
+            RecipientResult(
+                RecipientReport("u@example.com", "failed", "5.1", 999),
+                Classification("hard", "no_such_reason", "status:5.1"),
+            ),
+        ),
+        error="rfc3464: KeyError: 'x'",
+    )
+    found = " ".join(fuzz.violations(bad))
+    for part in ("classification hard/no_such_reason", "status '5.1'", "smtp_code 999", "caught"):
+        assert part in found
+    good = ParseResult(kind="not_bounce", detector="none")
+    assert fuzz.violations(good) == []
