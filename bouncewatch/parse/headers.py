@@ -60,12 +60,23 @@ def header(msg: Message, name: str) -> str | None:
     return decode_words(value)
 
 
+#: encoded words are decoded in the first this many characters of a value (the standard
+#: library joins adjacent words by concatenation, quadratic in their number); the rest is kept
+#: as written.  RFC 2047 lines are 76 characters: no real header comes near.
+MAX_DECODED = 8192
+
+
 def decode_words(value: str) -> str | None:
     """Decode RFC 2047 encoded words (tolerating unknown charsets) and squash white space."""
     if not value.isascii():
         value = unescape(value)
     if "=?" not in value:
         return squash(value)
+    if len(value) > MAX_DECODED:
+        cut = value.rfind(" ", 0, MAX_DECODED)
+        cut = cut if cut > 0 else MAX_DECODED
+        head = decode_words(value[:cut]) or ""
+        return squash(head + " " + value[cut:])
     try:
         chunks = decode_header(value)
     except Exception:  # malformed encoded words: keep the raw text
@@ -95,7 +106,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 _COMPLEX_ADDR_RE = re.compile(r'["()\\:]')
 _ANGLE_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
-_BARE_ADDR_RE = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
+#: a bare address; it is only looked for where a run of address characters starts (the
+#: leftmost match starts there anyway), so a long run without @ is scanned once, not once per
+#: character
+_BARE_ADDR_RE = re.compile(r"(?<![^\s<>,;])[^\s<>,;]+@[^\s<>,;]+")
 
 
 def pick_headers(msg: Message, names: set[str] | frozenset[str]) -> dict[str, list[str]]:
