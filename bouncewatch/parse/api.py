@@ -27,6 +27,12 @@ from bouncewatch.parse.mime import (
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
 
 _parser = BytesParser(policy=compat32)
+#: multipart boundaries honoured in one message: the standard library's parser checks every
+#: line against every enclosing boundary (lines x depth), so a message nested thousands deep
+#: costs the square of its size.  Real bounces nest a few levels; past this many boundary
+#: parameters the rest are renamed and their parts read as text.
+MAX_BOUNDARIES = 64
+_BOUNDARY_RE = re.compile(rb"(?i)\bboundary(?=\s*=)")
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
 
@@ -53,6 +59,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # one line-ending convention for every decoder: CRLF (SMTP, IMAP) and bare CR become LF,
         # so quoted-printable soft breaks, folded fields and line regexes behave the same
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = _cap_boundaries(data, errors)
     msg = _parser.parsebytes(data)
     name, found, detector_errors = registry.detect(msg)
     errors.extend(detector_errors)
@@ -103,9 +110,31 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         original_to=tuple(address_list(theirs.get("to", ()))),
         list_source=_list_source(theirs, own, options) if kind != "not_bounce" else None,
         feedback_type=found.feedback_type if found is not None else None,
-        error="; ".join(errors) or None,
+        # an error may quote bytes of the message (a charset name): keep it valid text
+        error="; ".join(errors).encode("utf-8", "replace").decode("utf-8") or None,
         extra=dict(found.extra) if found is not None else {},
     )
+
+
+def _cap_boundaries(data: bytes, errors: list[str]) -> bytes:
+    """`data` with the boundary parameters past MAX_BOUNDARIES renamed (see there)."""
+    if data.count(b"oundary") <= MAX_BOUNDARIES:  # cheap test first: nearly every message
+        return data
+    found = list(_BOUNDARY_RE.finditer(data))
+    if len(found) <= MAX_BOUNDARIES:
+        return data
+    errors.append(
+        f"MimeNesting: {len(found)} multipart boundaries; parts past the first "
+        f"{MAX_BOUNDARIES} are read as text"
+    )
+    pieces = []
+    last = 0
+    for m in found[MAX_BOUNDARIES:]:
+        pieces.append(data[last : m.start()])
+        pieces.append(b"x-ignored-boundary")
+        last = m.end()
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 @lru_cache(maxsize=8)
