@@ -14,8 +14,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 import fuzz
+import pathological
 
 from bouncewatch.model import Classification, ParseResult, RecipientReport, RecipientResult
+from bouncewatch.parse.api import parse_message as analyze
 
 SEED = 20260512
 COUNT = 2_000
@@ -64,3 +66,26 @@ def test_violations_are_found() -> None:
         assert part in found
     good = ParseResult(kind="not_bounce", detector="none")
     assert fuzz.violations(good) == []
+
+
+# --- what the fuzzer found, pinned --------------------------------------------------------------
+
+
+def test_returned_headers_nesting_a_thousand_groups_keep_the_bounce() -> None:
+    """The standard address parser recursed once per group and raised RecursionError, which
+    lost the whole bounce (not_bounce, no recipient)."""
+    result = analyze(pathological.returned_to_groups(4_000))
+    assert (result.kind, len(result.recipients)) == ("dsn", 1)
+    assert result.error is None
+
+
+def test_a_bogus_charset_in_an_encoded_subject_raises_in_no_decoder() -> None:
+    message = (
+        b"From: MAILER-DAEMON@mx.example.net\nTo: bounces@sender.example\n"
+        b"Subject: =?\xff\xfe?Q?Undelivered?=\n\n"
+        b"This is the mail system at host mx.example.net.\n\n"
+        b"<user@example.com>: host mx.example.com said: 550 5.1.1 unknown user\n"
+    )
+    result = analyze(message)
+    assert fuzz.violations(result) == []
+    assert result.error is None or "CharsetError" not in result.error

@@ -74,6 +74,15 @@ def returned_message_to(n: int, salt: int = 0) -> bytes:
     )
 
 
+def returned_to_groups(n: int, salt: int = 0) -> bytes:
+    """A DSN returning headers whose To: opens n // 2 address groups (`a:a:a:…`)."""
+    return _dsn(
+        b"Final-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.1.1\n",
+        b"--B\nContent-Type: text/rfc822-headers\n\n"
+        b"From: sender@sender.example\nTo: " + b"a:" * (n // 2) + b'%d"x"@y.example\n\n' % salt,
+    )
+
+
 def from_without_at(n: int, salt: int = 0) -> bytes:
     """A bounce whose From: is one long word without @."""
     return (
@@ -184,6 +193,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         dsn_diagnostic_dotted,
         rfc822_headers_to,
         returned_message_to,
+        returned_to_groups,
         from_without_at,
         from_angles,
         to_without_at,
