@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import fuzz
 import pathological
 
+from bouncewatch.analyze import analyze
 from bouncewatch.model import Classification, ParseResult, RecipientReport, RecipientResult
-from bouncewatch.parse.api import parse_message as analyze
 
 SEED = 20260512
 COUNT = 2_000

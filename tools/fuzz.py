@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from pathological import SHAPES  # noqa: E402
 
+from bouncewatch.analyze import analyze  # noqa: E402
 from bouncewatch.model import BOUNCE_TYPES, KINDS, REASONS, ParseResult  # noqa: E402
-from bouncewatch.parse.api import parse_message as analyze  # noqa: E402
 
 FIXTURES = ROOT / "fixtures"
 

@@ -133,6 +133,16 @@ def html_angles(n: int, salt: int = 0) -> bytes:
     )
 
 
+def html_unclosed_scripts(n: int, salt: int = 0) -> bytes:
+    """An HTML bounce body of n // 8 unclosed `<script` and `<p` openings."""
+    return (
+        _HEAD
+        + b"MIME-Version: 1.0\nContent-Type: text/html\n\n<p>Delivery failed</p>"
+        + b"<script<p " * (n // 10)
+        + b"%d" % salt
+    )
+
+
 def encoded_words(n: int, salt: int = 0) -> bytes:
     """A Subject of encoded words, one after another."""
     return (
@@ -199,6 +209,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         to_without_at,
         verp_delivered_to,
         html_angles,
+        html_unclosed_scripts,
         encoded_words,
         text_many_recipients,
         dsn_many_recipients,
