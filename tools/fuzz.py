@@ -329,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     def progress(s: Stats) -> None:
         print(
             f"inputs={s.inputs} crashes={len(s.crashes)} seconds={s.seconds:.0f} "
-            f"slowest={s.slowest[0]:.3f}s peak_rss_mib={s.peak_rss_mib:.0f}",
+            f"slowest={s.slowest[0]:.3f}s slowest_input={s.slowest[1]} "
+            f"slowest_bytes={s.slowest[2]} peak_rss_mib={s.peak_rss_mib:.0f}",
             file=sys.stderr,
             flush=True,
         )

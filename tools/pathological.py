@@ -63,6 +63,23 @@ def rfc822_headers_to(n: int, salt: int = 0) -> bytes:
     )
 
 
+def rfc822_headers_blanks(n: int, salt: int = 0) -> bytes:
+    """Returned headers with a line of one letter and n blanks, no colon."""
+    return _dsn(
+        b"Final-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.1.1\n",
+        b"--B\nContent-Type: text/rfc822-headers\n\n"
+        b"From: sender@sender.example\nX" + b" " * n + b"%d\n\n" % salt,
+    )
+
+
+def dsn_field_without_colon(n: int, salt: int = 0) -> bytes:
+    """A recipient block with a line of n dashes and no colon."""
+    return _dsn(
+        b"Final-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.1.1\n"
+        b"X" + b"-" * n + b"%d\n" % salt
+    )
+
+
 def returned_message_to(n: int, salt: int = 0) -> bytes:
     """A DSN returning the whole message (message/rfc822) with a To: of n bytes of `a@`."""
     return _dsn(
@@ -151,6 +168,18 @@ def encoded_words(n: int, salt: int = 0) -> bytes:
     )
 
 
+def postfix_said_in_reply(n: int, salt: int = 0) -> bytes:
+    """A Postfix bounce whose reply repeats an unclosed `(in reply to `."""
+    return (
+        _HEAD + b"\nThis is the mail system at host mx.example.net.\n\n"
+        b"I'm sorry to have to inform you that your message could not\n"
+        b"be delivered to one or more recipients.\n\n"
+        b"<user@example.com>: host mx.example.com[192.0.2.1] said: 550 "
+        + b"(in reply to " * (n // 13)
+        + b"%d\n" % salt
+    )
+
+
 def text_many_recipients(n: int, salt: int = 0) -> bytes:
     """A Postfix-style text bounce listing recipients, 50 bytes each."""
     lines = b"".join(
@@ -202,6 +231,8 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         dsn_diagnostic_brackets,
         dsn_diagnostic_dotted,
         rfc822_headers_to,
+        rfc822_headers_blanks,
+        dsn_field_without_colon,
         returned_message_to,
         returned_to_groups,
         from_without_at,
@@ -211,6 +242,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         html_angles,
         html_unclosed_scripts,
         encoded_words,
+        postfix_said_in_reply,
         text_many_recipients,
         dsn_many_recipients,
         mime_nesting,
