@@ -62,6 +62,8 @@ class RawMessage:
     uidvalidity: int | None = None
     uid: int | None = None
     received_at: str | None = None  #: ISO 8601 UTC (IMAP INTERNALDATE, file mtime)
+    #: the source read only part of the message (`data` is its first max_message_bytes)
+    truncated: bool = False
 
 
 # --- what a decoder extracts (no judgement) -----------------------------------------------------
@@ -187,6 +189,10 @@ class ParseOptions:
     verp: re.Pattern[str] | None = field(default_factory=lambda: re.compile(DEFAULT_VERP, re.I))
     #: bytes of a message that are parsed at most; the rest is ignored (and noted in `error`)
     max_bytes: int = 10 * 1024 * 1024
+    #: seconds one message's parse may take (None: no limit); checked between detectors, each
+    #: of which is linear in its input and reads bounded fields.  A message over it is a
+    #: `not_bounce` with a "ParseTimeout" error: recorded as such, quarantined, never retried
+    time_budget: float | None = 10.0
 
 
 DEFAULT_PARSE_OPTIONS = ParseOptions()
