@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -17,6 +18,7 @@ from bouncewatch.model import (
     RecipientReport,
 )
 from bouncewatch.parse import registry, verp
+from bouncewatch.parse.base import check_deadline
 from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
 from bouncewatch.parse.mime import (
     forwarded_report,
@@ -49,6 +51,8 @@ def decode_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -
 
 
 def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
+    budget = options.time_budget
+    deadline = time.monotonic() + budget if budget is not None else None
     errors: list[str] = []
     if len(data) > options.max_bytes:
         errors.append(
@@ -61,7 +65,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     data = _cap_boundaries(data, errors)
     msg = _parser.parsebytes(data)
-    name, found, detector_errors = registry.detect(msg)
+    name, found, detector_errors = registry.detect(msg, deadline=deadline)
     errors.extend(detector_errors)
     report = msg  # the message that holds the report: `msg`, or a report forwarded in it
     if found is None or name == "flufl":
@@ -69,7 +73,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # heuristics can read from the wrapper (or than nothing at all)
         inner = forwarded_report(msg)
         if inner is not None:
-            inner_name, inner_found, inner_errors = registry.detect(inner)
+            inner_name, inner_found, inner_errors = registry.detect(inner, deadline=deadline)
             errors.extend(inner_errors)
             if inner_found is not None and inner_found.recipients:
                 name, found, report = f"{inner_name}+forwarded", inner_found, inner
@@ -86,6 +90,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
     if found is not None and not reports and kind != "auto_reply":
         errors.append(f"NoRecipients: {name} recognised a {kind} but found no recipient")
 
+    check_deadline(deadline, "after the detectors")
     reporting_mta = found.reporting_mta if found is not None else None
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)

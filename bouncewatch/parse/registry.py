@@ -8,7 +8,7 @@ from email.message import Message
 
 from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
-from bouncewatch.parse.base import Detection, Detector
+from bouncewatch.parse.base import Detection, Detector, check_deadline
 from bouncewatch.parse.fallback import FluflFallback
 from bouncewatch.parse.formats import FORMAT_DETECTORS
 from bouncewatch.parse.mime import looks_like_bounce
@@ -34,16 +34,18 @@ GATED: frozenset[str] = frozenset(d.name for d in FORMAT_DETECTORS) - UNSCREENED
 
 
 def detect(
-    msg: Message, detectors: tuple[Detector, ...] = DETECTORS
+    msg: Message, detectors: tuple[Detector, ...] = DETECTORS, *, deadline: float | None = None
 ) -> tuple[str, Detection | None, list[str]]:
     """(detector name, its detection, errors of detectors that crashed on the way).
 
     A detector that raises is skipped (and its error reported), so one faulty decoder never
-    hides a message from the others.
+    hides a message from the others.  Past `deadline` (time.monotonic()) ParseTimeout is
+    raised before the next detector starts.
     """
     errors: list[str] = []
     bouncy: bool | None = None
     for detector in detectors:
+        check_deadline(deadline, f"before detector {detector.name}")
         if detector.name in GATED:
             if bouncy is None:
                 bouncy = looks_like_bounce(msg)
