@@ -7,11 +7,14 @@ from __future__ import annotations
 import imaplib
 import time
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from conftest import ImapAccount, demo_messages
 from scripted_imap import ScriptedImap
 
+from bouncewatch.config import MailboxConfig
+from bouncewatch.sources.imap import Credentials, ImapFolder, open_folder
 from bouncewatch.sources.imap_transport import BoundedIMAPClient, Limits
 
 MESSAGE = demo_messages()[0]
@@ -118,3 +121,32 @@ def test_dovecot_through_the_bounded_transport(imap_account: ImapAccount) -> Non
     assert client.idle_check(timeout=0.3) == []
     client.idle_done()
     client.logout()
+
+
+def test_the_folder_caps_a_message_whose_literal_outruns_its_announced_size(
+    tmp_path: Path,
+) -> None:
+    """RFC822.SIZE says 2 KB, the literal holds 4 MiB more: the message arrives cut at
+    max_bytes and marked truncated (today's ingest quarantines it, see test_no_data_loss)."""
+    with ScriptedImap(literal_extra=4 * 1024 * 1024) as server:
+        uid = server.add(MESSAGE)
+        password = tmp_path / "password"
+        password.write_text(server.password)
+        mailbox = MailboxConfig(
+            name="bounces",
+            host="127.0.0.1",
+            port=server.port,
+            security="plain",
+            username=server.user,
+            password_file=password,
+        )
+        folder = open_folder(mailbox, Credentials(server.user, server.password), max_bytes=4096)
+        folder.select()
+        (raw,) = [m for batch in folder.fetch([uid]) for m in batch]
+        assert raw.truncated
+        assert raw.data == (MESSAGE + b"X" * 4096)[:4096]
+        assert folder.client.transport.literal_limit is None  # only while fetching
+        (whole,) = [m for batch in ImapFolder(folder.client, mailbox).fetch([uid]) for m in batch]
+        # under the default cap (10 MiB) the same literal arrives whole
+        assert not whole.truncated and len(whole.data) == len(MESSAGE) + 4 * 1024 * 1024
+        folder.logout()
