@@ -89,3 +89,19 @@ def test_a_bogus_charset_in_an_encoded_subject_raises_in_no_decoder() -> None:
     result = analyze(message)
     assert fuzz.violations(result) == []
     assert result.error is None or "CharsetError" not in result.error
+
+
+def test_a_mangled_status_in_an_ses_notification_is_no_status() -> None:
+    """A bit flip made "5.1.1" "u.1.1", which the SES decoder passed on as the status."""
+    fixture = fuzz.FIXTURES / "ses" / "ses-01.eml"
+    message = (
+        fixture.read_bytes()
+        .replace(b'5.1.1","diagnosticCode', b'u.1.1","diagnosticCode')
+        .replace(b'"action":"failed"', b'"action":"failde"')
+    )
+    assert b"u.1.1" in message and b"failde" in message
+    result = analyze(message)
+    assert result.detector == "ses"
+    assert fuzz.violations(result) == []
+    assert result.recipients[0].report.status != "u.1.1"
+    assert result.recipients[0].report.action == "failed"
