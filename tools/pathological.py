@@ -80,6 +80,14 @@ def dsn_field_without_colon(n: int, salt: int = 0) -> bytes:
     )
 
 
+def dsn_blank_lines(n: int, salt: int = 0) -> bytes:
+    """A delivery-status part whose recipient block is followed by n empty lines."""
+    return _dsn(
+        b"Final-Recipient: rfc822; user%d@example.com\nAction: failed\nStatus: 5.1.1\n" % salt
+        + b"\n" * n
+    )
+
+
 def returned_message_to(n: int, salt: int = 0) -> bytes:
     """A DSN returning the whole message (message/rfc822) with a To: of n bytes of `a@`."""
     return _dsn(
@@ -107,6 +115,17 @@ def from_without_at(n: int, salt: int = 0) -> bytes:
         + b"a" * n
         + (b"%d\nTo: bounces@sender.example\n" % salt)
         + b"Subject: Delivery Status Notification (Failure)\n\nhello\n"
+    )
+
+
+def from_address_list(n: int, salt: int = 0) -> bytes:
+    """A bounce whose From: lists n // 7 addresses."""
+    return (
+        b"From: "
+        + b"a@b.c, " * (n // 7)
+        + (b"x%d@b.c\nTo: bounces@sender.example\n" % salt)
+        + b"Subject: Undelivered Mail Returned to Sender\n\n"
+        b"This is the mail system at host mx.example.net.\n\n<u@example.com>: no such user\n"
     )
 
 
@@ -233,10 +252,12 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         rfc822_headers_to,
         rfc822_headers_blanks,
         dsn_field_without_colon,
+        dsn_blank_lines,
         returned_message_to,
         returned_to_groups,
         from_without_at,
         from_angles,
+        from_address_list,
         to_without_at,
         verp_delivered_to,
         html_angles,

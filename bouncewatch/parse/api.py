@@ -34,6 +34,9 @@ _parser = BytesParser(policy=compat32)
 #: costs the square of its size.  Real bounces nest a few levels; past this many boundary
 #: parameters the rest are renamed and their parts read as text.
 MAX_BOUNDARIES = 64
+#: longer runs of empty lines are shortened to this (no report has twenty blank lines in a row)
+_BLANK_RUN = b"\n" * 21
+_BLANK_RUN_RE = re.compile(rb"\n{22,}")
 _BOUNDARY_RE = re.compile(rb"(?i)\bboundary(?=\s*=)")
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
@@ -63,6 +66,10 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # one line-ending convention for every decoder: CRLF (SMTP, IMAP) and bare CR become LF,
         # so quoted-printable soft breaks, folded fields and line regexes behave the same
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if _BLANK_RUN in data:
+        # a run of thousands of empty lines is thousands of empty header blocks to the
+        # standard parser inside a message/delivery-status part (a Message object each)
+        data = _BLANK_RUN_RE.sub(_BLANK_RUN, data)
     data = _cap_boundaries(data, errors)
     msg = _parser.parsebytes(data)
     name, found, detector_errors = registry.detect(msg, deadline=deadline)
