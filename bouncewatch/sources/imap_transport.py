@@ -192,7 +192,7 @@ class BoundedIMAPClient(IMAPClient):
     @property
     def transport(self) -> _BoundedReads:
         """The bounded connection under this client."""
-        return self._imap  # type: ignore[no-any-return]
+        return self._imap
 
 
 __all__ = ["BoundedIMAP4", "BoundedIMAP4TLS", "BoundedIMAPClient", "Limits"]
