@@ -221,6 +221,27 @@ def dsn_many_recipients(n: int, salt: int = 0) -> bytes:
     return _dsn(blocks)
 
 
+def dsn_many_generic(n: int, salt: int = 0) -> bytes:
+    """A DSN of n // 128 recipients with a generic status each, their replies in the text
+    part (every recipient's fields are recovered from the text)."""
+    count = n // 128
+    text = b"".join(
+        b"<user%06d@example.com>: 550 5.1.1 no such user\n" % (i + salt) for i in range(count)
+    )
+    blocks = b"".join(
+        b"Final-Recipient: rfc822; user%06d@example.com\nAction: failed\nStatus: 5.0.0\n\n"
+        % (i + salt)
+        for i in range(count)
+    )
+    return (
+        _HEAD + b"MIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        b"--B\nContent-Type: text/plain\n\n" + text + b"\n"
+        b"--B\nContent-Type: message/delivery-status\n\n"
+        b"Reporting-MTA: dns; mx.example.net\n\n" + blocks + b"--B--\n"
+    )
+
+
 def mime_nesting(n: int, salt: int = 0) -> bytes:
     """multipart/mixed nested n // 60 deep, a DSN at the bottom."""
     depth = max(1, n // 60)
@@ -266,6 +287,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         postfix_said_in_reply,
         text_many_recipients,
         dsn_many_recipients,
+        dsn_many_generic,
         mime_nesting,
         folded_header,
     )
