@@ -33,7 +33,13 @@ def payload_bytes(part: Message) -> bytes:
     cte = (raw(part, "content-transfer-encoding") or "").lower()
     if cte.strip() == "quoted-printable":
         # soft line breaks must be "=\n" for quopri, whatever the message's line endings
-        data = cast(str, part.get_payload()).encode("utf-8", "surrogateescape")
+        try:
+            text = cast(str, part.get_payload())
+        except (UnicodeError, LookupError):
+            # 8-bit bytes under a charset whose codec raises even with errors="replace"
+            # (punycode, idna): the bytes as they came
+            text = payload
+        data = text.encode("utf-8", "surrogateescape")
         return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     if cte not in _DECODED_CTES:
         # what get_payload(decode=True) returns for an unencoded body, without its lookups
