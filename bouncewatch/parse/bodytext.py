@@ -35,9 +35,9 @@ def payload_bytes(part: Message) -> bytes:
         # soft line breaks must be "=\n" for quopri, whatever the message's line endings
         try:
             text = cast(str, part.get_payload())
-        except (UnicodeError, LookupError):
+        except (ValueError, LookupError):
             # 8-bit bytes under a charset whose codec raises even with errors="replace"
-            # (punycode, idna): the bytes as they came
+            # (punycode, idna) or whose name holds a NUL: the bytes as they came
             text = payload
         data = text.encode("utf-8", "surrogateescape")
         return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
