@@ -107,18 +107,19 @@ def test_a_mangled_status_in_an_ses_notification_is_no_status() -> None:
     assert result.recipients[0].report.action == "failed"
 
 
-@pytest.mark.parametrize("charset", [b"punycode", b"cp1252\x00"])
+@pytest.mark.parametrize("charset", [b"punycode", b"cp1252\x00", b"utf-7"])
 def test_an_8bit_quoted_printable_part_under_a_raising_charset_is_still_read(
     charset: bytes,
 ) -> None:
     """charset=punycode (or a name with a NUL) with 8-bit bytes made the standard library raise
-    in get_payload() (errors="replace" notwithstanding), and the RFC 3464 decoder with it."""
+    in get_payload() (errors="replace" notwithstanding), and the RFC 3464 decoder with it; UTF-7
+    decoded a lone surrogate ("+2BQ-") that could not be encoded back."""
     message = (
         b"From: MAILER-DAEMON@mx.example.net\nTo: bounces@sender.example\n"
         b"Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
         b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
         b"--B\nContent-Type: text/plain; charset=" + charset + b"\n"
-        b"Content-Transfer-Encoding: quoted-printable\n\n\xdcnzustellbar: 550 5.1.1\n\n"
+        b"Content-Transfer-Encoding: quoted-printable\n\n\xdcnzustellbar +2BQ-: 550 5.1.1\n\n"
         b"--B\nContent-Type: message/delivery-status\n\n"
         b"Reporting-MTA: dns; mx.example.net\n\n"
         b"Final-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.0.0\n\n--B--\n"

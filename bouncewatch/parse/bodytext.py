@@ -39,7 +39,10 @@ def payload_bytes(part: Message) -> bytes:
             # 8-bit bytes under a charset whose codec raises even with errors="replace"
             # (punycode, idna) or whose name holds a NUL: the bytes as they came
             text = payload
-        data = text.encode("utf-8", "surrogateescape")
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate decoded from UTF-7 ("+2BQ-")
+            data = text.encode("utf-8", "surrogatepass")
         return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     if cte not in _DECODED_CTES:
         # what get_payload(decode=True) returns for an unencoded body, without its lookups
