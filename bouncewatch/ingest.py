@@ -32,6 +32,9 @@ log = logging.getLogger("bouncewatch.service")
 
 #: Outcomes that send a message to the quarantine folder instead of the processed one.
 QUARANTINE_OUTCOMES = frozenset({"unrecognized", "error"})
+#: Kinds that are not bounces: quarantined whatever `after` says (never deleted), even when
+#: recorded (an auto-reply is an event of its own).
+NOT_BOUNCES = frozenset({"auto_reply", "not_bounce"})
 #: States that take an address off the sending list.
 SUPPRESSING = ("invalid", "complained", "suspended")
 
@@ -84,6 +87,7 @@ class Summary:
     suppressions: Counter[str] = field(default_factory=Counter)
     unrecognized: list[str] = field(default_factory=list)
     failed_paths: list[str] = field(default_factory=list)
+    failed_uids: list[int] = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -91,7 +95,7 @@ class Summary:
 
     def add(self, raw: RawMessage, result: ParseResult, out: RecordOutcome) -> None:
         """Count one recorded message."""
-        if out.outcome in QUARANTINE_OUTCOMES:
+        if out.outcome in QUARANTINE_OUTCOMES or result.kind in NOT_BOUNCES:
             self.quarantined += 1
             if raw.uid is not None:
                 self.quarantined_uids.append(raw.uid)
@@ -122,7 +126,7 @@ class Summary:
                      "events", "changes", "bytes"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("processed_uids", "quarantined_uids", "untrusted_uids", "unrecognized",
-                     "failed_paths"):  # fmt: skip
+                     "failed_paths", "failed_uids"):  # fmt: skip
             getattr(self, name).extend(getattr(other, name))
         for name in ("outcomes", "event_types", "suppressions"):
             getattr(self, name).update(getattr(other, name))
@@ -146,6 +150,25 @@ def safe_parse(data: bytes, options: ParseOptions) -> ParseResult:
     except Exception as exc:  # a parser bug must not lose the message or stop the daemon
         log.exception("parser_crashed error=%s", type(exc).__name__)
         return ParseResult(kind="not_bounce", detector="none", error=f"parser crashed: {exc!r}")
+
+
+def cut_short(raw: RawMessage, result: ParseResult, options: ParseOptions) -> ParseResult:
+    """What is recorded for a message that was not read whole: none of its recipients (the
+    part read may name 518 of 3,000, each "complete" to the policy), an error that says so,
+    and the quarantine folder (it is never deleted)."""
+    read = min(len(raw.data), options.max_bytes)
+    return ParseResult(
+        kind="not_bounce",
+        detector="none",
+        subject=result.subject,
+        message_id=result.message_id,
+        date=result.date,
+        error=(
+            f"Truncated: only the first {read} bytes of the message were read "
+            f"(max_message_bytes); {len(result.recipients)} recipient(s) found in them "
+            f"not recorded, kind {result.kind}, detector {result.detector}"
+        ),
+    )
 
 
 def ingest(
@@ -211,6 +234,8 @@ def _record_one(
     done.fetched += 1
     done.bytes += len(raw.data)
     result = safe_parse(raw.data, options)
+    if raw.truncated or len(raw.data) > options.max_bytes:
+        result = cut_short(raw, result, options)
     try:
         outcome = store.record(raw, result, now())  # atomic: a savepoint in the batch
     except (sqlite3.Error, StoreError) as exc:
@@ -223,6 +248,8 @@ def _record_one(
             raise StoreWriteError(f"database failed, batch rolled back: {exc}") from exc
         # left at the source, unacknowledged: the next pass tries again; the others go on
         done.failed += 1
+        if raw.uid is not None:
+            done.failed_uids.append(raw.uid)
         log.error(
             "record_failed mailbox=%s uid=%s error=%s action=left_in_mailbox",
             done.mailbox,

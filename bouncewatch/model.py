@@ -74,6 +74,9 @@ class RawMessage:
             return self.source
         return f"{self.source}#{self.mbox_index}@{self.mbox_offset}"
 
+    #: the source read only part of the message (`data` is its first max_message_bytes)
+    truncated: bool = False
+
 
 # --- what a decoder extracts (no judgement) -----------------------------------------------------
 
@@ -223,6 +226,10 @@ class ParseOptions:
     #: also read, for every failed recipient, the SMTP command the report says it answered
     #: (`parse --json`'s smtp_command); recording doesn't need it, and it costs text decoding
     said_commands: bool = False
+    #: seconds one message's parse may take (None: no limit); checked between detectors, each
+    #: of which is linear in its input and reads bounded fields.  A message over it is a
+    #: `not_bounce` with a "ParseTimeout" error: recorded as such, quarantined, never retried
+    time_budget: float | None = 10.0
 
 
 DEFAULT_PARSE_OPTIONS = ParseOptions()

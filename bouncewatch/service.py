@@ -114,6 +114,8 @@ class ImapSource:
         self.store = store
         self.now = now
         self.stats = Summary(mailbox=self.name)
+        #: the first UID that failed to record in this pass: the cursor stays below it
+        self.hold = 0
 
     def open(self) -> None:
         """Select the folder, check UIDVALIDITY against the stored one, list what is new."""
@@ -143,7 +145,13 @@ class ImapSource:
         return self.folder.fetch(self.uids)
 
     def advance(self, store: Store, batch: Summary) -> None:
+        """The cursor moves past what was recorded, never past a message that failed to
+        record (where the server keeps no keyword, the cursor is what marks work as done)."""
+        if batch.failed_uids:
+            self.hold = min([*batch.failed_uids, *([self.hold] if self.hold else [])])
         seen = batch.processed_uids + batch.quarantined_uids + batch.untrusted_uids
+        if self.hold:
+            seen = [uid for uid in seen if uid < self.hold]
         if seen and max(seen) > self.stats.last_uid:
             self.stats.last_uid = max(seen)
             store.set_meta(f"{self.key}:last_uid", str(self.stats.last_uid))
@@ -163,15 +171,23 @@ def run_pass(
     stop: threading.Event | None = None,
     now: Callable[[], datetime] = utcnow,
     quiet_if_empty: bool = False,
+    on_message: Callable[[RawMessage], object] | None = None,
 ) -> PassStats:
     """Process every pending message of the folder once.  Connection errors propagate (the
     caller reconnects); what was committed before them stays committed and is acknowledged on
     the next pass.  `quiet_if_empty`: a pass that found nothing logs at DEBUG (the daemon's
-    periodic polls)."""
+    periodic polls).  `on_message` is called after each message (the daemon's heartbeat).
+    Every command of the pass ends within PASS_TIMEOUT (a SourceError past it)."""
     started = time.monotonic()
     source = ImapSource(folder, store, now)
-    source.open()
-    stats = ingest(source, store, options, stop=stop, now=now, total=source.stats)
+    folder.start_pass()
+    try:
+        source.open()
+        stats = ingest(
+            source, store, options, stop=stop, now=now, on_message=on_message, total=source.stats
+        )
+    finally:
+        folder.start_pass(None)
     store.set_meta(f"{source.key}:last_success", iso(now()))
     stats.seconds = time.monotonic() - started
     stats.finished_at = iso(now())

@@ -8,7 +8,8 @@ session at once.
 Users are added while the server runs (one passwd-file per user).  The
 server also listens on two more loopback addresses whose capability list differs, as real
 servers' do: on HOST_NO_MOVE (127.0.0.2) it announces no MOVE (RFC 6851), on HOST_NO_IDLE
-(127.0.0.3) no IDLE.  Same users, same mailboxes.
+(127.0.0.3) no IDLE, on HOST_NO_UIDPLUS (127.0.0.4) neither MOVE nor UIDPLUS (RFC 4315: the
+only EXPUNGE there is removes every \\Deleted message).  Same users, same mailboxes.
 
 Run as a script (``python tests/dovecot.py DIR``) it starts a server, prints one JSON line with
 the ports and the CA file, and runs until SIGTERM / SIGINT.
@@ -39,6 +40,7 @@ DOVEADM = shutil.which("doveadm", path="/usr/bin:/usr/sbin:/bin:/sbin") or "/usr
 HOST = "127.0.0.1"
 HOST_NO_MOVE = "127.0.0.2"
 HOST_NO_IDLE = "127.0.0.3"
+HOST_NO_UIDPLUS = "127.0.0.4"
 
 #: What Dovecot 2.3 announces after login, minus MOVE (for the copy+expunge fallback).
 CAPABILITY_WITHOUT_MOVE = (
@@ -50,6 +52,8 @@ CAPABILITY_WITHOUT_MOVE = (
 )
 #: The same without IDLE either (a server where only polling works).
 CAPABILITY_WITHOUT_IDLE = CAPABILITY_WITHOUT_MOVE.replace(" IDLE", "") + " MOVE"
+#: Without MOVE and without UIDPLUS (UID EXPUNGE): a server of the last century.
+CAPABILITY_WITHOUT_UIDPLUS = CAPABILITY_WITHOUT_MOVE.replace(" UIDPLUS", "")
 
 
 def free_port() -> int:
@@ -104,7 +108,7 @@ class Dovecot:
                 [
                     "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3,IP:127.0.0.4",
                     "-keyout", str(self.root / "key.pem"), "-out", str(self.cafile),
                 ],
                 check=True,
@@ -132,7 +136,7 @@ base_dir = {self.root}/run
 state_dir = {self.root}/state
 instance_name = bw-{self.port}
 protocols = imap
-listen = 127.0.0.1, 127.0.0.2, 127.0.0.3
+listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4
 log_path = {self.log_path}
 ssl = yes
 ssl_cert = <{self.cafile}
@@ -180,6 +184,11 @@ local 127.0.0.2 {{
 local 127.0.0.3 {{
   protocol imap {{
     imap_capability = {CAPABILITY_WITHOUT_IDLE}
+  }}
+}}
+local 127.0.0.4 {{
+  protocol imap {{
+    imap_capability = {CAPABILITY_WITHOUT_UIDPLUS}
   }}
 }}
 """

@@ -143,7 +143,14 @@ def _wording(norm: str) -> str:
     return " ".join("".join(pieces).split())
 
 
+#: a diagnostic longer than this says something: boiler-plate is a line or two (and
+#: _BOILERPLATE, whose runs rescan a long word from each of its letters, never sees more)
+_BOILERPLATE_MAX = 1000
+
+
 def _says_nothing(norm: str) -> bool:
+    if len(norm) > _BOILERPLATE_MAX:
+        return False
     return _WORD.search(_BOILERPLATE.sub(" ", norm)) is None
 
 

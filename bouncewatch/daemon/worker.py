@@ -160,6 +160,11 @@ class MailboxWorker(threading.Thread):
             self.heartbeat = time.monotonic()
             self.stop_event.wait(min(1.0, max(0.0, deadline - time.monotonic())))
 
+    def _beat(self, _raw: object = None) -> None:
+        """A sign of life after each message of a pass (the watchdog pings go on during a long
+        pass; each message's parse is bounded by its time budget)."""
+        self.heartbeat = time.monotonic()
+
     def _session(self, store: Store) -> None:
         # read at every connection: OAuth2 access tokens expire and are refreshed in their
         # file by another program; a password file may be rotated
@@ -189,6 +194,7 @@ class MailboxWorker(threading.Thread):
                     stop=self.stop_event,
                     now=self._now,
                     quiet_if_empty=not first,
+                    on_message=self._beat,
                 )
                 first = False
                 self.backoff.reset()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -17,6 +18,7 @@ from bouncewatch.model import (
     RecipientReport,
 )
 from bouncewatch.parse import registry, verp
+from bouncewatch.parse.base import check_deadline
 from bouncewatch.parse.dsn_recovery import command_said, texts_of
 from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
 from bouncewatch.parse.mime import (
@@ -28,6 +30,15 @@ from bouncewatch.parse.mime import (
 from bouncewatch.parse.text import extract_reply_code, extract_status, find_code_lines, squash
 
 _parser = BytesParser(policy=compat32)
+#: multipart boundaries honoured in one message: the standard library's parser checks every
+#: line against every enclosing boundary (lines x depth), so a message nested thousands deep
+#: costs the square of its size.  Real bounces nest a few levels; past this many boundary
+#: parameters the rest are renamed and their parts read as text.
+MAX_BOUNDARIES = 64
+#: longer runs of empty lines are shortened to this (no report has twenty blank lines in a row)
+_BLANK_RUN = b"\n" * 21
+_BLANK_RUN_RE = re.compile(rb"\n{22,}")
+_BOUNDARY_RE = re.compile(rb"(?i)\bboundary(?=\s*=)")
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
 
@@ -44,6 +55,8 @@ def decode_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -
 
 
 def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
+    budget = options.time_budget
+    deadline = time.monotonic() + budget if budget is not None else None
     errors: list[str] = []
     if len(data) > options.max_bytes:
         errors.append(
@@ -54,8 +67,13 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # one line-ending convention for every decoder: CRLF (SMTP, IMAP) and bare CR become LF,
         # so quoted-printable soft breaks, folded fields and line regexes behave the same
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if _BLANK_RUN in data:
+        # a run of thousands of empty lines is thousands of empty header blocks to the
+        # standard parser inside a message/delivery-status part (a Message object each)
+        data = _BLANK_RUN_RE.sub(_BLANK_RUN, data)
+    data = _cap_boundaries(data, errors)
     msg = _parser.parsebytes(data)
-    name, found, detector_errors = registry.detect(msg)
+    name, found, detector_errors = registry.detect(msg, deadline=deadline)
     errors.extend(detector_errors)
     report = msg  # the message that holds the report: `msg`, or a report forwarded in it
     if found is None or name == "flufl":
@@ -63,7 +81,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # heuristics can read from the wrapper (or than nothing at all)
         inner = forwarded_report(msg)
         if inner is not None:
-            inner_name, inner_found, inner_errors = registry.detect(inner)
+            inner_name, inner_found, inner_errors = registry.detect(inner, deadline=deadline)
             errors.extend(inner_errors)
             if inner_found is not None and inner_found.recipients:
                 name, found, report = f"{inner_name}+forwarded", inner_found, inner
@@ -80,6 +98,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
     if found is not None and not reports and kind != "auto_reply":
         errors.append(f"NoRecipients: {name} recognised a {kind} but found no recipient")
 
+    check_deadline(deadline, "after the detectors")
     reporting_mta = found.reporting_mta if found is not None else None
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)
@@ -110,9 +129,31 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         feedback_type=found.feedback_type if found is not None else None,
         envelope_to=envelope_to,
         sender=sender,
-        error="; ".join(errors) or None,
+        # an error may quote bytes of the message (a charset name): keep it valid text
+        error="; ".join(errors).encode("utf-8", "replace").decode("utf-8") or None,
         extra=dict(found.extra) if found is not None else {},
     )
+
+
+def _cap_boundaries(data: bytes, errors: list[str]) -> bytes:
+    """`data` with the boundary parameters past MAX_BOUNDARIES renamed (see there)."""
+    if data.count(b"oundary") <= MAX_BOUNDARIES:  # cheap test first: nearly every message
+        return data
+    found = list(_BOUNDARY_RE.finditer(data))
+    if len(found) <= MAX_BOUNDARIES:
+        return data
+    errors.append(
+        f"MimeNesting: {len(found)} multipart boundaries; parts past the first "
+        f"{MAX_BOUNDARIES} are read as text"
+    )
+    pieces = []
+    last = 0
+    for m in found[MAX_BOUNDARIES:]:
+        pieces.append(data[last : m.start()])
+        pieces.append(b"x-ignored-boundary")
+        last = m.end()
+    pieces.append(data[last:])
+    return b"".join(pieces)
 
 
 @lru_cache(maxsize=8)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any, Protocol, runtime_checkable
 
 from bouncewatch.model import RecipientReport
+
+
+class ParseTimeout(Exception):
+    """A message's parse ran past its time budget (ParseOptions.time_budget)."""
+
+
+def check_deadline(deadline: float | None, where: str) -> None:
+    """Raise ParseTimeout when `deadline` (time.monotonic()) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise ParseTimeout(f"the parse ran past its time budget ({where})")
 
 
 @dataclass(slots=True)

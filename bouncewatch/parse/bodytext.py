@@ -33,7 +33,16 @@ def payload_bytes(part: Message) -> bytes:
     cte = (raw(part, "content-transfer-encoding") or "").lower()
     if cte.strip() == "quoted-printable":
         # soft line breaks must be "=\n" for quopri, whatever the message's line endings
-        data = cast(str, part.get_payload()).encode("utf-8", "surrogateescape")
+        try:
+            text = cast(str, part.get_payload())
+        except (ValueError, LookupError):
+            # 8-bit bytes under a charset whose codec raises even with errors="replace"
+            # (punycode, idna) or whose name holds a NUL: the bytes as they came
+            text = payload
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate decoded from UTF-7 ("+2BQ-")
+            data = text.encode("utf-8", "surrogatepass")
         return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     if cte not in _DECODED_CTES:
         # what get_payload(decode=True) returns for an unencoded body, without its lookups
@@ -103,15 +112,42 @@ def readable_text(part: Message) -> str:
     return text
 
 
-_SCRIPT_STYLE_RE = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
-_BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|/table|p|div|tr|li|hr)\b[^>]*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_OPENING_RE = re.compile(r"<(script|style|head)\b", re.I)
+_CLOSING_RES = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style", "head")}
+# a tag ends before the next "<": an unclosed "<" is scanned up to the next one, not to the end
+# of the text (which made text of many unclosed "<" quadratic)
+_BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|/table|p|div|tr|li|hr)\b[^<>]*>", re.I)
+_TAG_RE = re.compile(r"<[^<>]*>")
 _BLANKS_RE = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
+def _drop_scripts(html: str) -> str:
+    """`html` with each <script>, <style> and <head> element replaced by a space.  Once an
+    element has no closing tag, later openings of it are not looked at again (so a text of
+    many unclosed "<script" is read once, not once per opening)."""
+    pieces: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()
+    while (opening := _OPENING_RE.search(html, pos)) is not None:
+        name = opening.group(1).lower()
+        closing = None if name in unclosed else _CLOSING_RES[name].search(html, opening.end())
+        if closing is None:
+            unclosed.add(name)
+            pieces.append(html[pos : opening.end()])
+            pos = opening.end()
+            continue
+        pieces.append(html[pos : opening.start()])
+        pieces.append(" ")
+        pos = closing.end()
+    if not pieces:
+        return html
+    pieces.append(html[pos:])
+    return "".join(pieces)
 
 
 def strip_html(html: str) -> str:
     """Readable text out of HTML: scripts/styles dropped, block tags become line breaks."""
-    text = _SCRIPT_STYLE_RE.sub(" ", html)
+    text = _drop_scripts(html)
     text = _BLOCK_TAG_RE.sub("\n", text)
     text = html_unescape(_TAG_RE.sub(" ", text))
     # one substitution over the text instead of one per line (the blanks never span a line

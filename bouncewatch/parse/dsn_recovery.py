@@ -146,6 +146,12 @@ def texts_of(msg: Message) -> _Lazy:
     return _Lazy(human_texts(msg))
 
 
+#: recipients whose fields are recovered from the text, at most, in one report: each reads
+#: the text around its address and looks for the other recipients' there, so a report of
+#: thousands of recipients with generic codes would cost their number squared
+MAX_RECOVERED = 200
+
+
 def recover_from_text(
     msg: Message,
     reports: list[RecipientReport],
@@ -162,11 +168,15 @@ def recover_from_text(
         needs = [needs_recovery(r) for r in reports]
     out = []
     addresses = [r.address.lower() for r in reports]
+    lowered: dict[int, str] = {}  # each text lower-cased once, not once per recipient
+    attempts = 0
     for r, need in zip(reports, needs, strict=True):
-        others = [a for a in addresses if a != r.address.lower()]
-        if not need:
+        if not need or attempts >= MAX_RECOVERED:
             out.append(r)
             continue
+        attempts += 1
+        own = r.address.lower()
+        others = [a for a in addresses if a != own]
         fixed = None
         if _incomplete(r.diagnostic):
             fixed = next((c for c in map(partial(_completed, r), texts) if c is not None), None)
@@ -175,8 +185,10 @@ def recover_from_text(
         if not r.diagnostic:
             # no Diagnostic-Code (OpenSMTPD): the reply the text gives after the address, whole
             fixed = next((c for c in map(partial(_replied, r), texts) if c is not None), None)
-        for text in texts if fixed is None else ():
-            fixed = _from_codes(r, text, others=others)
+        for i, text in enumerate(texts) if fixed is None else ():
+            if others and i not in lowered:
+                lowered[i] = text.lower()
+            fixed = _from_codes(r, text, others=others, lowered=lowered.get(i))
             if fixed is not None:
                 break
         if fixed is None and not r.diagnostic:
@@ -255,7 +267,11 @@ def _command_near(text: str, needle: str) -> str | None:
 
 
 def _from_codes(
-    r: RecipientReport, text: str, *, others: list[str] | None = None
+    r: RecipientReport,
+    text: str,
+    *,
+    others: list[str] | None = None,
+    lowered: str | None = None,
 ) -> RecipientReport | None:
     """`r` with the status, reply code and phrase of the best "550 5.1.10 …" in `text`.
     With `others` (the other recipients' addresses, lower case), only the text after this
@@ -264,13 +280,14 @@ def _from_codes(
 
     scope = text
     if others:  # several recipients: only the text about this address
-        lowered = text.lower()
+        if lowered is None:
+            lowered = text.lower()
         pos = lowered.find(r.address.lower())
         if pos < 0:
             return None
         end = pos + 2000
-        for other in others:
-            at = lowered.find(other, pos + len(r.address))
+        for other in others:  # (only a start before `end` matters: the search stops there)
+            at = lowered.find(other, pos + len(r.address), end + len(other) - 1)
             if 0 <= at < end:
                 end = at
         scope = text[pos:end]

@@ -37,7 +37,11 @@ class FluflFallback:
     name = "flufl"
 
     def detect(self, msg: Message) -> Detection | None:
-        if not (looks_like_bounce(msg) or _older_bounce(msg)) or not _may_name_addresses(msg):
+        if (
+            not (looks_like_bounce(msg) or _older_bounce(msg))
+            or _oversized_header(msg)
+            or not _may_name_addresses(msg)
+        ):
             return None
         temporary, permanent = all_failures(msg)
         if not temporary and not permanent:
@@ -79,6 +83,16 @@ def _older_bounce(msg: Message) -> bool:
     if _OLD_SENDER_RE.search(raw_header(msg, "From") or ""):
         return True
     return "smtp32" in (raw_header(msg, "X-Mailer") or "").lower()
+
+
+#: flufl.bounce parses the address headers with the standard library's address parser, some
+#: microseconds an address: a header longer than this (no mail system writes one) is not
+#: handed to it
+MAX_HEADER = 16 * 1024
+
+
+def _oversized_header(msg: Message) -> bool:
+    return any(len(value) > MAX_HEADER for value in msg.values())
 
 
 #: transfer encodings under which an "@" can hide from a look at the raw payload

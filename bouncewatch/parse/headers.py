@@ -60,12 +60,23 @@ def header(msg: Message, name: str) -> str | None:
     return decode_words(value)
 
 
+#: encoded words are decoded in the first this many characters of a value (the standard
+#: library joins adjacent words by concatenation, quadratic in their number); the rest is kept
+#: as written.  RFC 2047 lines are 76 characters: no real header comes near.
+MAX_DECODED = 8192
+
+
 def decode_words(value: str) -> str | None:
     """Decode RFC 2047 encoded words (tolerating unknown charsets) and squash white space."""
     if not value.isascii():
         value = unescape(value)
     if "=?" not in value:
         return squash(value)
+    if len(value) > MAX_DECODED:
+        cut = value.rfind(" ", 0, MAX_DECODED)
+        cut = cut if cut > 0 else MAX_DECODED
+        head = decode_words(value[:cut]) or ""
+        return squash(head + " " + value[cut:])
     try:
         chunks = decode_header(value)
     except Exception:  # malformed encoded words: keep the raw text
@@ -95,7 +106,13 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 _COMPLEX_ADDR_RE = re.compile(r'["()\\:]')
 _ANGLE_RE = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
-_BARE_ADDR_RE = re.compile(r"[^\s<>,;]+@[^\s<>,;]+")
+#: address values longer than this are read the simple way: the standard library's parser
+#: recurses into every group and concatenates lists (quadratic); no real header is this long
+MAX_COMPLEX = 16 * 1024
+#: a bare address; it is only looked for where a run of address characters starts (the
+#: leftmost match starts there anyway), so a long run without @ is scanned once, not once per
+#: character
+_BARE_ADDR_RE = re.compile(r"(?<![^\s<>,;])[^\s<>,;]+@[^\s<>,;]+")
 
 
 def pick_headers(msg: Message, names: set[str] | frozenset[str]) -> dict[str, list[str]]:
@@ -129,20 +146,28 @@ def address_list(values: list[str] | tuple[str, ...]) -> list[str]:
     if not values:
         return []
     joined = unescape(",".join(values))
-    if not _COMPLEX_ADDR_RE.search(joined):
-        # no quotes, comments or groups: the addresses are the <…> or bare tokens with an @
-        simple = []
-        for item in joined.split(","):
-            m = _ANGLE_RE.search(item) or _BARE_ADDR_RE.search(item)
-            if m is not None:
-                simple.append(m.group(1) if m.lastindex else m.group(0))
-        return simple
+    if not _COMPLEX_ADDR_RE.search(joined) or len(joined) > MAX_COMPLEX:
+        return _simple_addresses(joined)
+    try:
+        pairs = getaddresses([unescape(v) for v in values])
+    except RecursionError:  # the standard parser recurses once per group (":") it opens
+        return _simple_addresses(joined)
     out = []
-    for _, addr in getaddresses([unescape(v) for v in values]):
+    for _, addr in pairs:
         addr = addr.strip().strip("<>").strip()
         if "@" in addr:
             out.append(addr)
     return out
+
+
+def _simple_addresses(joined: str) -> list[str]:
+    """The <…> or bare tokens with an @ of each comma-separated item."""
+    simple = []
+    for item in joined.split(","):
+        m = _ANGLE_RE.search(item) or _BARE_ADDR_RE.search(item)
+        if m is not None:
+            simple.append(m.group(1) if m.lastindex else m.group(0))
+    return simple
 
 
 def first_address(msg: Message, name: str) -> str | None:

@@ -128,8 +128,10 @@ def original_headers(msg: Message) -> Message | None:
     return None
 
 
-#: one header field with its folded continuation lines
-_HEADER_FIELD_RE = re.compile(r"^([^\s:][^:\n]*?)[ \t]*:[ \t]*(.*(?:\n[ \t].*)*)", re.M)
+#: one header field with its folded continuation lines (the name's trailing blanks are
+#: stripped after the match: a lazy name before "[ \t]*:" rescans a long run of blanks from
+#: each of its characters)
+_HEADER_FIELD_RE = re.compile(r"^([^\s:][^:\n]*):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 _BLANK_RE = re.compile(r"\n[ \t]*\n")
 
 
@@ -139,7 +141,9 @@ def _headers_from_text(text: str) -> Message:
     out = Message()
     block = _BLANK_RE.split(text.lstrip("\r\n"), maxsplit=1)[0]
     # what `out[name] = value` would store under compat32, without its per-field checks
-    out._headers = _HEADER_FIELD_RE.findall(block)  # type: ignore[attr-defined]
+    out._headers = [  # type: ignore[attr-defined]
+        (name.rstrip(" \t"), value) for name, value in _HEADER_FIELD_RE.findall(block)
+    ]
     return out
 
 

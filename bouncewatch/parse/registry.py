@@ -18,7 +18,7 @@ from typing import TypeVar
 from bouncewatch.parse import embedded as embedded_reports
 from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
-from bouncewatch.parse.base import Detection, Detector, FormatDecoder
+from bouncewatch.parse.base import Detection, Detector, FormatDecoder, check_deadline
 from bouncewatch.parse.fallback import FluflFallback
 from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
@@ -139,21 +139,26 @@ LAST_RESORT: frozenset[str] = frozenset({"flufl"})
 
 
 def detect(
-    msg: Message, detectors: tuple[Detector, ...] = DETECTORS, *, embedded: bool = True
+    msg: Message,
+    detectors: tuple[Detector, ...] = DETECTORS,
+    *,
+    embedded: bool = True,
+    deadline: float | None = None,
 ) -> tuple[str, Detection | None, list[str]]:
     """(detector name, its detection, errors of detectors that crashed on the way).
 
     A detector that raises is skipped (and its error reported), so one faulty decoder never
     hides a message from the others.  Before the last resort (the flufl.bounce heuristics),
     a bounce in the wrong shape is re-read (`parse.embedded`) and decoded again; its
-    detector is then named "<name>+embedded".
+    detector is then named "<name>+embedded".  Past `deadline` (time.monotonic())
+    ParseTimeout is raised before the next detector starts.
     """
     errors: list[str] = []
     if embedded and not msg.is_multipart() and content_type(msg).startswith("multipart/"):
         # a multipart body the parser could not split (its boundary is not the header's)
         repaired = _guarded(embedded_reports.repaired_boundary, msg)
         if repaired is not None:
-            name, found, errors = detect(repaired, detectors, embedded=False)
+            name, found, errors = detect(repaired, detectors, embedded=False, deadline=deadline)
             if found is not None:
                 return f"{name}+embedded", found, errors
     bouncy: bool | None = None
@@ -163,6 +168,7 @@ def detect(
             continue  # after a report naming nobody, only decoders that read recipients
         if empty is not None and empty[1].recipients and detector.name in LAST_RESORT:
             break  # X-Failed-Recipients named them: surer than the last resort's guesses
+        check_deadline(deadline, f"before detector {detector.name}")
         if detector.name in GATED:
             if bouncy is None:
                 bouncy = looks_like_bounce(msg)
@@ -175,7 +181,9 @@ def detect(
                 bouncy = looks_like_bounce(msg)
             if bouncy:
                 for inner in _embedded_candidates(msg):
-                    name, found, inner_errors = detect(inner, detectors, embedded=False)
+                    name, found, inner_errors = detect(
+                        inner, detectors, embedded=False, deadline=deadline
+                    )
                     errors.extend(inner_errors)
                     if found is not None and found.recipients and name not in LAST_RESORT:
                         return f"{name}+embedded", found, errors

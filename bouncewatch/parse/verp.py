@@ -22,8 +22,15 @@ def decode(value: str, pattern: re.Pattern[str]) -> str | None:
     return decode_verp(value, pattern)
 
 
+#: an envelope address is at most 256 octets (RFC 5321 4.5.3.1.3); a header value much longer
+#: than that holds no VERP address, and a configured pattern may rescan it once per character
+MAX_VALUE = 1000
+
+
 def first_match(values: Iterable[str], pattern: re.Pattern[str]) -> str | None:
     for value in values:
+        if len(value) > MAX_VALUE:
+            continue
         found = decode(value, pattern)
         if found:
             return found

@@ -29,6 +29,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from bouncewatch.errors import AuthenticationError, CertificateError, SourceError
 from bouncewatch.hosts import is_loopback
 from bouncewatch.model import RawMessage
+from bouncewatch.sources.imap_transport import BoundedIMAPClient, Limits
 
 log = logging.getLogger("bouncewatch.sources.imap")
 
@@ -40,6 +41,11 @@ BATCH_MAX_COUNT = 200
 BATCH_MAX_BYTES = 16 * 1024 * 1024
 #: Default socket timeout: a hung server is noticed, a slow FETCH of a big batch is not cut.
 DEFAULT_TIMEOUT = 30.0
+#: The most one command may take, however slowly the server answers (bounded transport).
+COMMAND_TIMEOUT = 120.0
+#: The most one pass may take: past it the pass stops with a SourceError, what it committed
+#: stays committed, and the next pass (after a reconnect) goes on from there.
+PASS_TIMEOUT = 30 * 60.0
 #: TCP connect timeout (a host that drops SYNs).
 CONNECT_TIMEOUT = 15.0
 
@@ -94,6 +100,7 @@ def connect(
     """Open, secure and log in one connection.  Raises AuthenticationError or SourceError."""
     security = (mailbox.security or "tls").lower()
     timeouts = SocketTimeout(connect=min(timeout, CONNECT_TIMEOUT), read=timeout)
+    limits = Limits(command_timeout=COMMAND_TIMEOUT, read_timeout=timeout)
     where = f"{mailbox.host}:{mailbox.port}"
     if security == "plain" and not is_loopback(mailbox.host):
         raise SourceError(
@@ -104,15 +111,18 @@ def connect(
         raise SourceError(f"mailbox {mailbox.name!r}: unknown security {security!r}")
     try:
         if security == "tls":
-            client = IMAPClient(
+            client: IMAPClient = BoundedIMAPClient(
                 mailbox.host,
                 port=mailbox.port,
                 ssl=True,
                 ssl_context=tls_context(mailbox.ca_file),
                 timeout=timeouts,
+                limits=limits,
             )
         else:
-            client = IMAPClient(mailbox.host, port=mailbox.port, ssl=False, timeout=timeouts)
+            client = BoundedIMAPClient(
+                mailbox.host, port=mailbox.port, ssl=False, timeout=timeouts, limits=limits
+            )
             if security == "starttls":
                 if not client.has_capability("STARTTLS"):
                     _quietly_close(client)
@@ -285,46 +295,69 @@ class ImapFolder:
     def fetch(self, uids: Sequence[int]) -> Iterator[list[RawMessage]]:
         """Yield the messages, batch by batch, in UID order.  A message bigger than
         `max_bytes` is fetched once, truncated to `max_bytes` (BODY.PEEK[]<0.N>); nothing is
-        marked \\Seen.  Messages expunged meanwhile by another client are skipped."""
+        marked \\Seen.  Messages expunged meanwhile by another client are skipped.
+
+        The cap holds on the bytes actually read, whatever size the server announced: a
+        literal longer than `max_bytes` is kept to its first `max_bytes` (the rest is read and
+        dropped, see imap_transport), and the message is marked `truncated`."""
         sizes = self.sizes(uids)
         size_of = dict(sizes)
-        for batch in plan_batches(
-            sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
-        ):
-            small = [u for u in batch if size_of[u] <= self.max_bytes]
-            big = [u for u in batch if size_of[u] > self.max_bytes]
-            bodies: dict[int, tuple[bytes, Any]] = {}
-            if small:
-                resp = self.client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"])
-                for uid, data in resp.items():
-                    body = data.get(b"BODY[]")
-                    if body is not None:
-                        bodies[int(uid)] = (bytes(body), data.get(b"INTERNALDATE"))
-            for uid in big:
-                part = f"BODY.PEEK[]<0.{self.max_bytes}>"
-                resp = self.client.fetch([uid], [part, "INTERNALDATE"])
-                for got_uid, data in resp.items():
-                    body = data.get(b"BODY[]<0>", data.get(b"BODY[]"))
-                    if body is not None:
-                        bodies[int(got_uid)] = (bytes(body), data.get(b"INTERNALDATE"))
+        transport = getattr(self.client, "transport", None)
+        if transport is not None:
+            transport.literal_limit = self.max_bytes + 1  # one byte more: "longer than the cap"
+        try:
+            for batch in plan_batches(
+                sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
+            ):
+                yield self._fetch_batch(batch, size_of)
+        finally:
+            if transport is not None:
+                transport.literal_limit = None
+
+    def _fetch_batch(self, batch: list[int], size_of: dict[int, int]) -> list[RawMessage]:
+        small = [u for u in batch if size_of[u] <= self.max_bytes]
+        big = [u for u in batch if size_of[u] > self.max_bytes]
+        bodies: dict[int, tuple[bytes, Any]] = {}
+        if small:
+            resp = self.client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"])
+            for uid, data in resp.items():
+                body = data.get(b"BODY[]")
+                if body is not None:
+                    bodies[int(uid)] = (bytes(body), data.get(b"INTERNALDATE"))
+        for uid in big:
+            part = f"BODY.PEEK[]<0.{self.max_bytes}>"
+            resp = self.client.fetch([uid], [part, "INTERNALDATE"])
+            for got_uid, data in resp.items():
+                body = data.get(b"BODY[]<0>", data.get(b"BODY[]"))
+                if body is not None:
+                    bodies[int(got_uid)] = (bytes(body), data.get(b"INTERNALDATE"))
+        out = []
+        for uid in batch:
+            if uid not in bodies:
+                continue
+            data, internaldate = bodies[uid]
+            truncated = uid in big or len(data) > self.max_bytes
+            if truncated:
                 log.info(
-                    "message_truncated mailbox=%s uid=%d size=%d cap=%d",
+                    "message_truncated mailbox=%s uid=%d size=%d read=%d cap=%d",
                     self.mailbox.name,
                     uid,
                     size_of[uid],
+                    len(data),
                     self.max_bytes,
                 )
-            yield [
+                data = data[: self.max_bytes]
+            out.append(
                 RawMessage(
-                    data=bodies[uid][0],
+                    data=data,
                     source=self.source,
                     uidvalidity=self.uidvalidity,
                     uid=uid,
-                    received_at=_iso(bodies[uid][1]),
+                    received_at=_iso(internaldate),
+                    truncated=truncated,
                 )
-                for uid in batch
-                if uid in bodies
-            ]
+            )
+        return out
 
     # --- acknowledging (only after the commit) ---------------------------------------------
 
@@ -369,8 +402,15 @@ class ImapFolder:
     def _expunge(self, uids: Sequence[int]) -> None:
         if self.has("UIDPLUS"):
             self.client.uid_expunge(list(uids))
-        else:  # without UIDPLUS the only EXPUNGE there is removes every \Deleted message
-            self.client.expunge()
+            return
+        # without UIDPLUS the only EXPUNGE there is removes every \Deleted message, those
+        # another client flagged too: never issued.  Ours stay flagged \Deleted (a pass skips
+        # them) until a client that owns the mailbox expunges it.
+        log.info(
+            "expunge_skipped mailbox=%s messages=%d reason=no_uidplus",
+            self.mailbox.name,
+            len(uids),
+        )
 
     # --- IDLE ------------------------------------------------------------------------------
 
@@ -382,7 +422,16 @@ class ImapFolder:
 
     def idle_wait(self, timeout: float) -> list[Any]:
         """Wait up to `timeout` seconds for untagged responses while IDLE."""
+        transport = getattr(self.client, "transport", None)
+        if transport is not None:
+            transport.allow(timeout)  # waiting is what IDLE is for: not a slow answer
         return list(self.client.idle_check(timeout=timeout))
+
+    def start_pass(self, seconds: float | None = PASS_TIMEOUT) -> None:
+        """Bound every command from now on to end within `seconds` (None: unbounded)."""
+        transport = getattr(self.client, "transport", None)
+        if transport is not None:
+            transport.set_pass_deadline(seconds)
 
     def idle_stop(self) -> None:
         self.client.idle_done()

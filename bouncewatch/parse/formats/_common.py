@@ -12,6 +12,7 @@ import re
 import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.bodytext import all_text, leaf_text, strip_html
+from bouncewatch.parse.headers import MAX_DECODED
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
 #: a plain mailbox address (local@domain.tld), as found in bounce texts.
@@ -34,7 +36,9 @@ _DAEMON_LOCALPARTS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon", "mdaemon"}
 )
 _DAEMON_NAME_RE = re.compile(r"mail delivery (?:subsystem|system|service)|mailer.?daemon", re.I)
-_FROM_ADDR_RE = re.compile(r"<([^<>]*)>|(\S+@\S+)")
+#: the address in a From: value.  The bare form is only tried where a run of non-blanks starts
+#: (the leftmost match starts there anyway): a long From without @ is scanned once
+_FROM_ADDR_RE = re.compile(r"<([^<>]*)>|(?<!\S)(\S+@\S+)")
 
 # remote host names as decoders find them: "host mx.example.org[192.0.2.1]",
 # "host mx.example.org [192.0.2.1]", "while talking to mx.example.org.:"
@@ -87,10 +91,19 @@ class MessageInfo:
         )
         subject = raw.get("subject", "")
         if "=?" in subject:
-            with contextlib.suppress(ValueError, LookupError, UnicodeError):
-                subject = str(make_header(decode_header(subject)))
+            subject = _decoded(subject)
         self.subject = " ".join(subject.split()).lower()
         self.text: str | None = None
+
+
+def _decoded(value: str) -> str:
+    """`value` with its encoded words decoded; as written when they are malformed (a bogus
+    charset) or too many (the standard library's decoding is quadratic in their number)."""
+    if len(value) > MAX_DECODED:
+        return value
+    with contextlib.suppress(ValueError, LookupError, UnicodeError, MessageError):
+        return str(make_header(decode_header(value)))
+    return value
 
 
 # The registry hands the same message to every decoder in turn: remember the last one, and
@@ -128,8 +141,7 @@ def header(msg: Message, name: str) -> str:
     if value is None:
         raw = info.raw.get(name.lower(), "")
         if "=?" in raw:
-            with contextlib.suppress(ValueError, LookupError, UnicodeError):
-                raw = str(make_header(decode_header(raw)))
+            raw = _decoded(raw)
         value = info.decoded[name] = " ".join(raw.split())
     return value
 

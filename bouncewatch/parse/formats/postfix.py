@@ -41,9 +41,21 @@ _ENTRY_RE = re.compile(
     r"(?: \(expanded from\s+<[^>]*>\))?: (.*(?:\n(?:[ \t]{2,}|\t).*)*)",
     re.M,
 )
-_SAID_RE = re.compile(r"\bsaid: (.*?)(?:\s*\(in reply to [^)]*\))?\s*$", re.S)
-_REPLY_TAIL_RE = re.compile(r"\s*\(in reply to [^)]*\)\s*$")
+_SAID_RE = re.compile(r"\bsaid: ")
+_IN_REPLY = "(in reply to "
 _HOST_RE = re.compile(r"at host ([\w.-]+?)\.?$", re.M)
+
+
+def _reply_tail(text: str) -> int | None:
+    """Where a closing "(in reply to RCPT TO command)" starts, blanks before it included.
+
+    Two searches from the end rather than a regex ending in "[^)]*\\)\\s*$", which rescans the
+    rest of the text from every "(in reply to" that is not closed."""
+    end = len(text.rstrip())
+    if end == 0 or text[end - 1] != ")":
+        return None
+    opening = text.find(_IN_REPLY, text.rfind(")", 0, end - 1) + 1, end)
+    return None if opening < 0 else len(text[:opening].rstrip())
 
 
 def postfix_recipients(text: str, action: str) -> list[RecipientReport]:
@@ -51,7 +63,13 @@ def postfix_recipients(text: str, action: str) -> list[RecipientReport]:
     for m in _ENTRY_RE.finditer(text):
         body = " ".join(m.group(2).split())
         said = _SAID_RE.search(body)
-        diagnostic = said.group(1) if said else _REPLY_TAIL_RE.sub("", body)
+        if said is not None:
+            rest = body[said.end() :]
+            tail = _reply_tail(rest)
+            diagnostic = rest[:tail] if tail is not None else rest.rstrip()
+        else:
+            tail = _reply_tail(body)
+            diagnostic = body[:tail] if tail is not None else body
         how = action
         if action == "delivered":  # success notice: handed to another server, or stored here
             via = _VIA_RE.match(body)

@@ -28,6 +28,10 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.smtp.status import extract_status
+
+#: the DSN actions (RFC 3464): anything else in a notification is read as "failed"
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 
 _SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
 _SUBJECTS = ("aws notification message",)
@@ -79,10 +83,10 @@ def _delayed(event: dict[str, Any]) -> list[RecipientReport]:
             r["emailAddress"],
             "delayed",
             str(r.get("diagnosticCode") or "").removeprefix("smtp;") or None,
-            status=r.get("status") or None,
+            status=extract_status(r["status"]) if isinstance(r.get("status"), str) else None,
         )
         for r in event.get("delayedRecipients") or []
-        if isinstance(r, dict) and r.get("emailAddress")
+        if isinstance(r, dict) and isinstance(r.get("emailAddress"), str)
     ]
 
 
@@ -90,17 +94,19 @@ def _bounce(event: dict[str, Any]) -> list[RecipientReport]:
     out = []
     remote = event.get("remoteMtaIp")
     for r in event.get("bouncedRecipients") or []:
-        if not isinstance(r, dict) or not r.get("emailAddress"):
+        if not isinstance(r, dict) or not isinstance(r.get("emailAddress"), str):
             continue
+        status = r.get("status")
+        action = r.get("action")
         diag = r.get("diagnosticCode")
         if isinstance(diag, str) and diag.lower().startswith("smtp;"):
             diag = diag[5:]
         out.append(
             report(
                 r["emailAddress"],
-                r.get("action") or "failed",
+                action if action in _ACTIONS else "failed",
                 diag if isinstance(diag, str) else None,
-                status=r.get("status") or None,
+                status=extract_status(status) if isinstance(status, str) else None,
                 remote_mta=remote if isinstance(remote, str) else None,
             )
         )

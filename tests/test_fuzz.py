@@ -1,0 +1,129 @@
+"""A short seeded run of tools/fuzz.py: mutated fixtures (bit flips, truncation, MIME nesting,
+huge headers, bogus charsets, recipients by the thousand, the pathological shapes) never make
+the parser raise, never make a decoder raise inside it, never give a result outside the model.
+The long run (a million inputs) is run by hand; see docs/development.md."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+import fuzz
+import pathological
+
+from bouncewatch.analyze import analyze
+from bouncewatch.model import Classification, ParseResult, RecipientReport, RecipientResult
+
+SEED = 20260512
+COUNT = 2_000
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[tuple[str, bytes]]:
+    return fuzz.load_corpus()
+
+
+def test_seeded_fuzz_run_finds_no_crash(corpus: list[tuple[str, bytes]]) -> None:
+    stats = fuzz.run(COUNT, SEED, corpus)
+    assert stats.inputs == COUNT
+    assert stats.crashes == [], "\n".join(f"{what}: {why}" for what, why in stats.crashes[:20])
+
+
+def test_the_same_seed_gives_the_same_inputs(corpus: list[tuple[str, bytes]]) -> None:
+    first = list(fuzz.inputs(5, 200, corpus))
+    assert first == list(fuzz.inputs(5, 200, corpus))
+    assert first != list(fuzz.inputs(6, 200, corpus))
+
+
+@pytest.mark.parametrize("mutation", list(fuzz.MUTATIONS))
+def test_each_mutation_changes_its_input(mutation: str, corpus: list[tuple[str, bytes]]) -> None:
+    rng = random.Random(1)
+    bodies = [data for _, data in corpus]
+    changed = sum(fuzz.MUTATIONS[mutation](data, rng, bodies) != data for _, data in corpus[:50])
+    assert changed >= 25
+
+
+def test_violations_are_found() -> None:
+    """The model check is not a rubber stamp: a result outside the vocabulary is reported."""
+    bad = ParseResult(
+        kind="dsn",
+        detector="rfc3464",
+        recipients=(
+            RecipientResult(
+                RecipientReport("u@example.com", "failed", "5.1", 999),
+                Classification("hard", "no_such_reason", "status:5.1"),
+            ),
+        ),
+        error="rfc3464: KeyError: 'x'",
+    )
+    found = " ".join(fuzz.violations(bad))
+    for part in ("classification hard/no_such_reason", "status '5.1'", "smtp_code 999", "caught"):
+        assert part in found
+    good = ParseResult(kind="not_bounce", detector="none")
+    assert fuzz.violations(good) == []
+
+
+# --- what the fuzzer found, pinned --------------------------------------------------------------
+
+
+def test_returned_headers_nesting_a_thousand_groups_keep_the_bounce() -> None:
+    """The standard address parser recursed once per group and raised RecursionError, which
+    lost the whole bounce (not_bounce, no recipient)."""
+    result = analyze(pathological.returned_to_groups(4_000))
+    assert (result.kind, len(result.recipients)) == ("dsn", 1)
+    assert result.error is None
+
+
+def test_a_bogus_charset_in_an_encoded_subject_raises_in_no_decoder() -> None:
+    message = (
+        b"From: MAILER-DAEMON@mx.example.net\nTo: bounces@sender.example\n"
+        b"Subject: =?\xff\xfe?Q?Undelivered?=\n\n"
+        b"This is the mail system at host mx.example.net.\n\n"
+        b"<user@example.com>: host mx.example.com said: 550 5.1.1 unknown user\n"
+    )
+    result = analyze(message)
+    assert fuzz.violations(result) == []
+    assert result.error is None or "CharsetError" not in result.error
+
+
+def test_a_mangled_status_in_an_ses_notification_is_no_status() -> None:
+    """A bit flip made "5.1.1" "u.1.1", which the SES decoder passed on as the status."""
+    fixture = fuzz.FIXTURES / "formats" / "ses" / "ses-01.eml"
+    message = (
+        fixture.read_bytes()
+        .replace(b'5.1.1","diagnosticCode', b'u.1.1","diagnosticCode')
+        .replace(b'"action":"failed"', b'"action":"failde"')
+    )
+    assert b"u.1.1" in message and b"failde" in message
+    result = analyze(message)
+    assert result.detector == "ses"
+    assert fuzz.violations(result) == []
+    assert result.recipients[0].report.status != "u.1.1"
+    assert result.recipients[0].report.action == "failed"
+
+
+@pytest.mark.parametrize("charset", [b"punycode", b"cp1252\x00", b"utf-7"])
+def test_an_8bit_quoted_printable_part_under_a_raising_charset_is_still_read(
+    charset: bytes,
+) -> None:
+    """charset=punycode (or a name with a NUL) with 8-bit bytes made the standard library raise
+    in get_payload() (errors="replace" notwithstanding), and the RFC 3464 decoder with it; UTF-7
+    decoded a lone surrogate ("+2BQ-") that could not be encoded back."""
+    message = (
+        b"From: MAILER-DAEMON@mx.example.net\nTo: bounces@sender.example\n"
+        b"Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        b"--B\nContent-Type: text/plain; charset=" + charset + b"\n"
+        b"Content-Transfer-Encoding: quoted-printable\n\n\xdcnzustellbar +2BQ-: 550 5.1.1\n\n"
+        b"--B\nContent-Type: message/delivery-status\n\n"
+        b"Reporting-MTA: dns; mx.example.net\n\n"
+        b"Final-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.0.0\n\n--B--\n"
+    )
+    result = analyze(message)
+    assert fuzz.violations(result) == []
+    assert (result.detector, len(result.recipients)) == ("rfc3464", 1)

@@ -1,0 +1,77 @@
+"""Every input bounded: each pathological shape (tools/pathological.py) is parsed at n, 2n and
+4n bytes, and a doubling may cost at most ~2.5 times as much, on average over the two (linear
+with some slack; a quadratic regex costs 4 times as much per doubling).  Growth, not absolute
+time: the machine's speed cancels out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+
+from pathological import SHAPES
+
+from bouncewatch.analyze import analyze
+
+#: sizes of the long part, in bytes
+SIZES = (20_000, 40_000, 80_000)
+#: the most one doubling of the input may multiply the time by
+LIMIT = 2.5
+#: a batch of calls is timed until it lasts this long, so that fast parses are measurable
+MIN_BATCH = 0.05
+#: rounds of measurements of one doubling, the best of each size kept
+ROUNDS = 5
+
+
+_salts = itertools.count(1)
+
+
+def _batch(build: Callable[[int, int], bytes], n: int, calls: int) -> float:
+    """Seconds per parse over `calls` inputs of size n, each of its own (the parser's caches
+    must not answer)."""
+    inputs = [build(n, next(_salts)) for _ in range(calls)]
+    start = time.perf_counter()
+    for data in inputs:
+        analyze(data)
+    return (time.perf_counter() - start) / calls
+
+
+def _times(build: Callable[[int, int], bytes]) -> list[float]:
+    """Seconds per parse at each of SIZES: the sizes timed in turn, ROUNDS times, the best of
+    each kept (a load spike on a shared machine hits one round, not the best)."""
+    first = _batch(build, SIZES[0], 1)
+    calls = max(1, int(MIN_BATCH / max(first, 1e-6)))
+    rounds = 1 if first > 0.2 else ROUNDS  # slow enough to measure once (a quadratic shape is)
+    best = [float("inf")] * len(SIZES)
+    for _ in range(rounds):
+        for i, n in enumerate(SIZES):
+            best[i] = min(best[i], _batch(build, n, calls))
+            if rounds == 1 and i and best[i] / best[i - 1] > LIMIT * LIMIT:
+                return best[: i + 1]  # clearly not linear: no need to wait for 4n
+    return best
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_parse_time_grows_linearly(shape: str) -> None:
+    times = _times(SHAPES[shape])
+    doublings = len(times) - 1
+    growth = (times[-1] / times[0]) ** (1 / doublings)  # per doubling, on average
+    steps = ", ".join(f"{n} bytes: {t * 1000:.1f} ms" for n, t in zip(SIZES, times, strict=False))
+    assert growth <= LIMIT, (
+        f"{shape}: doubling the input multiplied the parse time by {growth:.1f} ({steps})"
+    )
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_shape_builders_grow_with_n(shape: str) -> None:
+    """The builders really make bigger inputs (a builder ignoring n would prove nothing)."""
+    small, big = (len(SHAPES[shape](n)) for n in SIZES[:2])
+    assert big - small >= (SIZES[1] - SIZES[0]) * 0.9
