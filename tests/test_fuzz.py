@@ -127,3 +127,65 @@ def test_an_8bit_quoted_printable_part_under_a_raising_charset_is_still_read(
     result = analyze(message)
     assert fuzz.violations(result) == []
     assert (result.detector, len(result.recipients)) == ("rfc3464", 1)
+
+
+def test_raw_8bit_bytes_in_a_reporting_host_still_give_text() -> None:
+    """An Exim text bounce whose From carried a raw 0xB2 byte in the daemon's host name gave
+    a reporting_mta with a lone surrogate, which no JSON encoder or database can hold."""
+    message = (
+        b"X-Failed-Recipients: gone@example.org\n"
+        b"From: Mail Delivery System <Mailer-Daemon@mail.example.\xb2net>\n"
+        b"To: newsletter@example.net\n"
+        b"Subject: Mail delivery failed: returning message to sender\n\n"
+        b"This message was created automatically by mail delivery software.\n\n"
+        b"A message that you sent could not be delivered to one or more of its\n"
+        b"recipients. This is a permanent error. The following address(es) failed:\n\n"
+        b"  gone@example.org\n"
+        b"    host mx.example.org [192.0.2.7]\n"
+        b"    SMTP error from remote mail server after RCPT TO:<gone@example.org>:\n"
+        b"    550 5.1.1 <gone@example.\xb2org>: user unknown\n"
+    )
+    result = analyze(message)
+    assert fuzz.violations(result) == []
+    line = result.to_json("x")
+    assert [r["address"] for r in line["recipients"]] == ["gone@example.org"]
+    for rec in line["recipients"]:
+        rec["diagnostic"].encode("utf-8")
+    assert line["reporting_mta"] == "mail.example.\xb2net"  # the byte read as Latin-1
+
+
+def test_an_action_read_past_its_field_is_an_action() -> None:
+    """A text report whose lines were shuffled put a MIME parameter after "Action: failed";
+    the decoder read 'failed boundary="…"' as the action."""
+    message = (
+        b"From: MAILER-DAEMON@us-west-2.amazonses.com\nTo: bounces@sender.example\n"
+        b"X-Mailer: Amazon WorkMail\nSubject: Delivery Status Notification (Failure)\n\n"
+        b"An error occurred while trying to deliver the mail to the following recipients:\n"
+        b"gone@example.org\n\nTechnical report:\n\n"
+        b"Reporting-MTA: dsn; a27-80.smtp-out.us-west-2.amazonses.com\n"
+        b'Action: failed boundary="=_x"\nFinal-Recipient: rfc822; gone@example.org\n'
+        b"Status: 5.1.1\n"
+    )
+    result = analyze(message)
+    assert result.detector == "workmail"
+    assert fuzz.violations(result) == []
+    assert [r.report.action for r in result.recipients] == ["failed"]
+
+
+def test_a_transfer_encoded_status_part_holding_decoded_text_is_read() -> None:
+    """A bounce re-read from a text body (pasted, or its boundary repaired) is text already:
+    a quoted-printable status part with a non-ASCII character in it made the RFC 3464
+    decoder raise UnicodeEncodeError while undoing the transfer encoding."""
+    import email
+
+    from bouncewatch.parse.mime import container_text
+
+    msg = email.message_from_string(
+        "Content-Type: message/delivery-status\nContent-Transfer-Encoding: quoted-printable\n\n"
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; gone@example.org\n"
+        "Action: failed\nStatus: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1 refus\u00e9 =\n"
+        "(policy)\n"
+    )
+    text = container_text(msg)
+    assert "Final-Recipient: rfc822; gone@example.org" in text
+    assert "550 5.7.1 refus" in text and "(policy)" in text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from email.message import Message
@@ -20,7 +21,13 @@ from bouncewatch.model import (
 from bouncewatch.parse import registry, verp
 from bouncewatch.parse.base import check_deadline
 from bouncewatch.parse.dsn_recovery import command_said, texts_of
-from bouncewatch.parse.headers import address_list, decode_words, iso_date, pick_headers
+from bouncewatch.parse.headers import (
+    address_list,
+    decode_words,
+    iso_date,
+    pick_headers,
+    unescape,
+)
 from bouncewatch.parse.mime import (
     forwarded_report,
     human_text,
@@ -86,7 +93,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
             if inner_found is not None and inner_found.recipients:
                 name, found, report = f"{inner_name}+forwarded", inner_found, inner
 
-    reports = list(found.recipients) if found is not None else []
+    reports = [_valid_text(r) for r in found.recipients] if found is not None else []
     kind = found.kind if found is not None else "not_bounce"
     if not reports and kind in ("dsn", "bounce", "not_bounce", "complaint"):
         address = verp.recipient(msg, options.verp)
@@ -100,6 +107,8 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
 
     check_deadline(deadline, "after the detectors")
     reporting_mta = found.reporting_mta if found is not None else None
+    if reporting_mta is not None:
+        reporting_mta = _readable(reporting_mta)
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)
     own = pick_headers(msg, wanted)
@@ -233,3 +242,36 @@ def _list_source(
 
 
 __all__ = ["decode_message"]
+
+
+#: RFC 3464's actions: what a recipient's `action` may be
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+_TEXT_FIELDS = ("address", "diagnostic", "remote_mta", "original_recipient", "command")
+
+
+def _valid_text(report: RecipientReport) -> RecipientReport:
+    """A decoder may copy raw 8-bit header bytes (kept as surrogate escapes by the parser)
+    into a field: read them as text (UTF-8, else Latin-1), so every result encodes."""
+    bad: dict[str, Any] = {
+        name: _readable(value)
+        for name in _TEXT_FIELDS
+        if isinstance(value := getattr(report, name), str) and not value.isascii()
+    }
+    if report.action is not None and report.action not in _ACTIONS:
+        # a decoder read more than the field ('failed boundary="…"' from a broken report):
+        # its first word if that is an action, else nothing the model can't hold
+        first = report.action.split(None, 1)[0].lower() if report.action.strip() else ""
+        bad["action"] = first if first in _ACTIONS else "failed"
+    return dataclasses.replace(report, **bad) if bad else report
+
+
+def _readable(value: str) -> str:
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return unescape(value)
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (UTF-7's "+2BQ-")
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)

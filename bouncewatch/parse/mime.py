@@ -65,7 +65,11 @@ def container_text(part: Message) -> str:
         text = "\n\n".join(chunks)
     cte = (raw(part, "content-transfer-encoding") or "").strip().lower()
     if cte in ("base64", "quoted-printable"):
-        data = decode_transfer(text.encode("ascii", "surrogateescape"), cte)
+        try:  # 8-bit bytes the parser kept as escapes go back to the bytes they were
+            encoded = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+            encoded = text.encode("utf-8", "replace")
+        data = decode_transfer(encoded, cte)
         return decode_bytes(data, content_charset(part) or "utf-8")
     return unescape(text)
 

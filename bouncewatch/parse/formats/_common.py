@@ -335,6 +335,16 @@ def quoted_headers(text: str) -> dict[str, str]:
     return out
 
 
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+
+
+def _action(value: str | None) -> str:
+    """An Action field's value, its first word only ('failed boundary="…"' from a report
+    whose lines were run together is "failed"); "failed" where it names no action."""
+    words = (value or "").lower().replace(";", " ").split(None, 1)
+    return words[0] if words and words[0] in _ACTIONS else "failed"
+
+
 def embedded_dsn(text: str) -> tuple[str | None, list[RecipientReport]]:
     """(reporting MTA, recipients) out of delivery-status fields written into a text part
     ("Technical report:" followed by Reporting-MTA / Final-Recipient / Action / Status /
@@ -353,7 +363,7 @@ def embedded_dsn(text: str) -> tuple[str | None, list[RecipientReport]]:
         status = strip_type(group.get("status"))
         found = report(
             address,
-            (strip_type(group.get("action")) or "failed").lower(),
+            _action(group.get("action")),
             strip_type(group.get("diagnostic-code")),
             remote_mta=clean_host(group.get("remote-mta")),
         )
