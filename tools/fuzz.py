@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fuzz the parser over mutated fixtures.
 
-    python3 tools/fuzz.py --count 1000000 --seed 1 [--save DIR] [--json]
+    python3 tools/fuzz.py --count 1000000 --seed 1 [--save DIR] [--slow SECONDS] [--json]
 
 Each input is a fixture (fixtures/**/*.eml) put through one to three mutations -- bit flips,
 truncation, MIME nesting, huge headers, bogus charsets, recipients by the thousand, line-ending
@@ -9,7 +9,8 @@ changes, spliced fixtures -- or one of the pathological shapes of tools/patholog
 input goes through the parser; the run reports how many inputs, the crashes (an exception
 escaping the parser, a decoder that raised inside it, or a result that breaks the model: a
 reason outside the vocabulary, a malformed status, a result that isn't JSON), the slowest
-input and its time, and the peak memory (RSS).  The same seed gives the same inputs.
+input and its time (with --slow, every input slower than that), and the peak memory (RSS).
+The same seed gives the same inputs.
 
 `tests/test_fuzz.py` runs a few thousand inputs with a fixed seed in `make test`.
 """
@@ -257,6 +258,8 @@ class Stats:
     crashes: list[tuple[str, str]] = field(default_factory=list)
     third_party_errors: int = 0
     slowest: tuple[float, str, int] = (0.0, "", 0)
+    #: inputs that took longer than the run's `slow` threshold: (seconds, description, bytes)
+    slow: list[tuple[float, str, int]] = field(default_factory=list)
     seconds: float = 0.0
     peak_rss_mib: float = 0.0
 
@@ -270,6 +273,8 @@ class Stats:
             "slowest_input": self.slowest[1],
             "slowest_bytes": self.slowest[2],
             "slowest_seconds": round(self.slowest[0], 4),
+            "slow_inputs": len(self.slow),
+            "first_slow": [(round(t, 2), what, size) for t, what, size in self.slow[:10]],
             "seconds": round(self.seconds, 1),
             "peak_rss_mib": round(self.peak_rss_mib, 1),
         }
@@ -282,6 +287,7 @@ def run(
     *,
     save: Path | None = None,
     progress: Callable[[Stats], None] | None = None,
+    slow: float | None = None,
 ) -> Stats:
     corpus = corpus if corpus is not None else load_corpus()
     stats = Stats(seed=seed)
@@ -299,6 +305,11 @@ def run(
         stats.inputs += 1
         if took > stats.slowest[0]:
             stats.slowest = (took, what, len(data))
+        if slow is not None and took > slow:
+            stats.slow.append((took, what, len(data)))
+            if save is not None:
+                save.mkdir(parents=True, exist_ok=True)
+                (save / f"slow-{seed}-{i}.eml").write_bytes(data)
         if problems:
             stats.crashes.append((what, "; ".join(problems)))
             if save is not None:
@@ -322,7 +333,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--save", type=Path, help="write each crashing input to this folder")
+    ap.add_argument("--save", type=Path, help="write each crashing (or slow) input to this folder")
+    ap.add_argument(
+        "--slow",
+        type=float,
+        metavar="SECONDS",
+        help="also count (and save) inputs slower than this",
+    )
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line")
     args = ap.parse_args(argv)
 
@@ -330,12 +347,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"inputs={s.inputs} crashes={len(s.crashes)} seconds={s.seconds:.0f} "
             f"slowest={s.slowest[0]:.3f}s slowest_input={s.slowest[1]} "
-            f"slowest_bytes={s.slowest[2]} peak_rss_mib={s.peak_rss_mib:.0f}",
+            f"slowest_bytes={s.slowest[2]} slow={len(s.slow)} peak_rss_mib={s.peak_rss_mib:.0f}",
             file=sys.stderr,
             flush=True,
         )
 
-    stats = run(args.count, args.seed, save=args.save, progress=progress)
+    stats = run(args.count, args.seed, save=args.save, progress=progress, slow=args.slow)
     figures = stats.as_dict()
     if args.json:
         print(json.dumps(figures))

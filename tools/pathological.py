@@ -264,6 +264,20 @@ def folded_header(n: int, salt: int = 0) -> bytes:
 
 
 #: name -> builder; the order is the order of the growth tests
+def failed_recipients_without_at(n: int, salt: int = 0) -> bytes:
+    """An Exim text bounce whose X-Failed-Recipients is one long word without @ (the text
+    decoders look for addresses in it)."""
+    return (
+        b"X-Failed-Recipients: " + b"a" * n + b"%d\n" % salt + b"From: Mail Delivery System "
+        b"<Mailer-Daemon@mx.example.net>\nTo: bounces@sender.example\n"
+        b"Subject: Mail delivery failed: returning message to sender\n\n"
+        b"This message was created automatically by mail delivery software.\n\n"
+        b"A message that you sent could not be delivered to one or more of its\n"
+        b"recipients. This is a permanent error. The following address(es) failed:\n\n"
+        b"  gone@\n"
+    )
+
+
 SHAPES: dict[str, Callable[[int, int], bytes]] = {
     f.__name__: f
     for f in (
@@ -290,6 +304,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         dsn_many_generic,
         mime_nesting,
         folded_header,
+        failed_recipients_without_at,
     )
 }
 

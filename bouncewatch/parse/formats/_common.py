@@ -24,8 +24,11 @@ from bouncewatch.parse.headers import MAX_DECODED
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
 
 #: a plain mailbox address (local@domain.tld), as found in bounce texts.
+#: (a match starts only where a run of local-part characters starts: a long run without "@"
+#: is then tried once, not from each of its characters -- linear, and the same leftmost
+#: matches, since a match inside a run always extends to the run's start)
 ADDR_RE = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
 #: an address alone on its line, possibly in <>, possibly followed by ":" (qmail, Yahoo).
