@@ -41,6 +41,9 @@ from bouncewatch.smtp.command import smtp_command
         # qmail
         ("Connected to 192.0.2.225 but sender was rejected.\nRemote host said: 553 sorry", "MAIL"),
         ("Connected to 192.0.2.112 but my name was rejected.\nRemote host said: 501 5.0.0", "HELO"),
+        ("192.0.2.25 does not like recipient.\nRemote host said: 550 5.2.1 User unknown", "RCPT"),
+        ("192.0.2.25 does not like sender.\nRemote host said: 553 sorry", "MAIL"),
+        ("192.0.2.25 failed after I sent the message.\nRemote host said: 554 spam", "DATA"),
         ("550 5.1.1 <a@example.org>... User unknown", None),
         (None, None),
     ],

@@ -372,7 +372,7 @@ def classify(
         reporting_mta,
         final,
         report.command.upper() if report.command else None,
-        _is_carrier(address, report.remote_mta),
+        _is_carrier(address, report.remote_mta) and not _quotes_rcpt(report.diagnostic, address),
     )
     if (
         result.bounce_type == "hard"
@@ -398,6 +398,19 @@ _CARRIER_RE = re.compile(
 )
 #: the same carriers' inbound MX hosts: lsean.ezweb.ne.jp, mfsmax.docomo.ne.jp, …
 _CARRIER_MX_RE = re.compile(r"(?:^|\.)(?:ezweb\.ne\.jp|docomo\.ne\.jp|softbank\.jp)$")
+
+
+def _quotes_rcpt(diagnostic: str | None, address: str) -> bool:
+    """The reply quotes the recipient the way a server answers its RCPT TO command
+    ("550 <a@b>: User unknown", "550 <a@b>... User unknown"): the carriers' sender filters
+    refuse after DATA and name nobody ("550 : User unknown") or the bare address
+    ("550 Unknown user a@b")."""
+    if not diagnostic:
+        return False
+    lowered = diagnostic.lower()
+    quoted = f"<{address.lower()}>"
+    i = lowered.find(quoted)
+    return i >= 0 and lowered.startswith((":", "..."), i + len(quoted))
 
 
 def _is_carrier(address: str, remote_mta: str | None) -> bool:

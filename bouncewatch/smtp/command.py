@@ -31,6 +31,10 @@ _COMMAND_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "connected",
         re.compile(r"\bconnected\s+to\s+\S+\s+but\s+(sender|my\s+name)\s+was\s+rejected"),
     ),
+    # qmail: "192.0.2.1 does not like recipient." (RCPT TO), "… does not like sender."
+    # (MAIL FROM), "… failed after I sent the message." (the end of DATA)
+    ("does not like", re.compile(r"\bdoes\s+not\s+like\s+(recipient|sender)\b")),
+    ("failed after", re.compile(r"\bfailed\s+after\s+i\s+(sent\s+the\s+message)\b")),
     (
         ">>>",
         re.compile(
@@ -54,6 +58,8 @@ _COMMAND_NAMES = {
     "initial connection": "CONN",
     ".": "DATA",
     "sender": "MAIL",
+    "recipient": "RCPT",
+    "sent the message": "DATA",
     "my name": "HELO",
 }
 

@@ -22,6 +22,7 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.bodytext import all_text, leaf_text, strip_html
 from bouncewatch.parse.headers import MAX_DECODED
 from bouncewatch.parse.text import extract_reply_code, extract_status, squash
+from bouncewatch.smtp.command import smtp_command
 
 #: a plain mailbox address (local@domain.tld), as found in bounce texts.
 #: (a match starts only where a run of local-part characters starts: a long run without "@"
@@ -253,8 +254,12 @@ def report(
     status: str | None = None,
     smtp_code: int | None = None,
     original_recipient: str | None = None,
+    command: str | None = None,
 ) -> RecipientReport:
-    """A RecipientReport whose status / reply code come from the diagnostic unless given."""
+    """A RecipientReport whose status / reply code come from the diagnostic unless given;
+    `command`: the SMTP command the refusal answered ("RCPT", "DATA", …), when the report
+    says (`bouncewatch.smtp.command.smtp_command` reads it from the text about the
+    recipient), else read from the diagnostic."""
     diag = squash(diagnostic)
     return RecipientReport(
         address=clean_address(address),
@@ -264,6 +269,7 @@ def report(
         diagnostic=diag,
         remote_mta=remote_mta,
         original_recipient=clean_address(original_recipient) if original_recipient else None,
+        command=command or smtp_command(diag),
     )
 
 

@@ -114,8 +114,21 @@ def _admin_recipient(address: str, lines: list[str], action: str) -> RecipientRe
     return report(address, action, " ".join(lines))
 
 
+#: Exchange 5.5 / 2000 / 2003 diagnostic codes ("MSEXCH:IMS:ORG:SITE:SERVER 0 (000C05A6)
+#: Unknown Recipient") whose meaning an RFC 3463 status states exactly
+_MSEXCH_RE = re.compile(r"MSEXCH:\S.*?\(([0-9A-F]{8})\)")
+_MSEXCH_STATUS = {
+    "000C05A6": "5.1.1",  # Unknown Recipient
+    "00120270": "5.4.6",  # Too Many Hops (a routing loop)
+    "00010256": "5.5.3",  # Too many recipients
+}
+
+
 def _legacy_recipient(address: str, lines: list[str], action: str) -> RecipientReport:
     lines = [ln for ln in lines if not ln.startswith("The MTS-ID of the original message")]
+    m = _MSEXCH_RE.search(" ".join(lines))
+    if m and m.group(1) in _MSEXCH_STATUS:
+        return report(address, action, " ".join(lines), status=_MSEXCH_STATUS[m.group(1)])
     for line in lines:
         m = _X400_RE.search(line)
         if m and m.group(3):

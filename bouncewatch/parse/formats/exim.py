@@ -34,6 +34,7 @@ from bouncewatch.parse.formats._common import (
     sender_host,
     unique,
 )
+from bouncewatch.smtp.command import smtp_command
 
 _CREATED = "created automatically by mail delivery software"
 _MARKERS = (
@@ -139,4 +140,11 @@ def _recipient(address: str, action: str, block: str) -> RecipientReport:
         diagnostic = "\n".join(ln for ln in body.split("\n") if not ln.startswith("host "))
     diagnostic = join_reply(diagnostic.split("\n")) if diagnostic else body
     original = generated[-1] if generated else None
-    return report(address, action, diagnostic, remote_mta=host, original_recipient=original)
+    return report(
+        address,
+        action,
+        diagnostic,
+        remote_mta=host,
+        original_recipient=original,
+        command=smtp_command(body),  # "SMTP error from remote mail server after RCPT TO:<…>"
+    )

@@ -33,6 +33,7 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.smtp.command import smtp_command
 
 _SUBJECT = "mail system error - returned mail"
 _DOMAINS = ("ezweb.ne.jp", "au.com")
@@ -65,7 +66,8 @@ def ezweb_recipients(text: str) -> list[RecipientReport]:
             diagnostic = " ".join(p for p in (why, m.group(2).strip()) if p)
         if command and not command.upper().startswith("RCPT"):
             diagnostic = f"{diagnostic} (in reply to {command.split(':')[0]} command)"
-        out.append(report(m.group(1), "failed", diagnostic or None))
+        said = smtp_command(f">>> {command}\n<<< {reply[0]}") if command and reply else None
+        out.append(report(m.group(1), "failed", diagnostic or None, command=said))
     return unique(out)
 
 

@@ -25,6 +25,7 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.smtp.command import smtp_command
 
 _STARTS = (
     "This is the qmail-send program at",
@@ -70,7 +71,11 @@ def qmail_recipients(section: str, action: str = "failed") -> list[RecipientRepo
         diagnostic = _GIVING_UP_RE.sub("", diagnostic)
         lead = _LEAD_CODE_RE.match(diagnostic)
         code = int(lead.group(1)) if lead else None
-        out.append(report(address, action, diagnostic, remote_mta=host, smtp_code=code))
+        # "192.0.2.25 does not like recipient." / "… failed after I sent the message."
+        command = smtp_command(block)
+        out.append(
+            report(address, action, diagnostic, remote_mta=host, smtp_code=code, command=command)
+        )
     return unique(out)
 
 
