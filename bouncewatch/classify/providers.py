@@ -181,6 +181,15 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "address this issue: * Contact the owner of the group, who can choose to enable message "
         "moderation instead of bouncing these emails. * Set up SPF records for your sending "
         "domain if you have not done so already."),
+    # any other Google Groups refusal, in whatever language the notice is written: it ends
+    # with the Groups Help Center link (after the rows above, which name the cause)
+    ProviderRule("gmail", "GroupRefused",
+        r"groups\.google\.com/support", "policy",
+        "Google Groups: posting permissions (support.google.com/groups/answer/2464926)",
+        "Dovolujeme si vás upozornit, že skupina, kterou se pokoušíte kontaktovat "
+        "(team-updates), pravděpodobně neexistuje nebo nemáte oprávnění do ní přidávat "
+        "příspěvky. Máte-li otázky týkající se této nebo některé jiné skupiny Google, "
+        "navštivte Centrum nápovědy na stránce https://groups.google.com/support/."),
     # --- Microsoft (Outlook.com / Hotmail / Microsoft 365) --------------------------------
     ProviderRule("microsoft", "RecipientNotFound",
         r"resolver\.adr\.recip(?:ient)?notfound", "user_unknown", _M,

@@ -35,6 +35,7 @@ from bouncewatch.parse.formats.ezweb import EZwebDetector
 from bouncewatch.parse.formats.fml import FmlDetector
 from bouncewatch.parse.formats.gmail import GmailDetector
 from bouncewatch.parse.formats.gmx import GmxDetector
+from bouncewatch.parse.formats.googlegroups import GoogleGroupsDetector
 from bouncewatch.parse.formats.googleworkspace import GoogleWorkspaceDetector
 from bouncewatch.parse.formats.groupwise import GroupWiseDetector
 from bouncewatch.parse.formats.imail import IMailDetector
@@ -81,6 +82,7 @@ FORMAT_DETECTORS: tuple[FormatDecoder, ...] = (
     FmlDetector(),
     WorkMailDetector(),
     GmailDetector(),
+    GoogleGroupsDetector(),
     GoogleWorkspaceDetector(),
     YahooDetector(),
     ZohoDetector(),
