@@ -626,8 +626,17 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     (None, 554, "554 Transaction failed: Duplicate header 'DKIM-Signature'.", "policy"),
     ("5.7.1", 501, "501 RCPT TO not accepted: 5.7.1 This system is not configured to relay "
      "mail from <news@example.net> to <jo@example.org>", "relay_denied"),
+    (None, 550, "550 Insecure Mail Relay", "relay_denied"),
+    (None, None, "You are not a member of this mailing list <club@example.org>.", "policy"),
+    (None, 550, "550 REJECTED - Blacklisted URL in message. (shop.example) in [black]. See "
+     "http://lookup.uribl.com.", "spam_content"),
+    ("5.7.1", 554, "554 5.7.1 Rejected: message contains a link listed at multi.surbl.org",
+     "spam_content"),
     # --- size, DNS, system --------------------------------------------------------------------
     (None, 500, "500 Line limit exceeded", "message_too_large"),
+    (None, None, "Routing: Could not find a gateway for jo@example.org (delivery aborted after "
+     "5.0 hour(s))", "network_error"),
+    (None, None, "Delivery aborted after 2 day(s)", "expired"),
     ("5.4.312", 550, "550 5.4.312 Message expired, DNS query failed", "network_error"),
     (None, None, "DNS Error: DNS type 'mx' lookup of example.net had no relevant answers.",
      "network_error"),

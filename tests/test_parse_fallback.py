@@ -51,6 +51,21 @@ def test_a_diagnostic_without_any_code_is_the_text_after_the_address() -> None:
     assert _near("ann@example.org", "failed", "ann@example.org: ...\n").diagnostic is None
 
 
+@pytest.mark.parametrize(
+    ("line", "diagnostic"),
+    [
+        ("User's mailbox is full: <ann@example.org>", "User's mailbox is full"),
+        ("To: ann@example.org", None),
+    ],
+)
+def test_a_reason_written_before_the_address_is_its_diagnostic(
+    line: str, diagnostic: str | None
+) -> None:
+    text = f"{line}\nUnable to deliver mail.\n"
+    # (a quoted header line names an address without explaining it)
+    assert _near("ann@example.org", "failed", text).diagnostic == diagnostic
+
+
 BOUNCE = """\
 From: Mail Router <router@mx.example.net>
 To: news@example.com

@@ -38,12 +38,15 @@ they found none, or only a bare temporary code or unknown status.
 **Hard only on evidence.**  An address-level (hard) answer is checked against the rest of
 the report, and the less final answer is given where they disagree, the rule saying why:
 
+- ``+refuted:at-helo`` / ``+refuted:at-conn``: refused at HELO/EHLO or at the greeting,
+  before any address was given: the sending host was refused -> block/blocked;
 - ``+refuted:sender-status:<x.1.7|x.1.8>`` / ``+refuted:after-mail-from``: the status or the
   refused command is about the sender -> block/policy;
 - user-unknown (or disabled) *wording* -- not an address status, not a provider row -- under
   a mailbox status (``+refuted:status:5.2.1``: the mailbox exists), refused after DATA
   (``+refuted:after-data``: the recipient was accepted at RCPT), or from a mobile carrier
-  whose sender filter words its refusal so (``+refuted:carrier-filter``) -> block/policy;
+  whose sender filter words its refusal so (``+refuted:carrier-filter``; not a reply that
+  quotes the recipient as an RCPT TO reply does, "550 <a@b>: User unknown") -> block/policy;
   a refusal known to answer RCPT TO is evidence and stands;
 - a DNS failure the MTA calls temporary ("Host not found, try again", a gave-up DNS error)
   is network_error (``+dns-temporary``), not domain_not_found;
@@ -300,11 +303,16 @@ def _classify(
             return Classification("soft", "expired", gave_up, expired=True)
         rule = f"{rule}+gave-up:{gave_up}"
     temporary = gave_up is not None or _is_temporary(status, code)
-    if reason == "domain_not_found" and temporary:
+    said = (command or _smtp_command(norm)) if REASONS[reason] == "hard" else None
+    if said in ("HELO", "CONN") and reason != "not_accept":
+        # refused at the greeting or at HELO/EHLO, before any address was given: the
+        # receiver refused the sending host ("501 Invalid domain name" is about its name)
+        reason, rule = "blocked", f"{rule}+refuted:at-{said.lower()}"
+    elif reason == "domain_not_found" and temporary:
         # a DNS failure the MTA itself calls temporary: the lookup failed, not the domain
         reason, rule = "network_error", f"{rule}+dns-temporary"
     elif REASONS[reason] == "hard" and reason != "not_accept":
-        refuted = _refuted(reason, rule, status, command or _smtp_command(norm), carrier)
+        refuted = _refuted(reason, rule, status, said, carrier)
         if refuted is not None:
             reason, rule = "policy", f"{rule}+{refuted}"
     bounce_type = REASONS[reason]

@@ -225,6 +225,15 @@ PROVIDER_RULES: tuple[ProviderRule, ...] = (
         "550 5.7.1 Unfortunately, messages from [203.0.113.25] weren't sent. Please contact your "
         "Internet service provider. You can tell them that Hotmail does not relay "
         "dynamically-assigned IP ranges. (S3140)"),
+    ProviderRule("microsoft", "SC",
+        (r"\bsc-00[1-4]\b", r"too many unwanted messages have been sent from"), "blocked",
+        "Outlook.com postmaster: SC-001 to SC-004, mail rejected for the sending IP's "
+        "policy or reputation",
+        "550 SC-004 (BAY0-MC3-F12) Unfortunately, messages from 203.0.113.25 weren't sent. "
+        "We recommend that you contact your Internet service provider. The problem is that "
+        "too many unwanted messages have been sent from the following IP address above. You "
+        "can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors.",
+        MICROSOFT),
     ProviderRule("microsoft", "TrafficNotAccepted",
         r"access denied, traffic not accepted from this ip", "blocked", _M,
         "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. "

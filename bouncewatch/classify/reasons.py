@@ -128,6 +128,7 @@ _GAVE_UP = (
     r"retry time not reached for any host", r"have been failing for a long time",
     r"unable to deliver in \d+ minutes",
     r"envelope expired", r"delivery failed \d+ attempts", r"already made numerous attempts",
+    r"delivery aborted after \d+(?:\.\d+)? (?:hour|day|minute)",
 )
 
 _GREYLISTED = (
@@ -182,7 +183,7 @@ _BLOCKED_STRONG = (
     r"blocked using", r"(?<!not )listed (?:at|in|on|by)", r"blacklist", r"blacklisted",
     r"black list", r"black listed", r"blocklist", r"blocklisted", r"block list", r"block listed",
     r"denylist", r"denylisted", r"dnsbl", r"rbl", r"spamhaus", r"barracuda", r"spamcop", r"sorbs",
-    r"uceprotect", r"cloudmark", r"proofpoint", r"ipcheck", r"senderbase", r"abuseat", r"surbl",
+    r"uceprotect", r"cloudmark", r"proofpoint", r"ipcheck", r"senderbase", r"abuseat",
     r"mailspike", r"psbl", r"ip reputation",
     r"reputation of (?:the|your) (?:sending )?(?:ip|domain|host)", r"poor reputation",
     r"low reputation", r"bad reputation", r"sender reputation", r"ip (?:address )?blocked",
@@ -213,6 +214,13 @@ _BLOCKED_STRONG = (
     r"too many spams from your ip", r"unresolvable relay host",
     r"server requires confirmation", r"do not accept mail from (?:dynamic|hosts with dynamic)",
     r"not allowed to connect", r"you are sending spam", r"after initial connection",
+)
+
+#: before the block lists: a URI block list (URIBL, SURBL) judges the links in the message,
+#: not the sending host ("Blacklisted URL in message")
+_SPAM_CONTENT_FIRST = (
+    r"uribl", r"surbl", r"blacklisted (?:url|uri|link|domain) in (?:the )?message",
+    r"(?:url|uri|link)s? in (?:the )?message (?:is |are )?(?:black|block)listed",
 )
 
 _SPAM_CONTENT = (
@@ -356,6 +364,7 @@ _RELAY_DENIED = (
     r"allowed rcpthosts", r"rcpthosts",
     r"relaying (?:is )?disabled", r"relay (?:is )?disabled", r"not configured to relay",
     r"relaying to .{1,80} (?:prohibited|denied|not allowed)",
+    r"insecure mail relay",
 )
 
 _EXPIRED = (
@@ -368,6 +377,7 @@ _EXPIRED = (
 _NETWORK_ERROR = (
     r"connection refused", r"connection timed out", r"connection timeout", r"timed out",
     r"network is unreachable", r"no route to host", r"host unreachable", r"connection reset",
+    r"could not find a gateway",
     r"connection closed", r"lost connection", r"broken pipe", r"unable to connect",
     r"could not connect", r"couldn'?t connect", r"failed to connect",
     r"establish (?:an )?smtp connection", r"conversation with .{1,80} timed out",
@@ -413,6 +423,8 @@ _POLICY_STRONG = (
     r"violates (?:our|the) (?:\S+ )?polic(?:y|ies)",
     r"not rfc \d* ?compliant", r"headers are not rfc compliant", r"duplicate header",
     r"headers? too large", r"too many headers",
+    # a mailing list refusing a post (fml: "You are not a member of this mailing list <…>")
+    r"not a member of (?:this|the) (?:mailing )?list",
 )
 
 # --- weak tier: generic wording, consulted only after the status table ---------------------
@@ -450,6 +462,7 @@ STRONG_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rate_limited", _RATE_LIMITED),
     ("virus", _VIRUS),
     ("auth_failure", _AUTH_FAILURE),
+    ("spam_content", _SPAM_CONTENT_FIRST),
     ("blocked", _BLOCKED_STRONG),
     ("policy", _POLICY_STRONG),
     ("not_accept", _NOT_ACCEPT),

@@ -26,6 +26,9 @@ _WINDOW = 400
 _HEADER_LINE_RE = re.compile(r"[ \t>]*[A-Za-z][A-Za-z0-9-]*:[ \t]")
 _NEXT_ADDRESS_RE = re.compile(r"\s<?[^\s<>@]+@")
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: more than punctuation
+#: a line that gives the reason, then the address: "User's mailbox is full: <a@b>" (not a
+#: header line: a header's name has no spaces)
+_REASON_FIRST_RE = re.compile(r"[ \t]*([^:\n]*\s[^:\n]*?):[ \t]*<?([^\s<>]+@[^\s<>]+?)>?\.?[ \t]*$")
 #: cheap pre-filter for a line that may hold a reply code or a status (confirmed by text.py,
 #: which also refuses the digits of an IP address such as "(10.2.0.14)")
 _CODE_HINT_RE = re.compile(r"[245]\d\d|[245]\.\d")
@@ -194,6 +197,13 @@ def _near(address: str, action: str, text: str) -> RecipientReport:
             said = _NEXT_ADDRESS_RE.split(said, 1)[0].strip()  # not the next address's
         if said and _WORD_RE.search(said):
             diagnostic = said
+    if diagnostic is None and pos >= 0:
+        # the reason first, then the address it is about: "User's mailbox is full: <a@b>"
+        line_end = text.find("\n", pos)
+        line = text[line_start : line_end if line_end >= 0 else None]
+        m = _REASON_FIRST_RE.match(line)
+        if m and m.group(2).lower() == address.lower() and _WORD_RE.search(m.group(1)):
+            diagnostic = squash(m.group(1))
     first = status[0] if status else str(code)[0] if code else None
     if first == "5":
         action = "failed"

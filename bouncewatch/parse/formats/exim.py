@@ -62,8 +62,9 @@ _SUBJECTS = (
 )
 # the recipient line: two-space indent, the address, optionally "<addr>" or a comment after it.
 _RCPT_LINE_RE = re.compile(r"^  <?(" + ADDR_RE.pattern + r")>?(?:[ \t].*)?$", re.M)
+_LOCAL_LINE_RE = re.compile(r"^  ([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+)[ \t]*$", re.M)
 _SMTP_ERR_RE = re.compile(
-    r"SMTP error from remote mail(?:er| server)?(?: after ([^:\n]+(?::<[^>\n]*>)?))?:\s*"
+    r"SMTP error from remote mail(?:er| server)?(?: after ([^:\n]+(?::<[^>\n]*>(?: [^:\n]*)?)?))?:\s*"
     r"(?:host ([\w.-]+) \[[^\]]+\]:\s*)?(.*)",
     re.S,
 )
@@ -100,6 +101,13 @@ class EximDetector:
         recipients = []
         for address, block in address_blocks(section, _RCPT_LINE_RE):
             recipients.append(_recipient(address, action, block))
+        if not recipients and failed_hdr:
+            # a recipient written as its local part only ("  jo", as Exim lists an address
+            # it was given without a domain): X-Failed-Recipients has the whole address
+            failed = {a.partition("@")[0].lower(): a for a in ADDR_RE.findall(failed_hdr)}
+            for local, block in address_blocks(section, _LOCAL_LINE_RE):
+                if local.lower() in failed:
+                    recipients.append(_recipient(failed[local.lower()], action, block))
         if not recipients and failed_hdr:
             recipients = [report(a, action, None) for a in ADDR_RE.findall(failed_hdr)]
         recipients = unique(recipients)
