@@ -634,6 +634,9 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
      "spam_content"),
     # --- size, DNS, system --------------------------------------------------------------------
     (None, 500, "500 Line limit exceeded", "message_too_large"),
+    ("5.1.10", 556, "556 5.1.10 Recipient address has null MX", "not_accept"),
+    ("5.1.10", 550, "550 5.1.10", "not_accept"),
+    ("4.0.0", 451, "451 Could not load DRD for domain (example.org)", "system_error"),
     (None, None, "Routing: Could not find a gateway for jo@example.org (delivery aborted after "
      "5.0 hour(s))", "network_error"),
     (None, None, "Delivery aborted after 2 day(s)", "expired"),

@@ -293,10 +293,13 @@ def _classify(
         # RFC 3464: "failed" with a temporary status = the MTA gave up retrying
         gave_up = f"action:failed:{status if status and status.startswith('4.') else code}"
     elif (
-        kind == "dsn" and act == "failed" and reason == "network_error" and _no_reply(status, code)
+        kind in ("dsn", "bounce")
+        and act == "failed"
+        and reason == "network_error"
+        and _no_reply(status, code)
     ):
         # no reply from the receiver at all: MTAs give up on those only when the queue
-        # lifetime is over
+        # lifetime is over (a DSN's "failed", a text bounce's "failed permanently")
         gave_up = f"action:failed:{status or 'none'}"
     if gave_up is not None:
         if _no_cause(reason, rule, status):

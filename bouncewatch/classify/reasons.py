@@ -49,7 +49,7 @@ def _r(name: str, description: str, *statuses: str) -> ReasonInfo:
 # fmt: off
 _INFO = (
     _r("user_unknown", "the mailbox does not exist at the receiving domain",
-       "x.1.1", "x.1.0", "x.1.4", "x.1.10"),
+       "x.1.1", "x.1.0", "x.1.4"),
     _r("mailbox_disabled", "the mailbox exists but is disabled, suspended or inactive",
        "x.2.1", "x.7.13"),
     _r("domain_not_found", "the recipient domain does not exist or cannot be routed",
@@ -57,7 +57,7 @@ _INFO = (
     _r("address_invalid", "the recipient address is syntactically invalid", "x.1.3"),
     _r("has_moved", "the recipient has moved and left no forwarding",
        "x.1.6", "x.7.17", "x.7.18"),
-    _r("not_accept", "the domain accepts no mail (null MX, RFC 7505)", "5.3.2"),
+    _r("not_accept", "the domain accepts no mail (null MX, RFC 7505)", "5.3.2", "x.1.10"),
     _r("mailbox_full", "the mailbox is over quota", "x.2.2"),
     _r("message_too_large", "the message exceeds a size limit", "x.2.3", "x.3.4", "x.7.16"),
     _r("rate_limited", "too many messages or connections: the receiver throttles the sender",
@@ -395,6 +395,7 @@ _SYSTEM_ERROR = (
     r"system error", r"server error", r"out of memory", r"resources unavailable", r"misconfigured",
     r"configuration error", r"mail system full", r"insufficient system storage",
     r"local delivery failed", r"unable to deliver.{0,20}at this time",
+    r"could not load", r"failed to load",
 )
 
 _POLICY_STRONG = (

@@ -47,6 +47,7 @@ _STATUS_PART_TYPES = frozenset({"message/delivery-status", "message/global-deliv
 _ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 _ACTION_ALIASES = {"failure": "failed", "delay": "delayed", "deliver": "delivered"}
 _ACTION_RANK = {"failed": 3, "delayed": 2, "delivered": 1, "relayed": 1, "expanded": 1}
+_STATUS_COMMENT_RE = re.compile(r"^\s*[245]\.\d{1,3}\.\d{1,3}\s*\(([^()]*[A-Za-z]{3}[^()]*)\)")
 _FIELD_HINT_RE = re.compile(r"^(?:final|original)-recipient\s*:", re.I | re.M)
 
 
@@ -160,6 +161,11 @@ def _recipient(group: dict[str, str], failed: list[str] | None = None) -> Recipi
         return None
     diagnostic = strip_type(group.get("diagnostic-code"))  # squashed by strip_type
     status = extract_status(group.get("status"))
+    if not diagnostic and status:
+        # no Diagnostic-Code, the reason as a comment on the status (Oracle Messaging
+        # Server: "Status: 5.1.10 (host/domain does not accept mail)")
+        m = _STATUS_COMMENT_RE.search(group.get("status") or "")
+        diagnostic = " ".join(m.group(1).split()) if m else None
     diag_status = extract_status(diagnostic)
     if diag_status and (
         status is None
