@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bouncewatch.smtp.command import smtp_command
+from bouncewatch.smtp.command import command_near, smtp_command
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,22 @@ from bouncewatch.smtp.command import smtp_command
 )
 def test_the_refused_command(text: str | None, command: str | None) -> None:
     assert smtp_command(text) == command
+
+
+TRANSCRIPTS = """\
+... while talking to mx.example.org.:
+>>> RCPT To:<ann@example.org>
+<<< 550 5.2.1 <ann@example.org>... User unknown
+
+... while talking to mx.example.net.:
+>>> .
+<<< 554 5.7.1 <bob@example.net>... User unknown
+"""
+
+
+@pytest.mark.parametrize(
+    ("address", "command"),
+    [("ann@example.org", "RCPT"), ("BOB@example.net", "DATA"), ("carol@example.com", None)],
+)
+def test_the_command_of_each_recipients_paragraph(address: str, command: str | None) -> None:
+    assert command_near(TRANSCRIPTS, address) == command

@@ -21,7 +21,7 @@ from bouncewatch.parse.text import (
     is_generic_status,
     squash,
 )
-from bouncewatch.smtp.command import smtp_command
+from bouncewatch.smtp.command import command_near, smtp_command
 
 #: the action a status class implies when the report gives none
 CLASS_ACTION = {"5": "failed", "4": "delayed", "2": "delivered"}
@@ -238,7 +238,7 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
         for text in texts:
             if _COMMAND_HINTS.search(text) is None:
                 continue  # no wording of a command anywhere in this part
-            command = _command_near(text, needle)
+            command = command_near(text, needle)
             if command is not None:
                 break
     return command
@@ -246,24 +246,6 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
 
 #: the words every form of `smtp_command` starts with: a part without them names no command
 _COMMAND_HINTS = re.compile(r"reply|after|connected|>>>", re.I)
-
-
-def _command_near(text: str, needle: str) -> str | None:
-    """The command named in the paragraph of `text` that mentions the address `needle`
-    (a transcript's ">>> …" line just above it included)."""
-    lowered = text.lower()
-    pos = lowered.find(needle)
-    while pos >= 0:
-        line = text.rfind("\n", 0, pos) + 1
-        above = text.rfind("\n", 0, max(line - 1, 0)) + 1
-        start = above if text.startswith(">>>", above) else line
-        end = text.find("\n\n", pos)
-        end = min(end if end >= 0 else len(text), pos + 800)
-        command = smtp_command(text[start:end])
-        if command is not None:
-            return command
-        pos = lowered.find(needle, pos + len(needle))
-    return None
 
 
 def _from_codes(

@@ -9,13 +9,14 @@ May import: the standard library only.  Everything else (`parse`, `classify`, `s
 stands on it; it never imports them.
 """
 
-from bouncewatch.smtp.command import smtp_command
+from bouncewatch.smtp.command import command_near, smtp_command
 from bouncewatch.smtp.reply import extract_codes, extract_reply_code, find_code_lines
 from bouncewatch.smtp.status import extract_status, is_generic_status
 from bouncewatch.smtp.text import FoldedPattern, squash
 
 __all__ = [
     "FoldedPattern",
+    "command_near",
     "extract_codes",
     "extract_reply_code",
     "extract_status",

@@ -81,3 +81,24 @@ def smtp_command(text: str | None) -> str | None:
         return None
     said = next(g for g in first.groups() if g is not None)
     return _COMMAND_NAMES[" ".join(said.split())]
+
+
+def command_near(text: str, address: str) -> str | None:
+    """The command named in the paragraph of `text` that mentions `address` (a transcript's
+    ">>> …" line just above it included): for reports that speak of several recipients,
+    each in its own paragraph or transcript ("... while talking to …: >>> RCPT To:<a@b> <<<
+    550 …").  None if no paragraph about the address names one."""
+    needle = address.lower()
+    lowered = text.lower()
+    pos = lowered.find(needle)
+    while pos >= 0:
+        line = text.rfind("\n", 0, pos) + 1
+        above = text.rfind("\n", 0, max(line - 1, 0)) + 1
+        start = above if text.startswith(">>>", above) else line
+        end = text.find("\n\n", pos)
+        end = min(end if end >= 0 else len(text), pos + 800)
+        command = smtp_command(text[start:end])
+        if command is not None:
+            return command
+        pos = lowered.find(needle, pos + len(needle))
+    return None

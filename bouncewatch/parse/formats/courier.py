@@ -30,6 +30,7 @@ from bouncewatch.parse.formats._common import (
     server_reply,
     unique,
 )
+from bouncewatch.smtp.command import smtp_command
 
 _MARK = "running the Courier mail server"
 _FAILED = "Your message to the following recipients cannot be delivered:"
@@ -67,7 +68,13 @@ class CourierDetector:
             first = next((i for i, ln in enumerate(lines) if ln.startswith("<<< ")), len(lines))
             diagnostic = server_reply(lines, first) or _HOST_RE.sub("", block)
             recipients.append(
-                report(address, action, diagnostic, remote_mta=host and host.group(1).lower())
+                report(
+                    address,
+                    action,
+                    diagnostic,
+                    remote_mta=host and host.group(1).lower(),
+                    command=smtp_command(block),  # ">>> RCPT TO:<…>" above the reply
+                )
             )
         recipients = unique(recipients)
         if not recipients:

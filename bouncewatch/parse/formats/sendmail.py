@@ -32,6 +32,7 @@ from bouncewatch.parse.formats._common import (
 )
 from bouncewatch.parse.mime import iso_date
 from bouncewatch.parse.text import extract_status
+from bouncewatch.smtp.command import command_near
 
 _PERMANENT = "----- The following addresses had permanent fatal errors -----"
 _TRANSIENT = "----- The following addresses had transient non-fatal errors -----"
@@ -149,7 +150,8 @@ def sendmail_recipients(text: str) -> list[RecipientReport]:
         if expired and action == "failed" and diag and expired.group(0) not in diag:
             diag = f"{diag} {expired.group(0)}"
         status = None if extract_status(diag) else _own_status(address, transcript)
-        out.append(report(address, action, diag, remote_mta=host, status=status))
+        command = command_near(transcript, address) if transcript else None
+        out.append(report(address, action, diag, remote_mta=host, status=status, command=command))
     return unique(out)
 
 
