@@ -141,6 +141,28 @@ def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
     return replace(r, **changes)
 
 
+#: Sendmail's transcript of a local delivery: the delivery program's own message, then
+#: Sendmail's summary of the address ("mail.local: unknown user: jo" / "554 5.3.0
+#: <jo@example.org>... Service unavailable"); the summary alone hides the cause
+_LOCAL_MAILER_RE = re.compile(
+    r"^((?:[\w.-]+: [^\n]+\n){1,3})([45]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})? <?([^\s<>]+)>?\.\.\. [^\n]+)$",
+    re.M,
+)
+
+
+def _local_mailer(r: RecipientReport, text: str) -> RecipientReport | None:
+    """`r` with the local delivery program's message and Sendmail's summary line about its
+    address as the diagnostic, when the transcript has them."""
+    if "... " not in text:
+        return None
+    for m in _LOCAL_MAILER_RE.finditer(text):
+        if m.group(3).lower() != r.address.lower():
+            continue
+        diagnostic = squash(m.group(1).replace("\n", " ") + m.group(2))
+        return replace(r, diagnostic=diagnostic, smtp_code=extract_reply_code(m.group(2)))
+    return None
+
+
 def texts_of(msg: Message) -> _Lazy:
     """The human-readable parts of `msg`, decoded once, on first use, for every reader."""
     return _Lazy(human_texts(msg))
@@ -185,6 +207,9 @@ def recover_from_text(
         if not r.diagnostic:
             # no Diagnostic-Code (OpenSMTPD): the reply the text gives after the address, whole
             fixed = next((c for c in map(partial(_replied, r), texts) if c is not None), None)
+        if fixed is None and not r.diagnostic:
+            # Sendmail's local delivery: the mailer's own words above its summary line
+            fixed = next((c for c in map(partial(_local_mailer, r), texts) if c is not None), None)
         for i, text in enumerate(texts) if fixed is None else ():
             if others and i not in lowered:
                 lowered[i] = text.lower()
