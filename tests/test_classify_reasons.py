@@ -635,6 +635,15 @@ MORE: list[tuple[str | None, int | None, str, str]] = [
     # --- size, DNS, system --------------------------------------------------------------------
     (None, 500, "500 Line limit exceeded", "message_too_large"),
     ("5.1.10", 556, "556 5.1.10 Recipient address has null MX", "not_accept"),
+    ("5.4.4", None, "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)",
+     "not_accept"),
+    ("5.1.2", None, "Sorry, I couldn't find any host named example.invalid. (#5.1.2)",
+     "domain_not_found"),
+    # a host's own permanent reply under x.4.1 ("no answer from host"): the words decide
+    ("5.4.1", 550, "550 5.4.1 All recipient addresses rejected : Access denied "
+     "[AM0PR01MB1234.eurprd01.prod.protection.outlook.com]", "blocked"),
+    ("4.4.1", None, "connect to mx.example.org[192.0.2.1]:25: Connection timed out",
+     "network_error"),
     ("5.1.10", 550, "550 5.1.10", "not_accept"),
     ("4.0.0", 451, "451 Could not load DRD for domain (example.org)", "system_error"),
     (None, None, "Routing: Could not find a gateway for jo@example.org (delivery aborted after "

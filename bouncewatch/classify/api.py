@@ -173,6 +173,10 @@ def _decide(
     gave_up = False
     if by_status == "expired":  # x.4.7: the MTA's give-up, not the receiver's cause
         gave_up, by_status = True, None
+    elif status is not None and status[1:] == ".4.1" and code is not None and code >= 500:
+        # x.4.1 "no answer from host" in a host's own permanent reply (Microsoft's "550 5.4.1
+        # … Access denied"): the host answered, so the status says nothing; the words decide
+        by_status = None
     context: str | None = None
     status_done = False
     phrases = INDEX.phrases

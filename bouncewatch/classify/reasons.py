@@ -262,6 +262,9 @@ _MESSAGE_TOO_LARGE = (
 _NOT_ACCEPT = (
     r"null mx", r"nullmx", r"does not accept mail", r"domain does not accept", r"accepts no mail",
     r"does not receive mail", r"not accept(?:ing)? (?:any )?e?-?mail", r"no mail service",
+    # qmail: the domain exists but names no mail host (no MX, no address; a null MX "0 ."
+    # reads so), unlike "couldn't find any host named …" (#5.1.2) for a domain that doesn't
+    r"(?:couldn'?t|could not) find a mail exchanger or ip address",
     r"no smtp service",
 )
 
