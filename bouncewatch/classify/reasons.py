@@ -399,6 +399,9 @@ _SYSTEM_ERROR = (
     r"configuration error", r"mail system full", r"insufficient system storage",
     r"local delivery failed", r"unable to deliver.{0,20}at this time",
     r"could not load", r"failed to load",
+    # a local delivery program that failed (Exim "pipe to |/usr/bin/prog …: <its output>",
+    # Sendmail "unknown mailer error 1")
+    r"pipe to \|", r"unknown mailer error",
 )
 
 _POLICY_STRONG = (
