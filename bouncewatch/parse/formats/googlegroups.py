@@ -23,7 +23,9 @@ Groups Help Center link:
     Google Groups
 
 The diagnostic is the text from the paragraph after the greeting to the Help Center line
-(the link included: the provider rows recognise the notice by it in any language).
+(the link included: the provider rows recognise the notice by it in any language); a notice
+without the link is recognised by the group's googlegroups.com address or Google's
+signature, and read up to that signature.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ from bouncewatch.parse.formats._common import (
 _LINK = "groups.google.com/support"
 _ENDS = ("----- Original message -----", "Content-Type: message/rfc822")
 _PARAGRAPHS_RE = re.compile(r"\n[ \t]*\n")
+#: the notice's signature, in any language ("Google Groups", "Google グループ")
+_SIGNED_RE = re.compile(
+    r"^Google[ -](?:Groups|グループ|Gruppen|Groupes|Grupos|Gruppi|Groepen)[ \t]*$", re.M
+)
+#: a one-line greeting: "Hello sender@example.org,", "sender@example.org 様"
+_GREETING_RE = re.compile(r"[^\n]{1,120},|[^\n]{0,60}@[^\n]{1,60}")
+_SIGNATURE_RE = re.compile(r"[^\n]{0,40}(?:,|Google[^\n]{0,30})")
 
 
 class GoogleGroupsDetector:
@@ -53,7 +62,7 @@ class GoogleGroupsDetector:
     title = "Google Groups (a post the group refused)"
     description = (
         "From Google's mailer daemon; X-Failed-Recipients names the group; the text (in the"
-        " sender's language) links to groups.google.com/support"
+        " sender's language) links to groups.google.com/support or is signed by Google Groups"
     )
     reference = (
         "https://support.google.com/groups/answer/2464926 (Google Groups posting permissions)"
@@ -66,12 +75,18 @@ class GoogleGroupsDetector:
         if not failed or not info.daemon:
             return None
         text = cut(body_text(msg), *_ENDS)
-        link = text.find(_LINK)
-        if link < 0:
+        end = text.find(_LINK)
+        if end >= 0:
+            stop = text.find("\n", end)
+            end = stop if stop >= 0 else len(text)
+        elif "googlegroups.com" in failed.lower() or _SIGNED_RE.search(text):
+            end = len(text)  # a notice without the Help Center link: up to the signature
+        else:
             return None
-        end = text.find("\n", link)
-        paragraphs = [p for p in _PARAGRAPHS_RE.split(text[: end if end >= 0 else None]) if p]
-        # the first paragraph is the greeting ("Hello sender@example.org,") when there are more
-        notice = paragraphs[1:] if len(paragraphs) > 1 else paragraphs
-        diagnostic = " ".join(" ".join(notice).split()) or None
+        paragraphs = [p.strip() for p in _PARAGRAPHS_RE.split(text[:end]) if p.strip()]
+        if len(paragraphs) > 1 and _GREETING_RE.fullmatch(paragraphs[0]):
+            paragraphs = paragraphs[1:]  # "Hello sender@example.org,"
+        while paragraphs and _SIGNATURE_RE.fullmatch(paragraphs[-1]):
+            paragraphs.pop()  # "Thanks," / "Google Groups"
+        diagnostic = " ".join(" ".join(paragraphs).split()) or None
         return bounce(report(a, "failed", diagnostic) for a in ADDR_RE.findall(failed))
