@@ -289,6 +289,40 @@ def test_a_mobile_carriers_sender_filter_is_not_an_unknown_user() -> None:
     assert classify(report).bounce_type == "hard"
 
 
+def test_a_carriers_reply_quoting_the_recipient_answered_rcpt_to() -> None:
+    # "550 <a@b>: User unknown" is how the carrier's MX answers RCPT TO:<a@b>; its sender
+    # filter names nobody ("550 : User unknown"); a reporting MTA's "<a@b>: host … said:"
+    # prefix is not the reply's own words
+    quoted = RecipientReport(
+        "taro@ezweb.ne.jp", "failed", "5.0.0", 550, "550 <taro@ezweb.ne.jp>: User unknown"
+    )
+    assert (classify(quoted).bounce_type, classify(quoted).rule) == ("hard", "text:user_unknown")
+    prefixed = RecipientReport(
+        "taro@ezweb.ne.jp",
+        "failed",
+        "5.0.0",
+        550,
+        "<taro@ezweb.ne.jp>: host lsean.ezweb.ne.jp[192.0.2.1] said: 550 : User unknown",
+    )
+    assert classify(prefixed).rule == "text:user_unknown+refuted:carrier-filter"
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "rule"),
+    [
+        ("HELO", "501 5.0.0 Invalid domain name", "text:domain_not_found+refuted:at-helo"),
+        ("CONN", "554 5.7.1 No such user here", "text:user_unknown+refuted:at-conn"),
+        # a refusal at the greeting that is not about an address keeps its reason
+        ("CONN", "554 5.7.1 Service unavailable; client host blocked", "text:blocked"),
+    ],
+)
+def test_a_refusal_before_any_address_is_about_the_sending_host(
+    command: str, text: str, rule: str
+) -> None:
+    got = classify(RecipientReport("jo@example.org", "failed", None, None, text, command=command))
+    assert (got.bounce_type, got.reason, got.rule) == ("block", "blocked", rule)
+
+
 def test_a_temporary_dns_failure_is_a_network_error_not_a_missing_domain() -> None:
     text = "Host or domain name not found. Name service error for name=example.net type=MX: "
     got = classify(r("failed", "5.4.4", None, text + "Host not found, try again"))

@@ -18,7 +18,7 @@ RULE = re.compile(
     r"|(?:provider:[a-z0-9]+:[A-Za-z0-9_]+|text:[a-z_]+|status:\d\.\d+\.\d+|code:\d{3}|none)"
     rf"(?:\+gave-up:(?:{_GAVE_UP}))?"
     r"(?:\+dns-temporary|\+refuted:(?:status:\d\.\d+\.\d+|sender-status:\d\.\d+\.\d+|"
-    r"after-data|after-mail-from|carrier-filter))?"
+    r"after-data|after-mail-from|carrier-filter|at-helo|at-conn))?"
     r"(?:\+other-address)?"
 )
 

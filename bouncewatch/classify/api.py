@@ -425,7 +425,17 @@ def _quotes_rcpt(diagnostic: str | None, address: str) -> bool:
     lowered = diagnostic.lower()
     quoted = f"<{address.lower()}>"
     i = lowered.find(quoted)
-    return i >= 0 and lowered.startswith((":", "..."), i + len(quoted))
+    while i >= 0:
+        # the reply's own words: right after its code ("550 <a@b>:", "550 5.1.1 <a@b>...")
+        if lowered.startswith((":", "..."), i + len(quoted)) and _REPLY_CODE_BEFORE.search(
+            lowered, max(0, i - 12), i
+        ):
+            return True
+        i = lowered.find(quoted, i + 1)
+    return False
+
+
+_REPLY_CODE_BEFORE = re.compile(r"[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?$")
 
 
 def _is_carrier(address: str, remote_mta: str | None) -> bool:
