@@ -189,3 +189,15 @@ def test_a_transfer_encoded_status_part_holding_decoded_text_is_read() -> None:
     text = container_text(msg)
     assert "Final-Recipient: rfc822; gone@example.org" in text
     assert "550 5.7.1 refus" in text and "(policy)" in text
+
+
+def test_a_payload_of_escaped_bytes_and_decoded_characters_gives_its_bytes() -> None:
+    """A part re-read from text that had been decoded already holds both escaped 8-bit bytes
+    and real characters: reading its bytes raised UnicodeEncodeError in the ARF decoder."""
+    import email
+
+    from bouncewatch.parse.bodytext import payload_bytes
+
+    part = email.message_from_string("Content-Type: text/plain\n\nabc")
+    part.set_payload("caf\udce9 and caf\u00e9\n")
+    assert payload_bytes(part) == b"caf\xe9 and caf\xc3\xa9\n"

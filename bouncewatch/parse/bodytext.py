@@ -51,7 +51,10 @@ def payload_bytes(part: Message) -> bytes:
         except UnicodeEncodeError:
             pass
         if _has_surrogates(payload):
-            return payload.encode("ascii", "surrogateescape")
+            try:  # escaped 8-bit bytes, and perhaps characters decoded before (UTF-8 then)
+                return payload.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+                return payload.encode("utf-8", "surrogatepass")
         return payload.encode("raw-unicode-escape")
     decoded: object = part.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else b""
