@@ -239,6 +239,8 @@ CASES: list[tuple[str | None, int | None, str | None, str | None, str, str]] = [
     (None, 451, None, None, "soft", "system_error"),
     ("4.0.0", None, "something nobody has ever written before", None, "soft", "system_error"),
     # --- blocked --------------------------------------------------------------------------
+    ("5.5.0", 554, "554 mx04.mail.example.com ESMTP not accepting connections", None, "block",
+     "blocked"),
     ("5.7.1", 554, "554 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using "
      "zen.spamhaus.org; https://www.spamhaus.org/query/ip/203.0.113.25", None, "block", "blocked"),
     ("5.7.1", 550, "550 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using "

@@ -203,6 +203,9 @@ _BLOCKED_STRONG = (
     # the sending host refused by name or address (qmail: "Connected to … but my name was
     # rejected" is a refused HELO)
     r"but my name was rejected", r"access from ip address .{1,60} blocked",
+    # a server that refuses the client in its greeting ("554 mx.example.com ESMTP not
+    # accepting connections"): before any command, so about the connecting host
+    r"\besmtp not accepting connections",
     r"bad sender ip address", r"blacklisted by", r"(?:blocked|refused) - see https?://",
     r"cannot resolve your address", r"confirm this mail server", r"currently sending spam",
     r"mismatches client ip", r"zombied", r"ip/domain reputation",
