@@ -38,6 +38,15 @@ def dsn_diagnostic(n: int, salt: int = 0) -> bytes:
     )
 
 
+def dsn_diagnostic_user_unknown(n: int, salt: int = 0) -> bytes:
+    """A "user unknown" Diagnostic-Code followed by one long word (the classifier looks for
+    other addresses in an address-level diagnostic)."""
+    return _dsn(
+        b"Final-Recipient: rfc822; user@example.com\nAction: failed\nStatus: 5.0.0\n"
+        b"Diagnostic-Code: smtp; 550 user unknown " + b"a." * (n // 2) + b"%d @\n" % salt
+    )
+
+
 def dsn_diagnostic_brackets(n: int, salt: int = 0) -> bytes:
     """A Diagnostic-Code of unclosed brackets and parentheses: `550 <[(<[(…`."""
     return _dsn(
@@ -282,6 +291,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
     f.__name__: f
     for f in (
         dsn_diagnostic,
+        dsn_diagnostic_user_unknown,
         dsn_diagnostic_brackets,
         dsn_diagnostic_dotted,
         rfc822_headers_to,

@@ -447,7 +447,8 @@ def _is_carrier(address: str, remote_mta: str | None) -> bool:
     return _CARRIER_MX_RE.search(remote_mta.lower().rstrip(".")) is not None
 
 
-_ADDR_IN_TEXT = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
+#: (a match starts only where a run of address characters starts: linear on a long word)
+_ADDR_IN_TEXT = re.compile(r"(?<![\w.+'=-])[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
 #: role addresses a reply may name without being about them ("contact postmaster@…")
 _ROLE_LOCALS = frozenset({"postmaster", "abuse", "mailer-daemon", "hostmaster", "support"})
 
