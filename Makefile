@@ -61,6 +61,7 @@ format: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/parse.py
 	if [ -n "$(CORPUS)" ]; then $(BIN)/python benchmarks/parse.py --corpus $(CORPUS); fi
+	$(BIN)/python benchmarks/cli.py
 	$(BIN)/python benchmarks/ingest.py --count 100000
 	$(BIN)/python benchmarks/imap.py --count 10000
 	$(BIN)/python benchmarks/report.py --events 1000000

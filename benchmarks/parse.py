@@ -138,6 +138,19 @@ def fallback_share(messages: list[bytes]) -> str:
     )
 
 
+def lean_fallbacks(messages: list[bytes]) -> str:
+    """How many of `messages` the lean reader handed to the standard parser."""
+    from bouncewatch.parse import lean
+
+    before, read = lean.FALLBACKS, lean.READ
+    for data in messages:
+        analyze(data)
+    return (
+        f"lean reader: {lean.FALLBACKS - before} of {lean.READ - read} messages handed to"
+        " the standard parser"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--min-messages", type=int, default=10_000)
@@ -170,6 +183,7 @@ def main() -> None:
         )
 
     print(fallback_share(messages[: len(set(messages))]))
+    print(lean_fallbacks(messages[: len(set(messages))]))
 
     if args.profile:
         prof = cProfile.Profile()
