@@ -199,3 +199,49 @@ LINES = st.sampled_from(
 def test_random_mime_reads_as_the_standard_parser_reads_it(lines: list[str]) -> None:
     data = "".join(lines).encode("utf-8")
     assert same_as_stdlib(data)[0]
+
+
+PARAMETER_TEXT = st.text(alphabet=' \t;="\\*<>abB-_=:/.', max_size=30)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from(["multipart/mixed", "multipart/report", "MULTIPART/alternative ", "text"]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["boundary", "BOUNDARY", " boundary ", "report-type", "b", ""]),
+            st.sampled_from(["=", " = ", ""]),
+            PARAMETER_TEXT,
+        ),
+        max_size=4,
+    ),
+)
+def test_boundary_as_the_standard_library_reads_it(
+    ctype: str, params: list[tuple[str, str, str]]
+) -> None:
+    value = ctype + "".join(f";{name}{equals}{text}" for name, equals, text in params)
+    msg = Message()
+    msg["Content-Type"] = value
+    assert lean.boundary_of(msg) == msg.get_boundary()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'multipart/mixed; boundary="simple"',
+        "multipart/mixed; boundary=simple ",
+        'multipart/mixed; boundary="<angle>"',
+        "multipart/mixed; boundary=<angle>",
+        'multipart/mixed; boundary=""',
+        "multipart/mixed; boundary",
+        'multipart/mixed; a="x;y"; boundary="in;side"',
+        "multipart/mixed; boundary*=utf-8''rfc2231",
+        'multipart/mixed; boundary="back\\\\slash"',
+        'multipart/mixed; boundary="caf\udce9"',
+        "multipart/mixed",
+    ],
+)
+def test_boundary_examples(value: str) -> None:
+    msg = Message()
+    msg["Content-Type"] = value
+    assert lean.boundary_of(msg) == msg.get_boundary()

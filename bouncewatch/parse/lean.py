@@ -20,6 +20,7 @@ from email import errors
 from email.message import Message
 from email.parser import Parser
 from email.policy import compat32
+from email.utils import unquote
 from functools import lru_cache
 
 _stdlib = Parser(policy=compat32)
@@ -71,7 +72,7 @@ class _Reader:
     """One message's lines and the parser's state, as `FeedParser` keeps them."""
 
     def __init__(self, text: str) -> None:
-        pieces = text.split("\n")
+        pieces = text.split("\n")  # lines end at "\n" only: there is no "\r" here
         lines = [p + "\n" for p in pieces]
         if pieces[-1]:
             lines[-1] = pieces[-1]
@@ -225,7 +226,7 @@ class _Reader:
         cur._payload = self.rest()  # type: ignore[attr-defined]  # set_payload, no charset
 
     def _multipart(self, cur: Message) -> None:
-        boundary = cur.get_boundary()
+        boundary = boundary_of(cur)
         if boundary is None:
             cur.defects.append(errors.NoBoundaryInMultipartDefect())
             cur._payload = self.rest()  # type: ignore[attr-defined]
@@ -316,7 +317,9 @@ class _Reader:
         ):
             # every line a field or its continuation: one pass of a pattern over the block
             # (each field's first line holds a ":", as every line did that got here)
-            headers.extend((name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block))
+            headers.extend(
+                [(name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block)]
+            )
             return
         lastvalue: list[str] = []
         last = len(lines) - 1
@@ -355,6 +358,39 @@ def _header_source_parse(sourcelines: list[str]) -> tuple[str, str]:
     else:
         value = value.lstrip(" \t")
     return name, value.rstrip("\r\n")
+
+
+def boundary_of(msg: Message) -> str | None:
+    """`msg.get_boundary()`, read straight from a plain ASCII Content-Type (no RFC 2231
+    parameters, no backslashes); through the standard library for anything else."""
+    value = None
+    for name, field in msg._headers:  # type: ignore[attr-defined]
+        if name.lower() == "content-type":
+            value = field
+            break
+    if value is None or not value.isascii() or "*" in value or "\\" in value:
+        return msg.get_boundary()
+    # the parameters as `email.message._parseparam` splits them: at each ";" outside quotes
+    params = []
+    rest = value
+    while True:
+        end = rest.find(";")
+        while end > 0 and rest.count('"', 0, end) % 2:
+            end = rest.find(";", end + 1)
+        if end < 0:
+            params.append(rest)
+            break
+        params.append(rest[:end])
+        rest = rest[end + 1 :]
+    if "boundary" in params[0].lower():
+        return msg.get_boundary()  # the type itself read as a parameter: the long way
+    for param in params[1:]:
+        key, equals, given = param.partition("=")
+        if key.strip().lower() == "boundary":
+            # what get_param hands back (`decode_params` unquotes and re-quotes, get_param
+            # unquotes), then `collapse_rfc2231_value` unquotes once more
+            return unquote(unquote(given.strip() if equals else "")).rstrip()
+    return None
 
 
 def _content_type(msg: Message) -> str:
