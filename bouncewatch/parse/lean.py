@@ -148,8 +148,9 @@ class _Reader:
 
     def parse(self) -> Message:
         self._parsegen()
+        ctype = self.ctypes[0]
         root = self._pop_message()
-        if root.get_content_maintype() == "multipart" and not root.is_multipart():
+        if ctype.startswith("multipart/") and not root.is_multipart():
             root.defects.append(errors.MultipartInvariantViolationDefect())
         return root
 
