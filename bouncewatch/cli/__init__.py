@@ -8,7 +8,6 @@ need not load the store, the reports or the daemon.
 from __future__ import annotations
 
 import importlib
-from collections.abc import ItemsView, Iterator, ValuesView
 from typing import Any
 
 import click
@@ -40,25 +39,22 @@ class _LazyCommands(dict[str, Any]):
             module, _, attribute = value.partition(":")
             value = getattr(importlib.import_module(module), attribute)
             super().__setitem__(name, value)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def get(self, name: str, default: Any = None) -> Any:
         if name not in self:
             return default
         return self[name]
 
-    def values(self) -> ValuesView[Any]:
+    def values(self) -> Any:
         for name in self:
             self[name]
         return super().values()
 
-    def items(self) -> ItemsView[str, Any]:
+    def items(self) -> Any:
         for name in self:
             self[name]
         return super().items()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(super().keys()))
 
 
 class LazyGroup(click.Group):

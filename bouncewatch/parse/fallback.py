@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 from email.message import Message
-from typing import Any
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
@@ -33,12 +32,12 @@ _REASON_FIRST_RE = re.compile(r"[ \t]*([^:\n]*\s[^:\n]*?):[ \t]*<?([^\s<>]+@[^\s
 _CODE_HINT_RE = re.compile(r"[245]\d\d|[245]\.\d")
 
 
-def all_failures(msg: Message) -> tuple[set[Any], set[Any]]:
+def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
     """flufl.bounce's (temporary, permanent) addresses; the library is imported on the first
     message that gets this far (few do), not with the parser."""
     from flufl.bounce import all_failures as heuristics
 
-    return heuristics(msg)  # type: ignore[no-any-return]
+    return heuristics(msg)
 
 
 class FluflFallback:
