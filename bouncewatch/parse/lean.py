@@ -72,15 +72,12 @@ class _Reader:
     """One message's lines and the parser's state, as `FeedParser` keeps them."""
 
     def __init__(self, text: str) -> None:
-        pieces = text.split("\n")  # lines end at "\n" only: there is no "\r" here
-        lines = [p + "\n" for p in pieces]
-        if pieces[-1]:
-            lines[-1] = pieces[-1]
-        else:
-            lines.pop()
-        self.lines = lines
-        self.n = len(lines)
+        # the text is read in place: a line runs up to and with its "\n" (there is no "\r"
+        # here), `pos` is where the next line starts
+        self.text = text
+        self.n = len(text)
         self.pos = 0
+        self.last_start = 0  # where the line readline returned started (for unreadline)
         #: the "end of file" predicates (`BufferedSubFile._eofstack`): boundaries of the
         #: enclosing multiparts, and blank lines inside a delivery-status part
         self.boundaries: list[re.Pattern[str]] = []
@@ -102,18 +99,23 @@ class _Reader:
                     return True
         return False
 
+    def _line_end(self, pos: int) -> int:
+        end = self.text.find("\n", pos)
+        return self.n if end < 0 else end + 1
+
     def readline(self) -> str:
         pos = self.pos
         if pos >= self.n:
             return ""
-        line = self.lines[pos]
+        end = self._line_end(pos)
+        line = self.text[pos:end]
         if self._at_eof(line):
             return ""
-        self.pos = pos + 1
+        self.last_start, self.pos = pos, end
         return line
 
     def unreadline(self) -> None:
-        self.pos -= 1
+        self.pos = self.last_start
 
     def push_eof(self, pattern: re.Pattern[str] | None) -> None:
         self.stack.append(pattern)
@@ -130,19 +132,30 @@ class _Reader:
             self.boundaries.pop()
 
     def rest(self) -> str:
-        """Every line up to the end of the current part (`for line in self._input`)."""
+        """Every line up to the end of the current part (`for line in self._input`): the
+        lines that can end it (a boundary starts with "--", a blank line is "\n") are found
+        with str.find, the others are not looked at one by one."""
+        text, n = self.text, self.n
         start = pos = self.pos
-        lines, n = self.lines, self.n
         blank_ends, boundaries = self.blank_ends, self.boundaries
-        while pos < n:
-            line = lines[pos]
-            if blank_ends and line == "\n":
-                break
-            if boundaries and line[:2] == "--" and any(p.match(line) for p in boundaries):
-                break
-            pos += 1
+        if pos < n and (blank_ends or boundaries):
+            if not self._at_eof(text[pos : self._line_end(pos)]):
+                while True:
+                    found = text.find("\n--", pos) if boundaries else -1
+                    if blank_ends:
+                        blank = text.find("\n\n", pos)
+                        if blank >= 0 and (found < 0 or blank < found):
+                            found = blank
+                    if found < 0:
+                        pos = n
+                        break
+                    pos = found + 1  # a line that starts with "--" or is blank
+                    if self._at_eof(text[pos : self._line_end(pos)]):
+                        break
+        else:
+            pos = n
         self.pos = pos
-        return "".join(lines[start:pos])
+        return text[start:pos]
 
     # -- FeedParser -----------------------------------------------------------------------
 
@@ -177,30 +190,32 @@ class _Reader:
     def _parsegen(self) -> None:
         cur = self._new_message()
         # the header lines: up to a blank line, a line that is no header, or the part's end
-        lines, n, pos = self.lines, self.n, self.pos
+        text, n, pos = self.text, self.n, self.pos
         blank_ends, boundaries = self.blank_ends, self.boundaries
         match = _HEADER_RE.match
-        start = pos
+        start = end = pos
         while pos < n:
-            line = lines[pos]
+            nl = text.find("\n", pos)
+            next_pos = n if nl < 0 else nl + 1
+            line = text[pos:next_pos]
             if line == "\n":
+                end = pos
                 if not blank_ends:
-                    pos += 1  # the separator, thrown away
-                headers = lines[start : pos - 1 if not blank_ends else pos]
+                    pos = next_pos  # the separator, thrown away
                 break
             if boundaries and line[:2] == "--" and any(p.match(line) for p in boundaries):
-                headers = lines[start:pos]
+                end = pos
                 break
             if not match(line):
                 cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
-                headers = lines[start:pos]
+                end = pos
                 break
-            pos += 1
+            pos = next_pos
         else:
-            headers = lines[start:pos]
+            end = pos
         self.pos = pos
-        if headers:
-            self._parse_headers(cur, headers)
+        if end > start:
+            self._parse_headers(cur, text[start:end])
 
         ctype = _content_type(cur)
         self.ctypes[-1] = ctype
@@ -310,9 +325,8 @@ class _Reader:
                 epilogue = epilogue[1:]
             cur.epilogue = epilogue
 
-    def _parse_headers(self, cur: Message, lines: list[str]) -> None:
+    def _parse_headers(self, cur: Message, block: str) -> None:
         headers = cur._headers  # type: ignore[attr-defined]
-        block = "".join(lines)
         if not (
             block[0] in " \t:" or block.startswith("From ") or "\nFrom " in block or "\n:" in block
         ):
@@ -322,6 +336,12 @@ class _Reader:
                 [(name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block)]
             )
             return
+        pieces = block.split("\n")
+        lines = [p + "\n" for p in pieces]
+        if pieces[-1]:
+            lines[-1] = pieces[-1]
+        else:
+            lines.pop()
         lastvalue: list[str] = []
         last = len(lines) - 1
         for lineno, line in enumerate(lines):
