@@ -95,6 +95,11 @@ FOLLOWED = [
         b'--o\nContent-Type: multipart/related; boundary="j"\n\n--j\n\nhtml\n--o--\n',
     ),
     (
+        "a boundary with a colon, right after a part's headers",
+        b'Content-Type: multipart/mixed; boundary="x:y"\n\n--x:y\nContent-Type: text/plain\n'
+        b"--x:y\nSubject: two\n\nsecond\n--x:y--\n",
+    ),
+    (
         "bad transfer encoding on a multipart",
         b'Content-Type: multipart/mixed; boundary="b"\nContent-Transfer-Encoding: base64\n\n'
         b"--b\n\nx\n--b--\n",
@@ -175,6 +180,10 @@ LINES = st.sampled_from(
         'Content-Type: multipart/mixed; boundary="a"\n',
         'Content-Type: multipart/alternative; boundary="b"\n',
         'Content-Type: multipart/digest; boundary="a"\n',
+        'Content-Type: multipart/mixed; boundary="c:d"\n',
+        "--c:d\n",
+        "--c:d--\n",
+        "--c: not the boundary\n",
         "Content-Type: multipart/report\n",
         "Content-Type: message/delivery-status\n",
         "Content-Type: message/rfc822\n",

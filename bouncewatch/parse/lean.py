@@ -27,6 +27,8 @@ _stdlib = Parser(policy=compat32)
 
 #: the standard parser's own patterns (`email.feedparser`)
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
+#: a run of lines each starting as `_HEADER_RE` wants (the last may lack its "\n")
+_HEADER_RUN = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
 #: a header field: the name up to the first ":", the value after the blanks that follow it,
 #: with its continuation lines (`compat32.header_source_parse`, before the value's rstrip)
 _FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*([^\n]*\n?(?:[ \t][^\n]*\n?)*)", re.M)
@@ -192,8 +194,27 @@ class _Reader:
         # the header lines: up to a blank line, a line that is no header, or the part's end
         text, n, pos = self.text, self.n, self.pos
         blank_ends, boundaries = self.blank_ends, self.boundaries
-        match = _HEADER_RE.match
         start = end = pos
+        # every line up to `run` starts as a header line does; the line at `run` decides
+        run = _HEADER_RUN.match(text, pos).end()  # type: ignore[union-attr]  # matches ""
+        if not boundaries or not (text.startswith("--", pos) or "\n--" in text[pos:run]):
+            end = pos = run
+            if pos < n:
+                next_pos = self._line_end(pos)
+                line = text[pos:next_pos]
+                if self._at_eof(line):
+                    pass
+                elif line == "\n":
+                    pos = next_pos  # the separator, thrown away
+                else:
+                    cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
+            self.pos = pos
+            if end > start:
+                self._parse_headers(cur, text[start:end])
+            self._body(cur)
+            return
+        # a line of the run may be an enclosing boundary: line by line
+        match = _HEADER_RE.match
         while pos < n:
             nl = text.find("\n", pos)
             next_pos = n if nl < 0 else nl + 1
@@ -216,7 +237,9 @@ class _Reader:
         self.pos = pos
         if end > start:
             self._parse_headers(cur, text[start:end])
+        self._body(cur)
 
+    def _body(self, cur: Message) -> None:
         ctype = _content_type(cur)
         self.ctypes[-1] = ctype
         if ctype == "message/delivery-status":
