@@ -7,6 +7,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
+#: a folder of real bounces `make bench` also measures, when there is one
+CORPUS ?= $(firstword $(wildcard ../shared/corpus-dev/maildir ../../shared/corpus-dev/maildir))
+
 .PHONY: demo test lint format bench clean system-deps
 
 $(BIN)/python:
@@ -57,6 +60,8 @@ format: $(STAMP)
 # Speed figures, each beside a baseline measured in the same run (see README, Benchmarks).
 bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/parse.py
+	if [ -n "$(CORPUS)" ]; then $(BIN)/python benchmarks/parse.py --corpus $(CORPUS); fi
+	$(BIN)/python benchmarks/cli.py
 	$(BIN)/python benchmarks/ingest.py --count 100000
 	$(BIN)/python benchmarks/imap.py --count 10000
 	$(BIN)/python benchmarks/report.py --events 1000000

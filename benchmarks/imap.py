@@ -158,6 +158,8 @@ def main() -> None:
     print(f"parse only (same bytes):  {parse_seconds:.2f} s  {parse_rate:,.0f} msg/s")
     print(f"ratio pass / parse-only:  {pass_rate / parse_rate:.2f} "
           f"(end to end runs at {100 * pass_rate / parse_rate:.0f}% of parse speed)")  # fmt: skip
+    print(f"target:                   the pass >= 2,000 msg/s: "
+          f"{'OK' if pass_rate >= 2000 else 'UNDER TARGET'}")  # fmt: skip
     if recorded != args.count or left != 0:
         sys.exit("FAILED: not every message was recorded once and moved")
 

@@ -8,13 +8,15 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from bouncewatch.config import Settings, load_config, locate_config
 from bouncewatch.errors import BouncewatchError
-from bouncewatch.store import Store
+
+if TYPE_CHECKING:
+    from bouncewatch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 

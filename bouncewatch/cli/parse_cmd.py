@@ -86,14 +86,18 @@ def parse(
     width = max(len(f) for f in files)
     if not as_json:
         click.echo(_row(("file", *_COLUMNS), width))
+    out = sys.stdout
     for name in files:
         for line in _parse_path(name, options, settings.trust, secrets):
             failed = failed or "error" in line
             if as_json:
-                click.echo(json.dumps(line, ensure_ascii=False))
+                # (JSON escapes every control character: nothing for click.echo to strip;
+                # one flush per path given, not one per message of a folder)
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
             else:
                 for row in _table_rows(line):
                     click.echo(_row(row, width))
+        out.flush()
     if failed:
         sys.exit(1)
 

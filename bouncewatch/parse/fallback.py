@@ -7,8 +7,6 @@ import logging
 import re
 from email.message import Message
 
-from flufl.bounce import all_failures
-
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.headers import address_list, items, raw_all
@@ -32,6 +30,14 @@ _REASON_FIRST_RE = re.compile(r"[ \t]*([^:\n]*\s[^:\n]*?):[ \t]*<?([^\s<>]+@[^\s
 #: cheap pre-filter for a line that may hold a reply code or a status (confirmed by text.py,
 #: which also refuses the digits of an IP address such as "(10.2.0.14)")
 _CODE_HINT_RE = re.compile(r"[245]\d\d|[245]\.\d")
+
+
+def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """flufl.bounce's (temporary, permanent) addresses; the library is imported on the first
+    message that gets this far (few do), not with the parser."""
+    from flufl.bounce import all_failures as heuristics
+
+    return heuristics(msg)
 
 
 class FluflFallback:

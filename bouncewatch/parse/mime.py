@@ -1,8 +1,8 @@
 """MIME helpers shared by the decoders: the report's structure -- status parts, the returned
 original, a forwarded report -- and whether a message looks like a bounce at all.
 
-The message is parsed once with the stdlib compat32 parser; these helpers read that tree
-without re-parsing it.  Raw 8-bit header bytes come through compat32 as surrogate escapes;
+The message is parsed once into the stdlib's compat32 tree (`parse.lean`); these helpers
+read that tree without re-parsing it.  Raw 8-bit header bytes come through compat32 as surrogate escapes;
 `unescape` turns them back into UTF-8 text.  The part walk is `parse.parts`, the text of the
 parts `parse.bodytext`; both are re-exported here for the decoders that import them here.
 """

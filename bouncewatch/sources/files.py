@@ -271,12 +271,12 @@ def _iter_folder(root: Path, skipped: list[str]) -> Iterator[RawMessage]:
                     f.seek(0)
                     yield from iter_mbox(f, str(p))
                     continue
-            if p.suffix.lower() not in FOLDER_SUFFIXES and not _looks_like_message(head):
-                skipped.append(str(p))
-                continue
-            raw = read_message_file(p)
-            if raw is not None:
-                yield raw
+                if p.suffix.lower() not in FOLDER_SUFFIXES and not _looks_like_message(head):
+                    skipped.append(str(p))
+                    continue
+                # the rest of the message from the same open file (one open, not two)
+                raw = _raw_message(f, head + f.read(), p)
+            yield raw
 
 
 _SNIFF_BYTES = 512
@@ -310,10 +310,14 @@ def read_message_file(p: Path) -> RawMessage | None:
 def _read_file(p: Path) -> RawMessage | None:
     try:
         with p.open("rb") as f:
-            data = f.read()
-            mtime = os.fstat(f.fileno()).st_mtime
+            return _raw_message(f, f.read(), p)
     except FileNotFoundError:
         return None
+
+
+def _raw_message(f: BinaryIO, data: bytes, p: Path) -> RawMessage:
+    """The message `data` read from the open file `f` at `p`, received when it was written."""
+    mtime = os.fstat(f.fileno()).st_mtime
     received = datetime.fromtimestamp(int(mtime), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return RawMessage(data=data, source=str(p), received_at=received)
 

@@ -12,7 +12,27 @@ service, the daemon, the CLI or the reports.  `policy` imports only the model, t
 its settings.
 """
 
-from bouncewatch.store.database import Store
-from bouncewatch.store.recorder import RecordOutcome
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bouncewatch.store.database import Store
+    from bouncewatch.store.recorder import RecordOutcome
+
+
+def __getattr__(name: str) -> Any:
+    # `Store` and `RecordOutcome` load the database layer (sqlite-utils) on first use: the
+    # settings import `store.policy`, and a command that opens no database never pays for it
+    if name == "Store":
+        from bouncewatch.store.database import Store
+
+        return Store
+    if name == "RecordOutcome":
+        from bouncewatch.store.recorder import RecordOutcome
+
+        return RecordOutcome
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["RecordOutcome", "Store"]
