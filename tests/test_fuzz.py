@@ -201,3 +201,24 @@ def test_a_payload_of_escaped_bytes_and_decoded_characters_gives_its_bytes() -> 
     part = email.message_from_string("Content-Type: text/plain\n\nabc")
     part.set_payload("caf\udce9 and caf\u00e9\n")
     assert payload_bytes(part) == b"caf\xe9 and caf\xc3\xa9\n"
+
+
+def test_message_parts_nested_hundreds_deep_are_read_without_recursion_error() -> None:
+    """A bounce whose returned message holds a message/rfc822 part, which holds another, …
+    hundreds deep: the standard parser recursed once per level and gave up."""
+    depth = 400
+    inner = b"".join(b"Content-Type: message/rfc822\n\n" for _ in range(depth))
+    message = (
+        b"From: MAILER-DAEMON@mx.example.net\nTo: bounces@sender.example\n"
+        b"Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        b"--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        b"--B\nContent-Type: message/delivery-status\n\n"
+        b"Reporting-MTA: dns; mx.example.net\n\n"
+        b"Final-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 5.1.1\n\n"
+        b"--B\n" + inner + b"Subject: hello\n\nbody\n--B--\n"
+    )
+    result = analyze(message)
+    assert fuzz.violations(result) == []
+    assert [r.report.address for r in result.recipients] == ["gone@example.org"]
+    assert result.error is not None and "MimeNesting" in result.error

@@ -44,6 +44,11 @@ MAX_BOUNDARIES = 64
 _BLANK_RUN = b"\n" * 21
 _BLANK_RUN_RE = re.compile(rb"\n{22,}")
 _BOUNDARY_RE = re.compile(rb"(?i)\bboundary(?=\s*=)")
+#: message/* parts honoured in one message: the standard parser recurses once per message/*
+#: part it opens (and gives up at Python's recursion limit, a few hundred deep); past this
+#: many, the rest are read as text
+MAX_MESSAGE_PARTS = 64
+_MESSAGE_TYPE_RE = re.compile(rb"(?im)^content-type:[ \t]*(message/)")
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
 
@@ -77,6 +82,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         # standard parser inside a message/delivery-status part (a Message object each)
         data = _BLANK_RUN_RE.sub(_BLANK_RUN, data)
     data = _cap_boundaries(data, errors)
+    data = _cap_message_parts(data, errors)
     msg = read_message(data)  # the standard parser's tree, built faster (parse.lean)
     name, found, detector_errors = registry.detect(msg, deadline=deadline)
     errors.extend(detector_errors)
@@ -159,6 +165,27 @@ def _cap_boundaries(data: bytes, errors: list[str]) -> bytes:
         pieces.append(data[last : m.start()])
         pieces.append(b"x-ignored-boundary")
         last = m.end()
+    pieces.append(data[last:])
+    return b"".join(pieces)
+
+
+def _cap_message_parts(data: bytes, errors: list[str]) -> bytes:
+    """`data` with the message/* content types past MAX_MESSAGE_PARTS made text/x-ignored-."""
+    if data.count(b"essage/") <= MAX_MESSAGE_PARTS:  # cheap test first: nearly every message
+        return data
+    found = list(_MESSAGE_TYPE_RE.finditer(data))
+    if len(found) <= MAX_MESSAGE_PARTS:
+        return data
+    errors.append(
+        f"MimeNesting: {len(found)} message/* parts; parts past the first "
+        f"{MAX_MESSAGE_PARTS} are read as text"
+    )
+    pieces = []
+    last = 0
+    for m in found[MAX_MESSAGE_PARTS:]:
+        pieces.append(data[last : m.start(1)])
+        pieces.append(b"text/x-ignored-")
+        last = m.end(1)
     pieces.append(data[last:])
     return b"".join(pieces)
 
