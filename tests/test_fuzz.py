@@ -222,3 +222,40 @@ def test_message_parts_nested_hundreds_deep_are_read_without_recursion_error() -
     assert fuzz.violations(result) == []
     assert [r.report.address for r in result.recipients] == ["gone@example.org"]
     assert result.error is not None and "MimeNesting" in result.error
+
+
+def test_a_messaging_server_report_with_an_empty_remote_system_is_read() -> None:
+    """A truncated Oracle Messaging Server report ended in "Remote system: dns;": the decoder
+    took the word after ";" that was not there (IndexError)."""
+    data = fuzz.FIXTURES.joinpath("formats", "messagingserver", "messagingserver-01.eml")
+    text = data.read_bytes()
+    cut = text.index(b"Remote system: dns;") + len(b"Remote system: dns;")
+    result = analyze(text[:cut] + b"\n")
+    assert result.detector == "messagingserver"
+    assert fuzz.violations(result) == []
+    assert [r.report.remote_mta for r in result.recipients] == [None]
+
+
+def test_a_base64_part_of_escaped_bytes_and_decoded_characters_is_decoded() -> None:
+    """The standard library's get_payload(decode=True) raises on a payload holding both
+    escaped 8-bit bytes and decoded characters; the ARF decoder went down with it."""
+    import base64
+    import email
+
+    from bouncewatch.parse.bodytext import payload_bytes
+
+    part = email.message_from_string(
+        "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\nabc"
+    )
+    part.set_payload(base64.b64encode(b"Feedback-Type: abuse\n").decode() + "\n\udce9\u00e9\n")
+    assert payload_bytes(part).startswith(b"Feedback-Type: abuse\n")
+
+
+def test_the_fallback_screen_reads_headers_the_parser_keeps_as_header_objects() -> None:
+    """A header with raw 8-bit bytes comes back from Message.values() as a Header object,
+    which has no len(): the fallback's oversized-header screen raised TypeError."""
+    from bouncewatch.parse.fallback import _oversized_header
+    from bouncewatch.parse.lean import read_message
+
+    msg = read_message(b"From: MAILER-DAEMON@mx.example.net\nSubject: caf\xe9 \xff\n\nbody\n")
+    assert _oversized_header(msg) is False

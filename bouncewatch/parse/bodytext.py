@@ -56,7 +56,16 @@ def payload_bytes(part: Message) -> bytes:
             except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
                 return payload.encode("utf-8", "surrogatepass")
         return payload.encode("raw-unicode-escape")
-    decoded: object = part.get_payload(decode=True)
+    try:
+        decoded: object = part.get_payload(decode=True)
+    except UnicodeEncodeError:
+        # escaped 8-bit bytes beside characters decoded before (a part re-read from text):
+        # the standard library cannot make bytes of both; undo the encoding on our own
+        try:
+            data = payload.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = payload.encode("utf-8", "surrogatepass")
+        return decode_transfer(data, cte.strip())
     return decoded if isinstance(decoded, bytes) else b""
 
 

@@ -101,7 +101,7 @@ MAX_HEADER = 16 * 1024
 
 
 def _oversized_header(msg: Message) -> bool:
-    return any(len(value) > MAX_HEADER for value in msg.values())
+    return any(len(value) > MAX_HEADER for _name, value in items(msg))
 
 
 #: transfer encodings under which an "@" can hide from a look at the raw payload

@@ -111,8 +111,8 @@ def _block_body(block: Message) -> str:
     # get_payload() would turn 8-bit bytes into U+FFFD; decode=True hands back the raw bytes
     if block.is_multipart():
         return ""
-    data = block.get_payload(decode=True)
-    return data.decode("ascii", "surrogateescape") if isinstance(data, bytes) else ""
+    data = payload_bytes(block)
+    return data.decode("utf-8", "surrogateescape")
 
 
 def original_headers(msg: Message) -> Message | None:

@@ -89,6 +89,6 @@ class MessagingServerDetector:
             code = g.get("Diagnostic code", "")
             diagnostic = code.split(";", 1)[1].strip() if ";" in code else code or g.get("Reason")
             remote = g.get("Remote system", "")
-            host = remote.split(";", 1)[1].split()[0].lower() if ";" in remote else None
+            host = next(iter(remote.partition(";")[2].split()), "").lower() or None
             out.append(report(address, action, diagnostic or None, remote_mta=host))
         return bounce(out)
