@@ -152,40 +152,38 @@ def _cap_boundaries(data: bytes, errors: list[str]) -> bytes:
     """`data` with the boundary parameters past MAX_BOUNDARIES renamed (see there)."""
     if data.count(b"oundary") <= MAX_BOUNDARIES:  # cheap test first: nearly every message
         return data
-    found = list(_BOUNDARY_RE.finditer(data))
-    if len(found) <= MAX_BOUNDARIES:
-        return data
-    errors.append(
-        f"MimeNesting: {len(found)} multipart boundaries; parts past the first "
-        f"{MAX_BOUNDARIES} are read as text"
+    return _rename_past(
+        data, _BOUNDARY_RE, MAX_BOUNDARIES, b"x-ignored-boundary", "multipart boundaries", errors
     )
-    pieces = []
-    last = 0
-    for m in found[MAX_BOUNDARIES:]:
-        pieces.append(data[last : m.start()])
-        pieces.append(b"x-ignored-boundary")
-        last = m.end()
-    pieces.append(data[last:])
-    return b"".join(pieces)
 
 
 def _cap_message_parts(data: bytes, errors: list[str]) -> bytes:
-    """`data` with the message/* content types past MAX_MESSAGE_PARTS made text/x-ignored-."""
+    """`data` with the message/* content types past MAX_MESSAGE_PARTS made text (see there)."""
     if data.count(b"essage/") <= MAX_MESSAGE_PARTS:  # cheap test first: nearly every message
         return data
-    found = list(_MESSAGE_TYPE_RE.finditer(data))
-    if len(found) <= MAX_MESSAGE_PARTS:
+    return _rename_past(
+        data, _MESSAGE_TYPE_RE, MAX_MESSAGE_PARTS, b"text/x-ignored-", "message/* parts", errors
+    )
+
+
+def _rename_past(
+    data: bytes, pattern: re.Pattern[bytes], limit: int, new: bytes, what: str, errors: list[str]
+) -> bytes:
+    """`data` with the pattern's matches past the first `limit` replaced by `new` (its group 1
+    where it has one), and a MimeNesting error saying so."""
+    found = list(pattern.finditer(data))
+    if len(found) <= limit:
         return data
     errors.append(
-        f"MimeNesting: {len(found)} message/* parts; parts past the first "
-        f"{MAX_MESSAGE_PARTS} are read as text"
+        f"MimeNesting: {len(found)} {what}; parts past the first {limit} are read as text"
     )
+    group = 1 if pattern.groups else 0
     pieces = []
     last = 0
-    for m in found[MAX_MESSAGE_PARTS:]:
-        pieces.append(data[last : m.start(1)])
-        pieces.append(b"text/x-ignored-")
-        last = m.end(1)
+    for m in found[limit:]:
+        pieces.append(data[last : m.start(group)])
+        pieces.append(new)
+        last = m.end(group)
     pieces.append(data[last:])
     return b"".join(pieces)
 
@@ -266,9 +264,6 @@ def _list_source(
     return None
 
 
-__all__ = ["decode_message"]
-
-
 #: RFC 3464's actions: what a recipient's `action` may be
 _ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 _TEXT_FIELDS = ("address", "diagnostic", "remote_mta", "original_recipient", "command")
@@ -277,11 +272,11 @@ _TEXT_FIELDS = ("address", "diagnostic", "remote_mta", "original_recipient", "co
 def _valid_text(report: RecipientReport) -> RecipientReport:
     """A decoder may copy raw 8-bit header bytes (kept as surrogate escapes by the parser)
     into a field: read them as text (UTF-8, else Latin-1), so every result encodes."""
-    bad: dict[str, Any] = {
-        name: _readable(value)
-        for name in _TEXT_FIELDS
-        if isinstance(value := getattr(report, name), str) and not value.isascii()
-    }
+    bad: dict[str, Any] = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(report, name)
+        if isinstance(value, str) and not value.isascii() and _readable(value) != value:
+            bad[name] = _readable(value)
     if report.action is not None and report.action not in _ACTIONS:
         # a decoder read more than the field ('failed boundary="…"' from a broken report):
         # its first word if that is an action, else nothing the model can't hold
@@ -291,6 +286,8 @@ def _valid_text(report: RecipientReport) -> RecipientReport:
 
 
 def _readable(value: str) -> str:
+    """`value` as text every encoder takes: escaped 8-bit bytes read as UTF-8 (else Latin-1),
+    any other lone surrogate replaced."""
     try:
         value.encode("utf-8")
         return value
@@ -300,3 +297,6 @@ def _readable(value: str) -> str:
         return unescape(value)
     except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (UTF-7's "+2BQ-")
         return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+
+
+__all__ = ["decode_message"]
