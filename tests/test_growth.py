@@ -75,3 +75,24 @@ def test_shape_builders_grow_with_n(shape: str) -> None:
     """The builders really make bigger inputs (a builder ignoring n would prove nothing)."""
     small, big = (len(SHAPES[shape](n)) for n in SIZES[:2])
     assert big - small >= (SIZES[1] - SIZES[0]) * 0.9
+
+
+#: the message reader alone (parse.lean), at sizes where a rescan per part would show: its
+#: searches run in C, so a quadratic one hides under the decoders' time at SIZES
+READER_SIZES = (200_000, 400_000, 800_000)
+
+
+@pytest.mark.parametrize("shape", ["dsn_blocks_with_bodies", "dsn_many_recipients"])
+def test_the_message_reader_grows_linearly(shape: str) -> None:
+    from bouncewatch.parse.lean import read_message
+
+    build = SHAPES[shape]
+    best = [float("inf")] * len(READER_SIZES)
+    for _ in range(3):
+        for i, n in enumerate(READER_SIZES):
+            data = build(n, next(_salts))
+            start = time.perf_counter()
+            read_message(data)
+            best[i] = min(best[i], time.perf_counter() - start)
+    growth = (best[-1] / best[0]) ** (1 / (len(READER_SIZES) - 1))
+    assert growth <= LIMIT, f"{shape}: doubling the input multiplied the read time by {growth:.1f}"

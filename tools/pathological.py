@@ -230,6 +230,17 @@ def dsn_many_recipients(n: int, salt: int = 0) -> bytes:
     return _dsn(blocks)
 
 
+def dsn_blocks_with_bodies(n: int, salt: int = 0) -> bytes:
+    """A DSN of n // 100 recipient blocks, each with a line that is not a field (a body the
+    parser reads up to the next blank line, with the closing boundary far away)."""
+    blocks = b"".join(
+        b"Final-Recipient: rfc822; user%06d@example.com\nAction: failed\nStatus: 5.1.1\n"
+        b"a line that is not a field\n\n" % (i + salt)
+        for i in range(n // 100)
+    )
+    return _dsn(blocks)
+
+
 def dsn_many_generic(n: int, salt: int = 0) -> bytes:
     """A DSN of n // 128 recipients with a generic status each, their replies in the text
     part (every recipient's fields are recovered from the text)."""
@@ -311,6 +322,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         postfix_said_in_reply,
         text_many_recipients,
         dsn_many_recipients,
+        dsn_blocks_with_bodies,
         dsn_many_generic,
         mime_nesting,
         folded_header,

@@ -89,6 +89,10 @@ class _Reader:
         self.ctypes: list[str] = []  # the content type of each message of `msgstack`
         self.cur: Message | None = None
         self.last: Message | None = None
+        #: the last search for each line that may end a part: (searched from, found at or -1).
+        #: The text never changes, so a later search from between the two finds the same
+        #: place: a part of thousands of blocks does not rescan the rest for each block
+        self._found: dict[str, tuple[int, int]] = {}
 
     # -- BufferedSubFile ------------------------------------------------------------------
 
@@ -133,6 +137,15 @@ class _Reader:
         else:
             self.boundaries.pop()
 
+    def _find(self, needle: str, pos: int) -> int:
+        """`self.text.find(needle, pos)`, remembered (see `_found`)."""
+        since, at = self._found.get(needle, (-1, -1))
+        if since >= 0 and since <= pos and (at < 0 or pos <= at):
+            return at
+        at = self.text.find(needle, pos)
+        self._found[needle] = (pos, at)
+        return at
+
     def rest(self) -> str:
         """Every line up to the end of the current part (`for line in self._input`): the
         lines that can end it (a boundary starts with "--", a blank line is "\n") are found
@@ -143,9 +156,9 @@ class _Reader:
         if pos < n and (blank_ends or boundaries):
             if not self._at_eof(text[pos : self._line_end(pos)]):
                 while True:
-                    found = text.find("\n--", pos) if boundaries else -1
+                    found = self._find("\n--", pos) if boundaries else -1
                     if blank_ends:
-                        blank = text.find("\n\n", pos)
+                        blank = self._find("\n\n", pos)
                         if blank >= 0 and (found < 0 or blank < found):
                             found = blank
                     if found < 0:
