@@ -241,6 +241,16 @@ def dsn_blocks_with_bodies(n: int, salt: int = 0) -> bytes:
     return _dsn(blocks)
 
 
+def failed_recipients_shared_notice(n: int, salt: int = 0) -> bytes:
+    """A Google Workspace notice naming n // 80 addresses in X-Failed-Recipients and n bytes
+    of notice text that every one of them shares as its diagnostic."""
+    addresses = b", ".join(b"user%06d@example.com" % (i + salt) for i in range(n // 80))
+    return (
+        b"X-Failed-Recipients: " + addresses + b"\n" + _HEAD + b"\n** Message not delivered **\n\n"
+        b"There was a problem delivering your message. " + b"word " * (n // 5) + b"\n"
+    )
+
+
 def dsn_many_generic(n: int, salt: int = 0) -> bytes:
     """A DSN of n // 128 recipients with a generic status each, their replies in the text
     part (every recipient's fields are recovered from the text)."""
@@ -323,6 +333,7 @@ SHAPES: dict[str, Callable[[int, int], bytes]] = {
         text_many_recipients,
         dsn_many_recipients,
         dsn_blocks_with_bodies,
+        failed_recipients_shared_notice,
         dsn_many_generic,
         mime_nesting,
         folded_header,

@@ -8,6 +8,7 @@ after a decoder's header checks passed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import weakref
 from collections.abc import Iterable
@@ -260,17 +261,27 @@ def report(
     `command`: the SMTP command the refusal answered ("RCPT", "DATA", …), when the report
     says (`bouncewatch.smtp.command.smtp_command` reads it from the text about the
     recipient), else read from the diagnostic."""
-    diag = squash(diagnostic)
+    diag, read_status, read_code, read_command = _read_diagnostic(diagnostic)
     return RecipientReport(
         address=clean_address(address),
         action=action,
-        status=status if status is not None else extract_status(diag),
-        smtp_code=smtp_code if smtp_code is not None else extract_reply_code(diag),
+        status=status if status is not None else read_status,
+        smtp_code=smtp_code if smtp_code is not None else read_code,
         diagnostic=diag,
         remote_mta=remote_mta,
         original_recipient=clean_address(original_recipient) if original_recipient else None,
-        command=command or smtp_command(diag),
+        command=command or read_command,
     )
+
+
+@functools.lru_cache(maxsize=1)  # the recipients sharing a text come one after another
+def _read_diagnostic(
+    diagnostic: str | None,
+) -> tuple[str | None, str | None, int | None, str | None]:
+    """(squashed diagnostic, its status, reply code, SMTP command): once per text, however
+    many recipients share it (a notice naming thousands in X-Failed-Recipients)."""
+    diag = squash(diagnostic)
+    return diag, extract_status(diag), extract_reply_code(diag), smtp_command(diag)
 
 
 def unique(reports: Iterable[RecipientReport]) -> list[RecipientReport]:
