@@ -102,3 +102,22 @@ def test_the_message_reader_grows_linearly(shape: str) -> None:
         gc.enable()
     growth = (best[-1] / best[0]) ** (1 / (len(READER_SIZES) - 1))
     assert growth <= LIMIT, f"{shape}: doubling the input multiplied the read time by {growth:.1f}"
+
+
+def test_the_fallback_reads_a_long_line_around_an_address_in_linear_time() -> None:
+    """The fallback's "reason: address" reading tried every blank of a long line as the
+    reason's (quadratic): a 23 KB header line of addresses took 1.9 s."""
+    from bouncewatch.parse.fallback import _near
+
+    def line(n: int) -> str:
+        return "Delivery failed " + "a@b.c, " * (n // 7) + "\nmore\n"
+
+    best = [float("inf")] * 3
+    for _ in range(3):
+        for i, n in enumerate((4_000, 8_000, 16_000)):
+            text = line(n)
+            start = time.perf_counter()
+            _near("a@b.c", "failed", text)
+            best[i] = min(best[i], time.perf_counter() - start)
+    growth = (best[-1] / best[0]) ** 0.5
+    assert growth <= LIMIT, f"doubling the line multiplied the time by {growth:.1f}"

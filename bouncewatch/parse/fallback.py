@@ -26,7 +26,11 @@ _NEXT_ADDRESS_RE = re.compile(r"\s<?[^\s<>@]+@")
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")  # a word of three letters: more than punctuation
 #: a line that gives the reason, then the address: "User's mailbox is full: <a@b>" (not a
 #: header line: a header's name has no spaces)
-_REASON_FIRST_RE = re.compile(r"[ \t]*([^:\n]*\s[^:\n]*?):[ \t]*<?([^\s<>]+@[^\s<>]+?)>?\.?[ \t]*$")
+#: (the reason must hold a blank, checked after the match: a pattern that placed one itself
+#: tried every blank of a long line -- quadratic)
+_REASON_FIRST_RE = re.compile(r"[ \t]*([^:\n]+):[ \t]*<?([^\s<>]+@[^\s<>]+?)>?\.?[ \t]*$")
+#: longer lines are not "reason: address" lines (and are not tried)
+_REASON_FIRST_MAX = 1000
 #: cheap pre-filter for a line that may hold a reply code or a status (confirmed by text.py,
 #: which also refuses the digits of an IP address such as "(10.2.0.14)")
 _CODE_HINT_RE = re.compile(r"[245]\d\d|[245]\.\d")
@@ -207,7 +211,9 @@ def _near(address: str, action: str, text: str) -> RecipientReport:
         # the reason first, then the address it is about: "User's mailbox is full: <a@b>"
         line_end = text.find("\n", pos)
         line = text[line_start : line_end if line_end >= 0 else None]
-        m = _REASON_FIRST_RE.match(line)
+        m = _REASON_FIRST_RE.match(line) if len(line) <= _REASON_FIRST_MAX else None
+        if m and not (m.start(1) > 0 or any(c.isspace() for c in m.group(1))):
+            m = None  # one word before the colon: a header's name, not a reason
         if m and m.group(2).lower() == address.lower() and _WORD_RE.search(m.group(1)):
             diagnostic = squash(m.group(1))
     first = status[0] if status else str(code)[0] if code else None
