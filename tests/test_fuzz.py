@@ -259,3 +259,12 @@ def test_the_fallback_screen_reads_headers_the_parser_keeps_as_header_objects() 
 
     msg = read_message(b"From: MAILER-DAEMON@mx.example.net\nSubject: caf\xe9 \xff\n\nbody\n")
     assert _oversized_header(msg) is False
+
+
+def test_escaped_bytes_beside_a_lone_surrogate_are_read() -> None:
+    """Text decoded from UTF-7 may hold a lone surrogate that is no escaped byte ("\\ude14")
+    beside escaped 8-bit bytes: reading it raised UnicodeEncodeError in the RFC 3464 decoder."""
+    from bouncewatch.parse.headers import unescape
+
+    assert unescape("caf\udcc3\udca9") == "café"
+    assert unescape("a\ude14b\udce9") == "a\ufffdbé"

@@ -18,7 +18,18 @@ def unescape(text: str) -> str:
     """compat32 keeps raw 8-bit bytes as surrogate escapes; read them as UTF-8 (or Latin-1)."""
     if text.isascii():  # a flag of the string: no scan, no copy
         return text
-    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (UTF-7's "+2BQ-"):
+        # replaced, and the escaped bytes beside it read as Latin-1
+        return "".join(
+            chr(ord(c) - 0xDC00)
+            if "\udc80" <= c <= "\udcff"
+            else "\ufffd"
+            if "\ud800" <= c <= "\udfff"
+            else c
+            for c in text
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
