@@ -268,3 +268,20 @@ def test_escaped_bytes_beside_a_lone_surrogate_are_read() -> None:
 
     assert unescape("caf\udcc3\udca9") == "café"
     assert unescape("a\ude14b\udce9") == "a\ufffdbé"
+
+
+@pytest.mark.parametrize("charset", [b"idna", b"punycode"])
+def test_an_unsplit_report_under_a_refusing_charset_is_still_read(charset: bytes) -> None:
+    """A multipart/report whose boundary never occurs leaves its body one text; with 8-bit
+    bytes in it and charset=idna, get_payload() raised UnicodeError in the RFC 3464 decoder."""
+    message = (
+        b"From: MAILER-DAEMON@mx.example.net\nTo: bounces@sender.example\n"
+        b"Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="NEVER";'
+        b" charset=" + charset + b"\n\n"
+        b"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; gone@example.org\n"
+        b"Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 caf\xe9 unknown\n"
+    )
+    result = analyze(message)
+    assert fuzz.violations(result) == []
+    assert result.error is None or "UnicodeError" not in result.error

@@ -187,7 +187,8 @@ def human_texts(msg: Message, limit: int = 200_000) -> Iterator[str]:
         yield readable_text(html)[:limit]
     if plain is None and html is None and msg.get_content_maintype() == "multipart":
         # a boundary that never occurs leaves the body unsplit (or all in the preamble)
-        body = msg.get_payload() if not msg.is_multipart() else msg.preamble
+        # (the payload as parsed: get_payload() would decode it by a charset it may refuse)
+        body = msg._payload if not msg.is_multipart() else msg.preamble  # type: ignore[attr-defined]
         if isinstance(body, str):
             yield unescape(body[:limit])
 

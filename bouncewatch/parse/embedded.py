@@ -75,7 +75,10 @@ def candidates(msg: Message) -> Iterator[Message]:
 def repaired_boundary(msg: Message) -> Message | None:
     """`msg` re-read with the boundary its body really uses, or None when its body has no
     MIME parts at all."""
-    payload = msg.get_payload()
+    try:
+        payload = msg.get_payload()
+    except (UnicodeError, LookupError):  # 8-bit bytes under a charset that refuses them
+        return None
     if not isinstance(payload, str) or "\n--" not in payload[:_MAX_TEXT]:
         return None
     m = _BOUNDARY_RE.search(payload, 0, _MAX_TEXT)

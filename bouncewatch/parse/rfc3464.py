@@ -29,7 +29,7 @@ from bouncewatch.parse.dsn_recovery import CLASS_ACTION as _CLASS_ACTION
 from bouncewatch.parse.dsn_recovery import needs_recovery as _needs_recovery
 from bouncewatch.parse.dsn_recovery import recover_from_text as _recover_from_text
 from bouncewatch.parse.dsn_recovery import texts_of, with_commands
-from bouncewatch.parse.headers import address_list, iso_date, raw, raw_all
+from bouncewatch.parse.headers import address_list, iso_date, raw, raw_all, unescape
 from bouncewatch.parse.mime import (
     container_text,
     content_type,
@@ -63,7 +63,12 @@ class RFC3464:
             if _is_report(msg, parts=False):
                 # a boundary that never occurs: the stdlib leaves the whole body unsplit,
                 # status fields and all
-                body = msg.get_payload()
+                try:
+                    body = msg.get_payload()
+                except (UnicodeError, LookupError):
+                    # 8-bit bytes under a charset whose codec refuses errors="replace" (idna)
+                    payload = msg._payload  # type: ignore[attr-defined]
+                    body = unescape(payload) if isinstance(payload, str) else None
                 if isinstance(body, str) and _FIELD_HINT_RE.search(body):
                     blocks = text_blocks(body)
                     return self._decode(msg, blocks) if blocks else None
@@ -128,7 +133,7 @@ def _is_report(msg: Message, *, parts: bool = True) -> bool:
     return (
         content_type(msg) == "multipart/report"
         and str(msg.get_param("report-type", "")).lower() == "delivery-status"
-        and (not parts or isinstance(msg.get_payload(), list))
+        and (not parts or msg.is_multipart())
     )
 
 
