@@ -242,9 +242,9 @@ def dsn_blocks_with_bodies(n: int, salt: int = 0) -> bytes:
 
 
 def failed_recipients_shared_notice(n: int, salt: int = 0) -> bytes:
-    """A Google Workspace notice naming n // 80 addresses in X-Failed-Recipients and n bytes
+    """A Google Workspace notice naming n // 400 addresses in X-Failed-Recipients and n bytes
     of notice text that every one of them shares as its diagnostic."""
-    addresses = b", ".join(b"user%06d@example.com" % (i + salt) for i in range(n // 80))
+    addresses = b", ".join(b"user%06d@example.com" % (i + salt) for i in range(n // 400))
     return (
         b"X-Failed-Recipients: " + addresses + b"\n" + _HEAD + b"\n** Message not delivered **\n\n"
         b"There was a problem delivering your message. " + b"word " * (n // 5) + b"\n"
