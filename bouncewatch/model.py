@@ -19,6 +19,8 @@ AddressState = Literal["active", "soft_bouncing", "suspended", "invalid", "compl
 
 BOUNCE_TYPES: tuple[str, ...] = ("hard", "soft", "block", "complaint", "none", "undetermined")
 KINDS: tuple[str, ...] = ("dsn", "bounce", "complaint", "auto_reply", "not_bounce")
+#: the per-recipient actions of RFC 3464 (section 2.3.3)
+ACTIONS: frozenset[str] = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 ADDRESS_STATES: tuple[str, ...] = ("active", "soft_bouncing", "suspended", "invalid", "complained")
 
 #: reason -> default bounce type (contract).  Order is the documentation order.

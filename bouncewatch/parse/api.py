@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from bouncewatch.model import (
+    ACTIONS,
     DEFAULT_PARSE_OPTIONS,
     DecodedMessage,
     ParseOptions,
@@ -112,7 +113,7 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
     check_deadline(deadline, "after the detectors")
     reporting_mta = found.reporting_mta if found is not None else None
     if reporting_mta is not None:
-        reporting_mta = _readable(reporting_mta)
+        reporting_mta = unescape(reporting_mta)
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)
     own = pick_headers(msg, wanted)
@@ -264,8 +265,6 @@ def _list_source(
     return None
 
 
-#: RFC 3464's actions: what a recipient's `action` may be
-_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 _TEXT_FIELDS = ("address", "diagnostic", "remote_mta", "original_recipient", "command")
 
 
@@ -275,28 +274,14 @@ def _valid_text(report: RecipientReport) -> RecipientReport:
     bad: dict[str, Any] = {}
     for name in _TEXT_FIELDS:
         value = getattr(report, name)
-        if isinstance(value, str) and not value.isascii() and _readable(value) != value:
-            bad[name] = _readable(value)
-    if report.action is not None and report.action not in _ACTIONS:
+        if isinstance(value, str) and (readable := unescape(value)) != value:
+            bad[name] = readable
+    if report.action is not None and report.action not in ACTIONS:
         # a decoder read more than the field ('failed boundary="…"' from a broken report):
         # its first word if that is an action, else nothing the model can't hold
         first = report.action.split(None, 1)[0].lower() if report.action.strip() else ""
-        bad["action"] = first if first in _ACTIONS else "failed"
+        bad["action"] = first if first in ACTIONS else "failed"
     return dataclasses.replace(report, **bad) if bad else report
-
-
-def _readable(value: str) -> str:
-    """`value` as text every encoder takes: escaped 8-bit bytes read as UTF-8 (else Latin-1),
-    any other lone surrogate replaced."""
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        pass
-    try:
-        return unescape(value)
-    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (UTF-7's "+2BQ-")
-        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
 
 
 __all__ = ["decode_message"]

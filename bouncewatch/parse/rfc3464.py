@@ -14,7 +14,7 @@ from dataclasses import fields, replace
 from email.message import Message
 from typing import cast
 
-from bouncewatch.model import RecipientReport
+from bouncewatch.model import ACTIONS, RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.dsn_fields import (
     Block,
@@ -44,7 +44,6 @@ from bouncewatch.parse.text import (
 )
 
 _STATUS_PART_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
-_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 _ACTION_ALIASES = {"failure": "failed", "delay": "delayed", "deliver": "delivered"}
 _ACTION_RANK = {"failed": 3, "delayed": 2, "delivered": 1, "relayed": 1, "expanded": 1}
 _STATUS_COMMENT_RE = re.compile(r"^\s*[245]\.\d{1,3}\.\d{1,3}\s*\(([^()]*[A-Za-z]{3}[^()]*)\)")
@@ -180,7 +179,7 @@ def _recipient(group: dict[str, str], failed: list[str] | None = None) -> Recipi
         status = diag_status
     action = (group.get("action") or "").strip().lower().split(" ")[0].rstrip(";") or None
     action = _ACTION_ALIASES.get(action, action) if action else None
-    if action not in _ACTIONS:
+    if action not in ACTIONS:
         action = _CLASS_ACTION.get(status[0]) if status else None
     return RecipientReport(
         address=address,

@@ -18,7 +18,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
-from bouncewatch.model import RecipientReport
+from bouncewatch.model import ACTIONS, RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.bodytext import all_text, leaf_text, strip_html
 from bouncewatch.parse.headers import MAX_DECODED
@@ -355,14 +355,11 @@ def quoted_headers(text: str) -> dict[str, str]:
     return out
 
 
-_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
-
-
 def _action(value: str | None) -> str:
     """An Action field's value, its first word only ('failed boundary="…"' from a report
     whose lines were run together is "failed"); "failed" where it names no action."""
     words = (value or "").lower().replace(";", " ").split(None, 1)
-    return words[0] if words and words[0] in _ACTIONS else "failed"
+    return words[0] if words and words[0] in ACTIONS else "failed"
 
 
 def embedded_dsn(text: str) -> tuple[str | None, list[RecipientReport]]:

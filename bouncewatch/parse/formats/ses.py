@@ -19,7 +19,7 @@ import json
 from email.message import Message
 from typing import Any
 
-from bouncewatch.model import RecipientReport
+from bouncewatch.model import ACTIONS, RecipientReport
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     body_text,
@@ -29,9 +29,6 @@ from bouncewatch.parse.formats._common import (
     report,
 )
 from bouncewatch.smtp.status import extract_status
-
-#: the DSN actions (RFC 3464): anything else in a notification is read as "failed"
-_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 
 _SNS_SENDERS = ("no-reply@sns.amazonaws.com",)
 _SUBJECTS = ("aws notification message",)
@@ -104,7 +101,7 @@ def _bounce(event: dict[str, Any]) -> list[RecipientReport]:
         out.append(
             report(
                 r["emailAddress"],
-                action if action in _ACTIONS else "failed",
+                action if action in ACTIONS else "failed",  # RFC 3464's, else failed
                 diag if isinstance(diag, str) else None,
                 status=extract_status(status) if isinstance(status, str) else None,
                 remote_mta=remote if isinstance(remote, str) else None,
