@@ -39,10 +39,7 @@ def payload_bytes(part: Message) -> bytes:
             # 8-bit bytes under a charset whose codec raises even with errors="replace"
             # (punycode, idna) or whose name holds a NUL: the bytes as they came
             text = payload
-        try:
-            data = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:  # a lone surrogate decoded from UTF-7 ("+2BQ-")
-            data = text.encode("utf-8", "surrogatepass")
+        data = _escaped_bytes(text)
         return quopri.decodestring(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
     if cte not in _DECODED_CTES:
         # what get_payload(decode=True) returns for an unencoded body, without its lookups
@@ -51,22 +48,25 @@ def payload_bytes(part: Message) -> bytes:
         except UnicodeEncodeError:
             pass
         if _has_surrogates(payload):
-            try:  # escaped 8-bit bytes, and perhaps characters decoded before (UTF-8 then)
-                return payload.encode("utf-8", "surrogateescape")
-            except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
-                return payload.encode("utf-8", "surrogatepass")
+            return _escaped_bytes(payload)
         return payload.encode("raw-unicode-escape")
     try:
         decoded: object = part.get_payload(decode=True)
     except UnicodeEncodeError:
         # escaped 8-bit bytes beside characters decoded before (a part re-read from text):
         # the standard library cannot make bytes of both; undo the encoding on our own
-        try:
-            data = payload.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            data = payload.encode("utf-8", "surrogatepass")
-        return decode_transfer(data, cte.strip())
+        return decode_transfer(_escaped_bytes(payload), cte.strip())
     return decoded if isinstance(decoded, bytes) else b""
+
+
+def _escaped_bytes(text: str) -> bytes:
+    """`text` as bytes: escaped 8-bit bytes back to what they were, other characters as
+    UTF-8 (characters decoded before), a lone surrogate that is no escaped byte (UTF-7's
+    "+2BQ-") passed through."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 #: transfer encodings `Message.get_payload(decode=True)` undoes (compared as it does)
