@@ -5,6 +5,7 @@ to the standard parser (and counts it)."""
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -192,6 +193,10 @@ LINES = st.sampled_from(
         "--a\n",
         "--a--\n",
         "--a  \n",
+        "--a-- \t\n",
+        "--a---\n",
+        "--a \tx\n",
+        "--ab\n",
         "--b\n",
         "--b--\n",
         "--a",
@@ -208,6 +213,26 @@ LINES = st.sampled_from(
 def test_random_mime_reads_as_the_standard_parser_reads_it(lines: list[str]) -> None:
     data = "".join(lines).encode("utf-8")
     assert same_as_stdlib(data)[0]
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.text(alphabet="ab-_:=+. \t()'?", min_size=1, max_size=6),
+    st.text(alphabet="ab- \tx\n", max_size=8),
+)
+def test_boundary_line_as_the_standard_pattern_matches_it(boundary: str, tail: str) -> None:
+    """The boundary test is the standard parser's pattern (`email.feedparser`), done with
+    string methods: the same lines match, with the same close mark and line break."""
+    pattern = re.compile(
+        "(?P<sep>" + re.escape("--" + boundary) + r")(?P<end>--)?(?P<ws>[ \t]*)"
+        r"(?P<linesep>\r\n|\r|\n)?$"
+    )
+    if "\n" in tail[:-1]:
+        tail = tail.replace("\n", "") + "\n"  # a line: its only line break is its last character
+    for line in ("--" + boundary + tail, boundary + tail, "-" + boundary + tail):
+        mo = pattern.match(line)
+        expected = (bool(mo.group("end")), mo.group("linesep")) if mo else None
+        assert lean._Boundary(boundary).match(line) == expected, repr(line)
 
 
 PARAMETER_TEXT = st.text(alphabet=' \t;="\\*<>abB-_=:/.', max_size=30)

@@ -21,7 +21,6 @@ from email.message import Message
 from email.parser import Parser
 from email.policy import compat32
 from email.utils import unquote
-from functools import lru_cache
 
 _stdlib = Parser(policy=compat32)
 
@@ -34,12 +33,30 @@ _HEADER_RUN = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|
 _FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*([^\n]*\n?(?:[ \t][^\n]*\n?)*)", re.M)
 
 
-@lru_cache(maxsize=256)
-def _boundary_re(boundary: str) -> re.Pattern[str]:
-    separator = "--" + boundary
-    return re.compile(
-        "(?P<sep>" + re.escape(separator) + r")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
-    )
+class _Boundary:
+    """A multipart boundary line, as the standard parser's pattern for it matches a line:
+    ``(?P<sep>--BOUNDARY)(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$`` (no "\r"
+    reaches this reader).  Tested with string methods: every message brings boundaries of its
+    own, and compiling a pattern for each costs more than reading the whole message."""
+
+    __slots__ = ("separator", "size")
+
+    def __init__(self, boundary: str) -> None:
+        self.separator = "--" + boundary
+        self.size = len(self.separator)
+
+    def match(self, line: str) -> tuple[bool, str | None] | None:
+        """None if `line` is no boundary line of this boundary, else (a close boundary,
+        the line break ending it or None) -- the pattern's `end` and `linesep` groups."""
+        if not line.startswith(self.separator):
+            return None
+        end = line.startswith("--", self.size)
+        rest = line[self.size + 2 if end else self.size :].lstrip(" \t")
+        if not rest:
+            return (end, None)
+        if rest == "\n":
+            return (end, "\n")
+        return None
 
 
 #: messages nested deeper than this go to the standard parser, which decides how deep is
@@ -82,8 +99,8 @@ class _Reader:
         self.last_start = 0  # where the line readline returned started (for unreadline)
         #: the "end of file" predicates (`BufferedSubFile._eofstack`): boundaries of the
         #: enclosing multiparts, and blank lines inside a delivery-status part
-        self.boundaries: list[re.Pattern[str]] = []
-        self.stack: list[re.Pattern[str] | None] = []  # None: a blank line ends the part
+        self.boundaries: list[_Boundary] = []
+        self.stack: list[_Boundary | None] = []  # None: a blank line ends the part
         self.blank_ends = 0
         self.msgstack: list[Message] = []
         self.ctypes: list[str] = []  # the content type of each message of `msgstack`
@@ -123,7 +140,7 @@ class _Reader:
     def unreadline(self) -> None:
         self.pos = self.last_start
 
-    def push_eof(self, pattern: re.Pattern[str] | None) -> None:
+    def push_eof(self, pattern: _Boundary | None) -> None:
         self.stack.append(pattern)
         if pattern is None:
             self.blank_ends += 1
@@ -289,7 +306,7 @@ class _Reader:
             "binary",
         ):
             cur.defects.append(errors.InvalidMultipartContentTransferEncodingDefect())
-        boundaryre = _boundary_re(boundary)
+        boundaryre = _Boundary(boundary)
         capturing_preamble = True
         preamble: list[str] = []
         linesep = None
@@ -300,9 +317,9 @@ class _Reader:
                 break
             mo = boundaryre.match(line)
             if mo:
-                if mo.group("end"):
+                if mo[0]:
                     close_boundary_seen = True
-                    linesep = mo.group("linesep")
+                    linesep = mo[1]
                     break
                 if capturing_preamble:
                     if preamble:
