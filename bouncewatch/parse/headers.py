@@ -5,7 +5,7 @@ replacement characters and sanitise every header on each call)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -202,6 +202,7 @@ _MONTHS = {
 
 
 _MONTH_TEXT = {i: f"{i:02d}" for i in range(1, 13)}
+_TWO = [f"{i:02d}" for i in range(100)]
 
 
 @lru_cache(maxsize=16)  # a DSN repeats its dates (Date, Arrival-Date, Last-Attempt-Date)
@@ -221,21 +222,34 @@ def iso_date(value: str | None) -> str | None:
             day_s = day_s if len(day_s) == 2 else "0" + day_s
             hour_s = hour_s if len(hour_s) == 2 else "0" + hour_s
             second_s = second_s or "00"
-            if day_s <= "28" and hour_s < "24" and minute_s < "60" and second_s < "60":
+            if (
+                "01" <= day_s <= "28"
+                and year_s != "0000"
+                and hour_s < "24"
+                and minute_s < "60"
+                and second_s < "60"
+            ):
                 return f"{year_s}-{_MONTH_TEXT[month]}-{day_s}T{hour_s}:{minute_s}:{second_s}Z"
-        day, year, hour, minute = int(m.group(1)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+        day, year, hour, minute = int(day_s), int(year_s), int(hour_s), int(minute_s)
+        second = int(second_s or 0)
         offset = 0
-        if m.group(7):
-            offset = (int(m.group(8)) * 60 + int(m.group(9))) * (-1 if m.group(7) == "-" else 1)
-        second = int(m.group(6) or 0)
-        if offset == 0 and day <= 28 and hour < 24 and minute < 60 and second < 60:
-            return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
+        if sign:
+            offset = (int(off_h) * 60 + int(off_m)) * (-1 if sign == "-" else 1)
+        if not (hour < 24 and minute < 60 and second < 60):
+            return None  # (datetime refuses them)
+        if offset == 0 and 1 <= day <= 28 and year >= 1:
+            return (
+                f"{year:04d}-{_TWO[month]}-{_TWO[day]}T{_TWO[hour]}:{_TWO[minute]}:{_TWO[second]}Z"
+            )
+        days, minutes = divmod(hour * 60 + minute - offset, 1440)
         try:
-            dt = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-            dt -= timedelta(minutes=offset)
-            return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
+            when = date(year, month, day)  # refuses day 0, 31 April, year 0 …
+            if days:
+                when = date.fromordinal(when.toordinal() + days)  # refuses past year 9999
         except (ValueError, OverflowError):
             return None
+        hour, minute = divmod(minutes, 60)
+        return f"{when.year:04d}-{_TWO[when.month]}-{_TWO[when.day]}T{_TWO[hour]}:{_TWO[minute]}:{_TWO[second]}Z"
     try:
         dt = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):

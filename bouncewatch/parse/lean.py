@@ -29,8 +29,8 @@ _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 #: a run of lines each starting as `_HEADER_RE` wants (the last may lack its "\n")
 _HEADER_RUN = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
 #: a header field: the name up to the first ":", the value after the blanks that follow it,
-#: with its continuation lines (`compat32.header_source_parse`, before the value's rstrip)
-_FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*([^\n]*\n?(?:[ \t][^\n]*\n?)*)", re.M)
+#: with its continuation lines, without the final line break (`compat32.header_source_parse`)
+_FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 
 
 class _Boundary:
@@ -227,7 +227,7 @@ class _Reader:
         start = end = pos
         # every line up to `run` starts as a header line does; the line at `run` decides
         run = _HEADER_RUN.match(text, pos).end()  # type: ignore[union-attr]  # matches ""
-        if not boundaries or not (text.startswith("--", pos) or "\n--" in text[pos:run]):
+        if not boundaries or not (text.startswith("--", pos) or text.find("\n--", pos, run) >= 0):
             end = pos = run
             if pos < n:
                 next_pos = self._line_end(pos)
@@ -385,9 +385,7 @@ class _Reader:
         ):
             # every line a field or its continuation: one pass of a pattern over the block
             # (each field's first line holds a ":", as every line did that got here)
-            headers.extend(
-                [(name, value.rstrip("\r\n")) for name, value in _FIELD_RE.findall(block)]
-            )
+            headers.extend(_FIELD_RE.findall(block))
             return
         pieces = block.split("\n")
         lines = [p + "\n" for p in pieces]
