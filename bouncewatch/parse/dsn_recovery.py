@@ -14,6 +14,7 @@ from typing import Any
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.mime import human_texts
 from bouncewatch.parse.text import (
+    FoldedPattern,
     explanation_after,
     extract_reply_code,
     extract_status,
@@ -264,10 +265,9 @@ def with_commands(reports: list[RecipientReport], texts: _Lazy) -> list[Recipien
 
 #: words of an address-level refusal ("user unknown", "no such mailbox", "domain not found",
 #: "account disabled"): the refusals whose meaning depends on the command they answered
-_ADDRESS_WORDS = re.compile(
+_ADDRESS_WORDS = FoldedPattern(
     r"unknown|exist|such|found|invalid|disabled|inactive|suspend|moved|user|mailbox|account|"
-    r"recipient|address|domain",
-    re.I,
+    r"recipient|address|domain"
 )
 
 
@@ -298,7 +298,7 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
 
 
 #: the words every form of `smtp_command` starts with: a part without them names no command
-_COMMAND_HINTS = re.compile(r"reply|after|connected|>>>", re.I)
+_COMMAND_HINTS = FoldedPattern(r"reply|after|connected|>>>")
 
 
 def _from_codes(
