@@ -300,7 +300,7 @@ class _Reader:
             cur.defects.append(errors.NoBoundaryInMultipartDefect())
             cur._payload = self.rest()  # type: ignore[attr-defined]
             return
-        if str(cur.get("content-transfer-encoding", "8bit")).lower() not in (
+        if _transfer_encoding(cur).lower() not in (
             "7bit",
             "8bit",
             "binary",
@@ -342,7 +342,7 @@ class _Reader:
                 self._parsegen()
                 last = self.last
                 assert last is not None
-                if last.get_content_maintype() == "multipart":
+                if _content_type(last).startswith("multipart/"):  # get_content_maintype()
                     epilogue = last.epilogue
                     if epilogue == "":
                         last.epilogue = None
@@ -484,6 +484,18 @@ def _blank_message() -> Message:
     state["_headers"] = []
     state["defects"] = []
     return msg
+
+
+def _transfer_encoding(msg: Message) -> str:
+    """`str(msg.get("content-transfer-encoding", "8bit"))`, read straight from an ASCII header."""
+    for name, value in msg._headers:  # type: ignore[attr-defined]
+        if name.lower() == "content-transfer-encoding":
+            if isinstance(value, str) and value.isascii():
+                return value
+            break
+    else:
+        return "8bit"
+    return str(msg.get("content-transfer-encoding", "8bit"))
 
 
 def _content_type(msg: Message) -> str:
