@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from email.message import Message
+from time import monotonic
 from typing import TypeVar
 
 from bouncewatch.parse import embedded as embedded_reports
@@ -165,56 +166,81 @@ def detect(
                 return f"{name}+embedded", found, errors
     bouncy: bool | None = None
     empty: tuple[str, Detection] | None = None
-    for detector in detectors:
-        if empty is not None and detector.name not in FORMAT_NAMES | LAST_RESORT:
-            continue  # after a report naming nobody, only decoders that read recipients
-        if empty is not None and empty[1].recipients and detector.name in LAST_RESORT:
-            break  # X-Failed-Recipients named them: surer than the last resort's guesses
-        check_deadline(deadline, f"before detector {detector.name}")
-        if detector.name in GATED:
+    plan = _DEFAULT_PLAN if detectors is DETECTORS else _plan(detectors)
+    for detector, name, gated, last, reads in plan:
+        if empty is not None:
+            if not reads:
+                continue  # after a report naming nobody, only decoders that read recipients
+            if last and empty[1].recipients:
+                break  # X-Failed-Recipients named them: surer than the last resort's guesses
+        if deadline is not None and monotonic() > deadline:
+            check_deadline(deadline, f"before detector {name}")
+        if gated:
             if bouncy is None:
                 bouncy = looks_like_bounce(msg)
             if not bouncy:
                 continue
-        elif detector.name in LAST_RESORT and embedded:
+        elif last and embedded:
             # nothing specific recognised it: a report in the wrong shape (a broken MIME
             # boundary, a bounce pasted or quoted in a text body) is read as what it is
             if bouncy is None:
                 bouncy = looks_like_bounce(msg)
             if bouncy:
                 for inner in _embedded_candidates(msg):
-                    name, found, inner_errors = detect(
+                    inner_name, found, inner_errors = detect(
                         inner, detectors, embedded=False, deadline=deadline
                     )
                     errors.extend(inner_errors)
-                    if found is not None and found.recipients and name not in LAST_RESORT:
-                        return f"{name}+embedded", found, errors
-        found = _run(detector, msg, errors)
+                    if found is not None and found.recipients and inner_name not in LAST_RESORT:
+                        return f"{inner_name}+embedded", found, errors
+        try:
+            found = detector.detect(msg)
+        except Exception as exc:  # a decoder bug must not lose the message
+            _failed(name, exc, errors)
+            continue
         if found is None:
             continue
         if (found.recipients and not found.header_recipients) or found.kind not in (
             "dsn",
             "bounce",
         ):
-            return detector.name, found, errors
+            return name, found, errors
         if empty is None:
             # a report that names nobody (a delivery-status part without recipient groups,
             # or naming them only in X-Failed-Recipients, as Google Workspace's do): the
             # decoders after it may read the recipients from the text; if none does, this
             # is the answer
-            empty = (detector.name, found)
+            empty = (name, found)
     if empty is not None:
         return empty[0], empty[1], errors
     return "none", None, errors
 
 
-def _run(detector: Detector, msg: Message, errors: list[str]) -> Detection | None:
-    try:
-        return detector.detect(msg)
-    except Exception as exc:  # a decoder bug must not lose the message
-        errors.append(f"{detector.name}: {type(exc).__name__}: {exc}")
-        log.warning("event=detector_error detector=%s error=%s", detector.name, type(exc).__name__)
-        return None
+_Step = tuple[Detector, str, bool, bool, bool]
+
+
+def _plan(detectors: tuple[Detector, ...]) -> tuple[_Step, ...]:
+    """Each detector with what the loop asks of it, worked out once instead of by set
+    look-ups at every step: (detector, name, gated, last resort, reads recipients)."""
+    return tuple(
+        (
+            d,
+            d.name,
+            d.name in GATED,
+            d.name in LAST_RESORT,
+            d.name in FORMAT_NAMES or d.name in LAST_RESORT,
+        )
+        for d in detectors
+    )
+
+
+_DEFAULT_PLAN: tuple[_Step, ...] = _plan(DETECTORS)
+
+
+def _failed(name: str, exc: Exception, errors: list[str]) -> None:
+    """A detector raised: its error is reported, and the next detector gets the message."""
+    errors.append(f"{name}: {type(exc).__name__}: {exc}")
+    log.warning("event=detector_error detector=%s error=%s", name, type(exc).__name__)
 
 
 def _embedded_candidates(msg: Message) -> list[Message]:
