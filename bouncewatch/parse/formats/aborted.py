@@ -53,6 +53,8 @@ class AbortedDetector:
         if not (info.daemon or info.subject.startswith("delivery status notification")):
             return None
         text = body_text(msg)
+        if " aborted after " not in text:  # what _ABORTED_RE needs, found without the regex
+            return None
         aborted = _ABORTED_RE.search(text)
         if aborted is None:
             return None

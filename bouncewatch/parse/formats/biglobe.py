@@ -28,6 +28,7 @@ from bouncewatch.parse.formats._common import (
 _PROBLEMS_RE = re.compile(
     r"^[ \t]*-+ The following addresses had delivery problems -+[ \t]*$", re.M
 )
+_PROBLEMS = " The following addresses had delivery problems -"
 _INFO_RE = re.compile(r"^[ \t]*-+ Non-delivered information -+[ \t]*$", re.M)
 _ENDS = ("\n--", "Content-Type: message/rfc822")
 
@@ -49,6 +50,8 @@ class BiglobeDetector:
         if not (info.daemon or info.subject.startswith("returned mail")):
             return None
         text = body_text(msg)
+        if _PROBLEMS not in text:  # what _PROBLEMS_RE needs, found without the regex
+            return None
         problems = _PROBLEMS_RE.search(text)
         if problems is None:
             return None

@@ -30,6 +30,7 @@ from bouncewatch.parse.formats._common import (
     report,
 )
 
+_AGENT = "This is the DragonFly Mail Agent"
 _START_RE = re.compile(r"This is the DragonFly Mail Agent(?: v[\w.]+)? at ([\w.-]+?)\.?\s*$", re.M)
 _RCPT_RE = re.compile(
     r"^There was an error delivering your mail to <?(" + ADDR_RE.pattern + r")>?\.?\s*$", re.M
@@ -58,6 +59,8 @@ class DmaDetector:
         ):
             return None
         text = body_text(msg)
+        if _AGENT not in text:  # what _START_RE needs, found without the regex
+            return None
         start = _START_RE.search(text)
         if start is None:
             return None

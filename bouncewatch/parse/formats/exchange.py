@@ -152,7 +152,10 @@ class ExchangeDetector:
     def detect(self, msg: Message) -> Detection | None:
         if not _is_exchange(msg):
             return None
-        text = cut(body_text(msg), *_ENDS)
+        body = body_text(msg)
+        if _DELAYED not in body and not any(marker in body for marker in _FAILED):
+            return None  # (the text below is a prefix of the body: none there either)
+        text = cut(body, *_ENDS)
         action = "delayed" if _DELAYED in text else "failed"
         if action == "failed" and not any(marker in text for marker in _FAILED):
             return None

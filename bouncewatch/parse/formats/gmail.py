@@ -44,6 +44,14 @@ _NEW_RE = re.compile(
     r"(?:Your message wasn't delivered to|There was a (?:temporary )?problem delivering your"
     r" message to) (" + ADDR_RE.pattern + r")"
 )
+#: what each layout needs: one of the old headings, or the literal parts of _NEW_RE
+_MARKERS = (
+    _OLD_FAILED,
+    _OLD_FAILED_N,
+    _OLD_DELAYED,
+    "Your message wasn't delivered to ",
+    "problem delivering your message to ",
+)
 _TEMPORARY = ("There was a temporary problem delivering", "Gmail will retry")
 _ERROR_MARKERS = (
     "The error that the other server returned was:",
@@ -90,7 +98,10 @@ class GmailDetector:
         info = message_info(msg)
         if not info.daemon:  # Google's own daemon, or one whose name was changed on the way
             return None
-        text = cut(body_text(msg), *_ENDS)
+        body = body_text(msg)
+        if not any(marker in body for marker in _MARKERS):
+            return None  # neither layout's opening (the text below is a prefix of the body)
+        text = cut(body, *_ENDS)
         recipients: list[RecipientReport] = []
         if _OLD_FAILED in text or _OLD_FAILED_N in text or _OLD_DELAYED in text:
             action = "delayed" if _OLD_DELAYED in text else "failed"

@@ -64,6 +64,9 @@ class MessagingServerDetector:
         ):
             return None
         text = body_text(msg)
+        # what _STARTS_RE needs, found without the regex
+        if "following recipient" not in text or "Your message " not in text:
+            return None
         start = _STARTS_RE.search(text)
         if start is None:
             return None

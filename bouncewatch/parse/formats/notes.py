@@ -27,6 +27,7 @@ from bouncewatch.parse.formats._common import (
 )
 
 _START_RE = re.compile(r"^-+ Failure Reasons +-+[ \t]*$", re.M)
+_START = "- Failure Reasons "
 _END_RE = re.compile(r"^-+ Returned Message +-+[ \t]*$", re.M)
 
 
@@ -47,6 +48,8 @@ class NotesDetector:
         if not (info.daemon or info.subject.startswith("undeliverable message")):
             return None
         text = body_text(msg)
+        if _START not in text:  # what _START_RE needs, found without the regex
+            return None
         start = _START_RE.search(text)
         if start is None:
             return None

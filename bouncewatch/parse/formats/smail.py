@@ -47,6 +47,8 @@ class SmailDetector:
         if not message_info(msg).daemon:
             return None
         text = body_text(msg)
+        if "|-" not in text:  # no banner (_BANNER_RE): no "failed addresses" section
+            return None
         sections: dict[str, str] = {}
         banners = list(_BANNER_RE.finditer(text))
         for i, m in enumerate(banners):
