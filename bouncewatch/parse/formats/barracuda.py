@@ -58,7 +58,10 @@ class BarracudaDetector:
         info = message_info(msg)
         if not (info.daemon or "barracuda" in info.raw.get("from", "").lower()):
             return None
-        text = cut(body_text(msg), *_ENDS)
+        body = body_text(msg)
+        if "Barracuda" not in body and "Spam Firewall" not in body:
+            return None  # (the text below is a prefix of the body: not there either)
+        text = cut(body, *_ENDS)
         if "Barracuda" not in text and "Spam Firewall" not in text:
             return None
         reason = _REASON_RE.search(text)

@@ -74,7 +74,10 @@ class GoogleGroupsDetector:
         failed = info.raw.get("x-failed-recipients", "")
         if not failed or not info.daemon:
             return None
-        text = cut(body_text(msg), *_ENDS)
+        body = body_text(msg)
+        if "Google" not in body and _LINK not in body and "googlegroups.com" not in failed.lower():
+            return None  # no link, no signature (_SIGNED_RE), no group: none of the tests below
+        text = cut(body, *_ENDS)
         end = text.find(_LINK)
         if end >= 0:
             stop = text.find("\n", end)

@@ -53,6 +53,8 @@ class GoogleWorkspaceDetector:
         if not failed:
             return None
         text = body_text(msg)
+        if "** " not in text:  # what _HEADING_RE needs, found without the regex
+            return None
         heading = _HEADING_RE.search(text)
         if heading is None:
             return None
