@@ -9,7 +9,14 @@ from classify_helpers import named
 
 from bouncewatch.classify import classify
 from bouncewatch.classify.api import INDEX
-from bouncewatch.classify.matcher import PhraseIndex, anchor_of, normalise, words
+from bouncewatch.classify.matcher import (
+    PhraseIndex,
+    _items_shape,
+    _shape,
+    anchor_of,
+    normalise,
+    words,
+)
 from bouncewatch.classify.providers import PROVIDER_RULES, ProviderRule
 from bouncewatch.classify.reasons import (
     GAVE_UP_PHRASES,
@@ -19,6 +26,7 @@ from bouncewatch.classify.reasons import (
     WEAK_PHRASES,
     reason_for_status,
 )
+from bouncewatch.classify.regex_items import top_level_items
 from bouncewatch.model import REASONS, RecipientReport
 from bouncewatch.smtp.reply import extract_codes
 
@@ -111,6 +119,34 @@ def test_every_phrase_has_an_anchor_and_the_index_holds_them_in_order() -> None:
         assert phrase.anchor == anchor_of(phrase.pattern)
 
 
+def test_every_phrase_is_a_regular_expression() -> None:
+    # the index compiles a phrase's regex the first time a text is searched for it: this
+    # compiles them all, as no single run does
+    index = PhraseIndex((p.pattern, p.payload) for p in INDEX.phrases)
+    index.compile_all()
+    for phrase in index.phrases:
+        assert phrase.compiled().pattern == phrase.pattern
+
+
+def test_plain_phrases_are_read_as_the_item_reader_reads_them() -> None:
+    # a phrase with no regex syntax is read with one regex instead of item by item: the
+    # shortcut gives the item reader's anchor and word edges for every phrase of the tables
+    plain = 0
+    for phrase in INDEX.phrases:
+        items = top_level_items(phrase.pattern)
+        assert _shape(phrase.pattern) == _items_shape(items), phrase.pattern
+        plain += all(op == "literal" for op, _ in items)
+    assert plain > len(INDEX.phrases) // 2  # the shortcut is taken
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["", "-", "x", "no such user", "5.1.1", "foo_bar baz", "user's mailbox", "é quota", "550 "],
+)
+def test_plain_shortcut_agrees_with_the_item_reader(pattern: str) -> None:
+    assert _shape(pattern) == _items_shape(top_level_items(pattern))
+
+
 def test_candidates_come_in_priority_order_whatever_the_word_order() -> None:
     text = normalise("550 5.7.1 spam blocked using zen.spamhaus.org user unknown mailbox full")
     ws = words(text)
@@ -166,3 +202,21 @@ def test_index_rejects_phrases_it_could_not_find_fast() -> None:
         PhraseIndex([(r"gr[ae]ylist", "g")])
     with pytest.raises(ValueError, match="lower case"):
         PhraseIndex([(r"User Unknown", "u")])
+
+
+def test_compiling_all_names_a_phrase_that_is_not_a_regex() -> None:
+    index = PhraseIndex([(r"quota", "q"), (r"mailbox (?:full", "m")])
+    assert index.first(normalise("over quota")) is not None  # compiled on first use
+    with pytest.raises(ValueError, match=r"not a regular expression: 'mailbox \(\?:full'"):
+        index.compile_all()
+
+
+def test_a_phrase_is_compiled_on_first_use_and_once() -> None:
+    index = PhraseIndex([(r"quota (?:\S+ )?exceeded", "q"), (r"mailbox full", "m")])
+    quota, full = index.phrases
+    assert quota._regex is None and full._regex is None  # building the index compiles none
+    assert index.first(normalise("Quota exceeded")) is quota
+    compiled = quota._regex
+    assert compiled is not None and full._regex is None  # only the phrase searched for
+    assert index.first(normalise("quota 2GB exceeded")) is quota
+    assert quota._regex is compiled

@@ -92,15 +92,18 @@ class _Hit:
 def _entries() -> list[tuple[str, _Hit]]:
     out: list[tuple[str, _Hit]] = []
     for reason, patterns in GAVE_UP_PHRASES:
-        out.extend((p, _Hit(reason, f"text:{reason}")) for p in patterns)
+        hit = _Hit(reason, f"text:{reason}")
+        out.extend((p, hit) for p in patterns)
     for row in PROVIDER_RULES:
         host = re.compile(row.host) if row.host else None
         hit = _Hit(row.reason, row.rule, host=host)
         out.extend((pattern, hit) for pattern in row.patterns)
     for reason, patterns in STRONG_PHRASES:
-        out.extend((p, _Hit(reason, f"text:{reason}")) for p in patterns)
+        hit = _Hit(reason, f"text:{reason}")
+        out.extend((p, hit) for p in patterns)
     for reason, patterns in WEAK_PHRASES:
-        out.extend((p, _Hit(reason, f"text:{reason}", weak=True)) for p in patterns)
+        hit = _Hit(reason, f"text:{reason}", weak=True)
+        out.extend((p, hit) for p in patterns)
     return out
 
 

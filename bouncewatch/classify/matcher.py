@@ -8,7 +8,12 @@ the text is split into ASCII words once (a bytes ``translate`` and a ``split``, 
 a set intersection (in C) finds the anchors present, and only their phrases are searched, in
 their fixed priority order; the first that matches wins.
 
-Rules for phrases (checked when the index is built, and by the tests):
+Building the index reads each pattern for its anchor but compiles none: a phrase's regex is
+compiled the first time a text holds its anchor, so a run that meets a few kinds of bounce
+compiles a few dozen of the several hundred (`PhraseIndex.compile_all` compiles them all).
+
+Rules for phrases (checked when the index is built, and by the tests, which also compile
+every pattern):
 
 - lower case (texts are lower-cased and their white space squashed before matching);
 - at least one whole literal word at the top level of the pattern: starting at a word start
@@ -27,7 +32,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -134,9 +138,38 @@ def _is_separator(op: str, value: Any) -> bool:
     return False
 
 
+#: characters with a meaning in a pattern; one without any is a plain string of literals
+_METACHARACTERS = re.compile(r"[\\.^$*+?{}\[\]()|]")
+#: a run of word characters (see the module docstring: ASCII letters and digits)
+_WORD_RUN = re.compile(r"[A-Za-z0-9]+")
+
+
 def anchor_of(pattern: str) -> str | None:
     """The anchor word of a phrase pattern, or None if it has none (see module docstring)."""
-    items = top_level_items(pattern)
+    return _shape(pattern)[0]
+
+
+def _shape(pattern: str) -> tuple[str | None, bool, bool]:
+    """(anchor, word_start, word_end) of a phrase pattern: its anchor word, and whether it
+    begins / ends with a literal word character.
+
+    Most phrases are plain strings (no character with a meaning in a pattern): their words
+    are its runs of word characters, read with one regex.  The others are read item by item
+    (`_items_shape`), which gives the same answer for plain strings."""
+    if _METACHARACTERS.search(pattern) is not None:
+        return _items_shape(top_level_items(pattern, validate=False))
+    found = _WORD_RUN.findall(pattern)
+    if not found:
+        return None, False, False
+    return (
+        max(found, key=_rank),
+        _WORD_RUN.match(pattern) is not None,
+        _is_word_char(ord(pattern[-1])),
+    )
+
+
+def _items_shape(items: Sequence[Item]) -> tuple[str | None, bool, bool]:
+    """`_shape` read from a pattern's top-level items."""
     best: str | None = None
     run: list[str] = []
     run_at_word_start = True  # pattern start: a guard look-behind is added for such phrases
@@ -163,27 +196,21 @@ def anchor_of(pattern: str) -> str | None:
         run = []
         after_separator = sep
     close(word_end=True)  # Phrase.search checks the text's word end after the pattern's end
-    return best
+
+    def word(item: Item) -> bool:
+        return item[0] == "literal" and isinstance(item[1], int) and _is_word_char(item[1])
+
+    return best, bool(items) and word(items[0]), bool(items) and word(items[-1])
 
 
 def _has_upper(pattern: str) -> bool:
     """Upper-case letters outside escapes (``\\S``, ``\\W`` are fine)."""
-    unescaped = re.sub(r"\\.", "", pattern)
+    unescaped = re.sub(r"\\.", "", pattern) if "\\" in pattern else pattern
     return unescaped != unescaped.lower()
 
 
 def _rank(word: str) -> tuple[bool, bool, bool, int]:
     return (word not in COMMON_WORDS, len(word) >= 4, not word.isdigit(), len(word))
-
-
-def _word_edges(pattern: str) -> tuple[bool, bool]:
-    """Does the pattern begin / end with a literal word character?"""
-    items = top_level_items(pattern)
-
-    def word(item: Item) -> bool:
-        return item[0] == "literal" and isinstance(item[1], int) and _is_word_char(item[1])
-
-    return (bool(items) and word(items[0]), bool(items) and word(items[-1]))
 
 
 def normalise(text: str) -> str:
@@ -199,20 +226,47 @@ def words(norm: str) -> list[bytes]:
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-@dataclass(frozen=True, slots=True)
 class Phrase:
-    """One compiled phrase; `payload` is what the caller gets back when it matches."""
+    """One phrase; `payload` is what the caller gets back when it matches.
 
-    priority: int
-    pattern: str
-    regex: re.Pattern[str]
-    anchor: str
-    payload: Any
-    word_start: bool  #: the pattern begins with a word character: match only at a word start
-    word_end: bool  #: the pattern ends with a word character: match only up to a word end
+    Its regex is compiled the first time a text is searched for it: a run meets only the
+    phrases whose anchor words its texts contain (`PhraseIndex.compile_all` compiles them
+    all at once, and says which pattern is not a regex)."""
+
+    __slots__ = ("_regex", "anchor", "pattern", "payload", "priority", "word_end", "word_start")
+
+    def __init__(
+        self,
+        priority: int,
+        pattern: str,
+        anchor: str,
+        payload: Any,
+        word_start: bool,
+        word_end: bool,
+    ) -> None:
+        self.priority = priority
+        self.pattern = pattern
+        self.anchor = anchor
+        self.payload = payload
+        #: the pattern begins with a word character: match only at a word start
+        self.word_start = word_start
+        #: the pattern ends with a word character: match only up to a word end
+        self.word_end = word_end
+        self._regex: re.Pattern[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.priority}, {self.pattern!r}, anchor={self.anchor!r})"
+
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern (compiled on first use)."""
+        regex = self._regex
+        if regex is None:
+            regex = self._regex = re.compile(self.pattern)
+        return regex
 
     def search(self, norm: str) -> bool:
-        m = self.regex.search(norm)
+        regex = self._regex or self.compiled()
+        m = regex.search(norm)
         if not (self.word_start or self.word_end):
             return m is not None
         while m is not None:
@@ -221,7 +275,7 @@ class Phrase:
                 not self.word_end or end == len(norm) or norm[end] not in _ALNUM
             ):
                 return True
-            m = self.regex.search(norm, start + 1)
+            m = regex.search(norm, start + 1)
         return False
 
 
@@ -234,18 +288,25 @@ class PhraseIndex:
         for priority, (pattern, payload) in enumerate(entries):
             if _has_upper(pattern):
                 raise ValueError(f"phrase must be lower case: {pattern!r}")
-            anchor = anchor_of(pattern)
+            anchor, word_start, word_end = _shape(pattern)
             if anchor is None:
                 raise ValueError(f"phrase has no anchor word: {pattern!r}")
-            phrase = Phrase(
-                priority, pattern, re.compile(pattern), anchor, payload, *_word_edges(pattern)
-            )
+            phrase = Phrase(priority, pattern, anchor, payload, word_start, word_end)
             phrases.append(phrase)
             self._by_word.setdefault(anchor.encode("ascii"), []).append(phrase)
         self.phrases: Sequence[Phrase] = tuple(phrases)
         self._anchors = frozenset(self._by_word)
         #: anchor -> priorities of its phrases (ints sort fast, in C)
         self._priorities = {k: [p.priority for p in v] for k, v in self._by_word.items()}
+
+    def compile_all(self) -> None:
+        """Compile every phrase's regex now rather than on first use.  Raises ValueError
+        naming a pattern that is not a regular expression."""
+        for phrase in self.phrases:
+            try:
+                phrase.compiled()
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {phrase.pattern!r}: {exc}") from None
 
     def order(self, text_words: Iterable[bytes]) -> Sequence[int]:
         """Priorities (= indexes in `phrases`) of the phrases whose anchor is among

@@ -26,7 +26,6 @@ An item is a tuple ``(op, value)``:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 Item = tuple[str, object]
 
@@ -61,14 +60,18 @@ class _Reader:
         return out
 
 
-@lru_cache(maxsize=1024)
-def top_level_items(pattern: str) -> tuple[Item, ...]:
+def top_level_items(pattern: str, *, validate: bool = True) -> tuple[Item, ...]:
     """The top-level items of `pattern` (see the module docstring).  Raises ValueError on a
-    pattern `re` would not compile."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {pattern!r}: {exc}") from None
+    pattern `re` would not compile.
+
+    `validate=False` skips that check, which compiles the pattern (the larger part of the
+    cost): for a caller that checks its patterns elsewhere.  The items of a pattern that is
+    not a regular expression are then undefined."""
+    if validate:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {pattern!r}: {exc}") from None
     reader = _Reader(pattern)
     branches = [_sequence(reader)]
     while reader.peek() == "|":
