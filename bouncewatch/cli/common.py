@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -50,8 +50,13 @@ def cli_errors() -> Iterator[None]:
         yield
     except BouncewatchError as e:
         raise click.ClickException(str(e)) from None
-    except sqlite3.DatabaseError as e:
-        raise click.ClickException(f"database error: {e}") from None
+    except Exception as e:
+        # (sqlite3 is not imported for this: a command that opens no database never loads
+        # it, and then no error can be one of its)
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is not None and isinstance(e, sqlite3.DatabaseError):
+            raise click.ClickException(f"database error: {e}") from None
+        raise
 
 
 def load_settings(config_path: Path | None, db_path: Path | None = None) -> Settings:

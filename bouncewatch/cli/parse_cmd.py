@@ -18,11 +18,7 @@ from bouncewatch.cli.common import cli_errors, config_option, load_settings
 from bouncewatch.config import TrustConfig, read_verp_secrets
 from bouncewatch.errors import SourceError
 from bouncewatch.model import ParseOptions, ParseResult
-from bouncewatch.smtp.address import normalise
 from bouncewatch.sources.files import FileSource
-from bouncewatch.store.timefmt import utcnow
-from bouncewatch.trust.envelope import addresses_in
-from bouncewatch.trust.signing import first_signed
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -146,6 +142,12 @@ def _authentication(
 ) -> None:
     """Add what a signed return path says: `signed_return_path` (the address it names and
     whether it verified now) and, per recipient, `authenticated`."""
+    # (loaded here: only a configuration with VERP secrets needs them, and hmac)
+    from bouncewatch.smtp.address import normalise
+    from bouncewatch.store.timefmt import utcnow
+    from bouncewatch.trust.envelope import addresses_in
+    from bouncewatch.trust.signing import first_signed
+
     found = first_signed(addresses_in(result.envelope_to), secrets, utcnow(), trust.verp_max_age)
     signed = normalise(found.address)[0] if found is not None and found.valid else None
     line["signed_return_path"] = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -55,6 +54,8 @@ def load_config(path: str | Path | None) -> Settings:
     """Read and validate a TOML file; None gives the built-in defaults."""
     if path is None:
         return Settings()
+    import tomllib  # (only a file needs it)
+
     path = Path(path)
     try:
         with path.open("rb") as f:

@@ -3,7 +3,6 @@ raised) with its key path, and unknown keys reported with a "did you mean"."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -131,6 +130,8 @@ class Reader:
                     "password_env or password_credential)"
                 )
             else:
+                import difflib  # (only a misspelt key needs it)
+
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
                 hint = f" (did you mean {close[0]}?)" if close else ""
             self.note(name, f"unknown key{hint}")
