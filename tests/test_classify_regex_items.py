@@ -44,3 +44,25 @@ def test_a_prefix_common_to_all_alternatives_is_hoisted() -> None:
 def test_a_pattern_re_cannot_compile_is_refused() -> None:
     with pytest.raises(ValueError, match="not a regular expression"):
         top_level_items("(unclosed")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "group"),
+    [
+        ("(a(b)c)d", "(a(b)c)"),
+        ("(?:[)(]|x)d", "(?:[)(]|x)"),
+        (r"(?:\)|\()d", r"(?:\)|\()"),
+        ("(?:[]a)]|b)d", "(?:[]a)]|b)"),
+        ("(?P<n>ab)d", "(?P<n>ab)"),
+    ],
+)
+def test_a_group_ends_at_its_own_closing_parenthesis(pattern: str, group: str) -> None:
+    assert top_level_items(pattern) == (("group", group), ("literal", ord("d")))
+
+
+def test_a_quantifier_takes_only_the_last_character_of_a_plain_run() -> None:
+    items = top_level_items("no mx+ here")
+    assert items[:4] == (("literal", 110), ("literal", 111), ("literal", 32), ("literal", 109))
+    assert items[4] == ("repeat", (1, None, (("literal", 120),)))
+    assert items[5:] == tuple(("literal", ord(c)) for c in " here")
+    assert top_level_items("ab{x")[1:] == (("literal", 98), ("literal", 123), ("literal", 120))

@@ -103,8 +103,12 @@ _TOKEN_TABLE = bytes(
 )
 
 
+#: the code points of word characters (ASCII letters and digits)
+_WORD_CODES = frozenset(c for c in range(128) if chr(c).isalnum())
+
+
 def _is_word_char(code: int) -> bool:
-    return code < 128 and chr(code).isalnum()
+    return code in _WORD_CODES
 
 
 def _never_word(members: Any) -> bool:
@@ -185,7 +189,7 @@ def _items_shape(items: Sequence[Item]) -> tuple[str | None, bool, bool]:
     for op, av in items:
         if op == "assert":  # consumes nothing: transparent
             continue
-        if op == "literal" and isinstance(av, int) and _is_word_char(av):
+        if op == "literal" and av in _WORD_CODES:
             if not run:
                 run_at_word_start = after_separator
             run.append(chr(av))

@@ -104,9 +104,26 @@ def _join_branches(branches: list[list[Item]]) -> list[Item]:
     return [*prefix, ("branch", tuple(tuple(b) for b in branches))]
 
 
+#: characters that stand for themselves wherever they are (outside a class)
+_PLAIN_RUN = re.compile(r"[^\\.^$*+?{}\[\]()|]+")
+_QUANTIFIER_START = frozenset("*+?{")
+
+
 def _sequence(reader: _Reader) -> list[Item]:
     items: list[Item] = []
+    text = reader.text
     while reader.more() and reader.peek() not in ("|", ")"):
+        plain = _PLAIN_RUN.match(text, reader.pos)
+        if plain is not None:
+            # a run of plain characters is that many literals, read at once; its last one is
+            # read by itself when a quantifier may follow it
+            end = plain.end()
+            if end < len(text) and text[end] in _QUANTIFIER_START:
+                end -= 1
+            items.extend(("literal", ord(c)) for c in text[reader.pos : end])
+            reader.pos = end
+            if not reader.more() or reader.peek() in ("|", ")"):
+                break
         atom = _atom(reader)
         if atom is None:
             continue
@@ -229,13 +246,30 @@ def _group(reader: _Reader) -> Item | None:
             if colon < 0 or close < colon:
                 reader.pos = close + 1
                 return None
-    branches = [_sequence(_skip_group_head(reader))]
-    while reader.peek() == "|":
-        reader.take()
-        branches.append(_sequence(reader))
+    _skip_group_body(_skip_group_head(reader))
     reader.take()  # ")"
     text = reader.text[start : reader.pos]
     return ("assert", text) if lookaround else ("group", text)
+
+
+#: inside a group: what can hide a parenthesis (an escape, a character class) or is one
+_GROUP_TOKEN = re.compile(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|[()]", re.S)
+
+
+def _skip_group_body(reader: _Reader) -> None:
+    """Move to the ")" that closes the group whose body starts here (its items are not
+    needed: a group is one opaque item), or to the end of an unclosed one."""
+    depth = 0
+    for m in _GROUP_TOKEN.finditer(reader.text, reader.pos):
+        token = m.group()
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            if not depth:
+                reader.pos = m.start()
+                return
+            depth -= 1
+    reader.pos = len(reader.text)
 
 
 def _skip_group_head(reader: _Reader) -> _Reader:
