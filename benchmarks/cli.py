@@ -1,10 +1,15 @@
 """`bouncewatch parse` through the command line: start-up, and the per-file cost over
 thousands of files against the same work in one process.
 
-    python benchmarks/cli.py [--corpus DIR] [--files 3000] [--runs 5]
+    python benchmarks/cli.py [--corpus DIR] [--files 3000] [--runs 5] [--imports 20]
+
+(`--files 0`: the start-up alone.)
 
 1. start-up: `bouncewatch parse --json` of one small message, median wall time of --runs,
    beside the bare interpreter (`python -c pass`) in the same run (target: under 0.15 s);
+   with --imports N, the N modules whose import costs the most (`python -X importtime`,
+   own time and with what it imports, the least of --runs: a busy machine's preemptions
+   land at random in one module's time), and the project's share;
 2. per file: `bouncewatch parse --json DIR` over --files messages (the fixtures, or the
    *.eml under --corpus, copied until there are that many), its CPU time less one start-up,
    against a process that only reads and analyses the same files (its import time taken
@@ -68,6 +73,34 @@ def startup(one: Path, runs: int) -> tuple[float, float, float]:
     )
 
 
+def import_times(one: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """module -> least (own, cumulative) import seconds of `bouncewatch parse --json one`."""
+    own: dict[str, list[int]] = {}
+    cumulative: dict[str, list[int]] = {}
+    argv = [sys.executable, "-X", "importtime", *COMMAND[1:], str(one)]
+    for _ in range(runs):
+        done = subprocess.run(argv, env=environment(), capture_output=True, text=True)
+        for line in done.stderr.splitlines():
+            fields = line.removeprefix("import time:").split("|")
+            if len(fields) != 3 or not fields[0].strip().isdigit():
+                continue  # the header, or anything else on stderr
+            name = fields[2].strip()
+            own.setdefault(name, []).append(int(fields[0]))
+            cumulative.setdefault(name, []).append(int(fields[1]))
+    return {name: (min(own[name]) / 1e6, min(cumulative[name]) / 1e6) for name in own}
+
+
+def print_import_times(times: dict[str, tuple[float, float]], top: int) -> None:
+    total = sum(own for own, _ in times.values())
+    ours = sum(own for name, (own, _) in times.items() if name.split(".")[0] == "bouncewatch")
+    print(
+        f"imports: {len(times)} modules, {total * 1e3:.1f} ms (bouncewatch's own modules"
+        f" {ours * 1e3:.1f} ms); the {top} costliest, own time (with what they import):"
+    )
+    for name, (own, cumulative) in sorted(times.items(), key=lambda kv: -kv[1][0])[:top]:
+        print(f"  {own * 1e3:6.1f} ms  ({cumulative * 1e3:6.1f} ms)  {name}")
+
+
 def in_process(folder: str) -> None:
     """The baseline, run as its own process: read and analyze every file of `folder`, as
     the CLI does but with no source, no JSON and no output (none when `folder` is "")."""
@@ -82,6 +115,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, help="a folder of .eml files instead of fixtures/")
     ap.add_argument("--files", type=int, default=3000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--imports", type=int, default=0, metavar="N", help="print the N costliest")
     ap.add_argument("--in-process", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.in_process is not None:
@@ -97,6 +131,10 @@ def main() -> None:
         f" bouncewatch parse of one message {wall:.3f} s wall, {cpu:.3f} s CPU"
         f"  (target < 0.15 s)"
     )
+    if args.imports:
+        print_import_times(import_times(one, args.runs), args.imports)
+    if args.files <= 0:
+        return None  # start-up only
 
     with tempfile.TemporaryDirectory(prefix="bw-cli-bench-") as tmp:
         folder = Path(tmp)
