@@ -11,6 +11,9 @@ from pathlib import Path
 
 from fixture_files import fixture
 
+from bouncewatch.config import Settings, read_verp_secrets
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS
+
 #: runs the command as `python -m bouncewatch` does, then writes which modules it loaded and
 #: how many of the classifier's phrases it compiled
 SCRIPT = """
@@ -32,6 +35,11 @@ def report():
 
 atexit.register(report)
 sys.argv[0] = "bouncewatch"
+import bouncewatch.config.locate
+from pathlib import Path
+
+# (hermetic: the machine's own /etc/bouncewatch/config.toml is not read)
+bouncewatch.config.locate.DEFAULT_CONFIG_PATH = Path(out).with_name("absent.toml")
 from bouncewatch.cli import main
 
 main()
@@ -58,11 +66,15 @@ NOT_FOR_PARSE = (
 )
 
 
-def run_parse(tmp_path: Path, config: str, message: Path) -> tuple[dict, list[dict]]:
-    (tmp_path / "config.toml").write_text(config)
+def run_parse(tmp_path: Path, config: str | None, message: Path) -> tuple[dict, list[dict]]:
+    """Run `parse --json message` with a configuration file holding `config` (None: with no
+    configuration file); (what it loaded, its output lines)."""
     out = tmp_path / "loaded.json"
     env = {k: v for k, v in os.environ.items() if k != "BOUNCEWATCH_CONFIG"}
-    argv = ["parse", "--json", "--config", str(tmp_path / "config.toml"), str(message)]
+    argv = ["parse", "--json", str(message)]
+    if config is not None:
+        (tmp_path / "config.toml").write_text(config)
+        argv[2:2] = ["--config", str(tmp_path / "config.toml")]
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(out), *argv],
         capture_output=True,
@@ -74,12 +86,38 @@ def run_parse(tmp_path: Path, config: str, message: Path) -> tuple[dict, list[di
     return json.loads(out.read_text()), lines
 
 
+#: what it does not load either when there is no configuration file: the settings' code
+#: (it runs on the built-in defaults) and the TOML reader
+NOT_WITHOUT_CONFIG = (
+    "bouncewatch.config.settings",
+    "bouncewatch.config.load",
+    "bouncewatch.store.policy",
+    "bouncewatch.trust.settings",
+    "tomllib",
+)
+
+
 def test_parse_loads_no_database_no_reports_no_hashing(tmp_path: Path) -> None:
     loaded, lines = run_parse(tmp_path, "", fixture("rfc3464-generic-01"))
     assert lines[0]["kind"] == "dsn" and lines[0]["recipients"]
     modules = set(loaded["modules"])
-    assert "bouncewatch.classify.api" in modules  # the script ran the command
+    assert "bouncewatch.config.settings" in modules  # the script ran the command, configured
     assert sorted(m for m in NOT_FOR_PARSE if m in modules) == []
+
+
+def test_parse_without_a_configuration_file_loads_no_settings_code(tmp_path: Path) -> None:
+    loaded, lines = run_parse(tmp_path, None, fixture("rfc3464-generic-01"))
+    _, same = run_parse(tmp_path, "", fixture("rfc3464-generic-01"))
+    assert lines == same  # an empty file gives the built-in defaults too
+    modules = set(loaded["modules"])
+    assert "bouncewatch.classify.api" in modules
+    assert sorted(m for m in (*NOT_FOR_PARSE, *NOT_WITHOUT_CONFIG) if m in modules) == []
+
+
+def test_the_built_in_defaults_parse_uses_are_those_of_the_settings() -> None:
+    settings = Settings()
+    assert settings.parse_options == DEFAULT_PARSE_OPTIONS
+    assert read_verp_secrets(settings.trust) == ()
 
 
 def test_parse_of_one_message_compiles_few_of_the_phrases(tmp_path: Path) -> None:

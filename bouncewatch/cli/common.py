@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from bouncewatch.config import Settings, load_config, locate_config
+from bouncewatch import config
 from bouncewatch.errors import BouncewatchError
 
 if TYPE_CHECKING:
+    from bouncewatch.config import Settings
     from bouncewatch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,7 +63,7 @@ def cli_errors() -> Iterator[None]:
 def load_settings(config_path: Path | None, db_path: Path | None = None) -> Settings:
     """The effective settings: the config file (if any), then --db / $BOUNCEWATCH_DB."""
     with cli_errors():
-        settings = load_config(locate_config(config_path))
+        settings = config.load_config(config.locate_config(config_path))
     if db_path is not None:
         settings = settings.with_database(db_path)
     return settings

@@ -9,16 +9,19 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bouncewatch.analyze import analyze
 from bouncewatch.cli.common import cli_errors, config_option, load_settings
-from bouncewatch.config import TrustConfig, read_verp_secrets
+from bouncewatch.config.locate import locate_config
 from bouncewatch.errors import SourceError
-from bouncewatch.model import ParseOptions, ParseResult
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions, ParseResult
 from bouncewatch.sources.files import FileSource
+
+if TYPE_CHECKING:
+    from bouncewatch.config import TrustConfig
 
 _COLUMNS = ("kind", "address", "status", "code", "type", "reason")
 _WIDTHS = (10, 34, 8, 5, 12, 0)
@@ -74,17 +77,15 @@ def parse(
     VERP secret, each recipient says whether the bounce came back to its signed return path
     ("authenticated").
     """
-    settings = load_settings(config_path)
-    options = _options(settings.parse_options, list_source_headers, verp)
-    with cli_errors():
-        secrets = read_verp_secrets(settings.trust)
+    base, trust, secrets = _configured(config_path)
+    options = _options(base, list_source_headers, verp)
     failed = False
     width = max(len(f) for f in files)
     if not as_json:
         click.echo(_row(("file", *_COLUMNS), width))
     out = sys.stdout
     for name in files:
-        for line in _parse_path(name, options, settings.trust, secrets):
+        for line in _parse_path(name, options, trust, secrets):
             failed = failed or "error" in line
             if as_json:
                 # (JSON escapes every control character: nothing for click.echo to strip;
@@ -96,6 +97,22 @@ def parse(
         out.flush()
     if failed:
         sys.exit(1)
+
+
+def _configured(
+    config_path: Path | None,
+) -> tuple[ParseOptions, TrustConfig | None, tuple[bytes, ...]]:
+    """The parse options, the trust settings and the VERP secrets the configuration gives.
+    With no configuration file they are the built-in defaults, and the settings' code is
+    not loaded for them (the tests hold the defaults equal to those of `Settings()`)."""
+    path = locate_config(config_path)
+    if path is None:
+        return DEFAULT_PARSE_OPTIONS, None, ()
+    from bouncewatch.config import read_verp_secrets
+
+    settings = load_settings(path)
+    with cli_errors():
+        return settings.parse_options, settings.trust, read_verp_secrets(settings.trust)
 
 
 def _options(
@@ -110,7 +127,7 @@ def _options(
 
 
 def _parse_path(
-    name: str, options: ParseOptions, trust: TrustConfig, secrets: tuple[bytes, ...]
+    name: str, options: ParseOptions, trust: TrustConfig | None, secrets: tuple[bytes, ...]
 ) -> Iterator[dict[str, Any]]:
     """One line per message at `name`, read by the source `ingest` reads files with
     (`FileSource`), or one error line for a path it cannot read or that holds no message.
@@ -124,7 +141,7 @@ def _parse_path(
         for raw in batch:
             result = analyze(raw.data, options)
             line = result.to_json(name if raw.source == "stdin" else raw.source)
-            if secrets:
+            if secrets and trust is not None:
                 _authentication(line, result, trust, secrets, options)
             if raw.mbox_index is not None:
                 line = {"file": line.pop("file"), "message": raw.mbox_index, **line}

@@ -8,7 +8,6 @@ to watch, a database folder that exists); `check-config` and `run` both call it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -16,11 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bouncewatch.config.locate import locate_config
 from bouncewatch.config.reader import Reader, parse_duration
 from bouncewatch.config.settings import (
     AFTER_ACTIONS,
     AUTH_METHODS,
-    DEFAULT_CONFIG_PATH,
     LOG_LEVELS,
     SECURITIES,
     LogConfig,
@@ -37,17 +36,6 @@ from bouncewatch.hosts import is_loopback
 from bouncewatch.trust.settings import TRUST_REQUIRE
 
 SECTIONS = ("database", "database_group", "mailbox", "schedule", "policy", "parse", "trust", "log")
-
-
-def locate_config(path: str | Path | None = None) -> Path | None:
-    """The configuration file to read: `path` (from --config or $BOUNCEWATCH_CONFIG) when
-    given, else /etc/bouncewatch/config.toml if it exists, else None (built-in defaults)."""
-    if path is not None and str(path) != "":
-        return Path(path)
-    env = os.environ.get("BOUNCEWATCH_CONFIG")
-    if env:
-        return Path(env)
-    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
 
 
 def load_config(path: str | Path | None) -> Settings:

@@ -9,11 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bouncewatch.config.locate import DEFAULT_CONFIG_PATH
 from bouncewatch.model import DEFAULT_VERP, ParseOptions
 from bouncewatch.store.policy import PolicyConfig
 from bouncewatch.trust.settings import TrustConfig
 
-DEFAULT_CONFIG_PATH = Path("/etc/bouncewatch/config.toml")
 DEFAULT_DATABASE_NAME = "bouncewatch.db"
 
 SECURITIES = ("tls", "starttls", "plain")
