@@ -51,13 +51,21 @@ class FoldedPattern:
     the flag -- for ASCII, exactly the same matches; other text goes to the `re.I` pattern.
     The pattern must be written in lower case."""
 
-    __slots__ = ("folded", "pattern")
+    __slots__ = ("_pattern", "folded", "text")
 
     def __init__(self, pattern: str) -> None:
         if pattern != pattern.lower():
             raise ValueError("FoldedPattern needs a lower-case pattern")
-        self.pattern = re.compile(pattern, re.I)
+        self.text = pattern
         self.folded = re.compile(pattern)
+        self._pattern: re.Pattern[str] | None = None  # compiled when non-ASCII text comes
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The `re.I` pattern, for text that is not ASCII."""
+        if self._pattern is None:
+            self._pattern = re.compile(self.text, re.I)
+        return self._pattern
 
     def search(self, text: str) -> re.Match[str] | None:
         if text.isascii():
