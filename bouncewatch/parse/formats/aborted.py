@@ -27,13 +27,14 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_ABORTED_RE = re.compile(
+_ABORTED_RE = lazy_compile(
     r"^De(?:li|le)very to the following recipients? (?:was|were) aborted after ([^:\n]+):\s*$",
     re.M,
 )
-_ITEM_RE = re.compile(r"^[ \t]*\*[ \t]*<?(" + ADDR_RE.pattern + r")>?[ \t]*$", re.M)
-_DETAILS_RE = re.compile(r"Technical details:\s*\n((?:(?!=====).*\n?)*)")
+_ITEM_RE = lazy_compile(r"^[ \t]*\*[ \t]*<?(" + ADDR_RE.pattern + r")>?[ \t]*$", re.M)
+_DETAILS_RE = lazy_compile(r"Technical details:\s*\n((?:(?!=====).*\n?)*)")
 
 
 class AbortedDetector:

@@ -22,11 +22,12 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _PERMANENT = "----- The following addresses had permanent fatal errors -----"
 _TRANSCRIPT = "----- Transcript of session follows -----"
-_RCPT_RE = re.compile(r"^>>> .*?<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
-_REPLY_RE = re.compile(r"^[245][0-9][0-9][ -].*$", re.M)
+_RCPT_RE = lazy_compile(r"^>>> .*?<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
+_REPLY_RE = lazy_compile(r"^[245][0-9][0-9][ -].*$", re.M)
 
 
 class ActiveHunterDetector:

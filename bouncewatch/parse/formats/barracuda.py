@@ -33,11 +33,12 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_TO_RE = re.compile(r"^Your message to:[ \t]*<?(" + ADDR_RE.pattern + r")>?[ \t]*$", re.M)
+_TO_RE = lazy_compile(r"^Your message to:[ \t]*<?(" + ADDR_RE.pattern + r")>?[ \t]*$", re.M)
 _LISTED = "Your message could not be delivered to the following recipients:"
-_REASON_RE = re.compile(r"^Reason:[ \t]*(.*(?:\n(?![ \t]*\n).*)*)", re.M)
-_REJECTED_BY_RE = re.compile(r"rejected by ([\w.-]+) \(")
+_REASON_RE = lazy_compile(r"^Reason:[ \t]*(.*(?:\n(?![ \t]*\n).*)*)", re.M)
+_REJECTED_BY_RE = lazy_compile(r"rejected by ([\w.-]+) \(")
 _ENDS = ("\n--", "Content-Type: message/rfc822")
 
 

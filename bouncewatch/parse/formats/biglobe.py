@@ -24,12 +24,13 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_PROBLEMS_RE = re.compile(
+_PROBLEMS_RE = lazy_compile(
     r"^[ \t]*-+ The following addresses had delivery problems -+[ \t]*$", re.M
 )
 _PROBLEMS = " The following addresses had delivery problems -"
-_INFO_RE = re.compile(r"^[ \t]*-+ Non-delivered information -+[ \t]*$", re.M)
+_INFO_RE = lazy_compile(r"^[ \t]*-+ Non-delivered information -+[ \t]*$", re.M)
 _ENDS = ("\n--", "Content-Type: message/rfc822")
 
 

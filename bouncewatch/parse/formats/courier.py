@@ -30,14 +30,15 @@ from bouncewatch.parse.formats._common import (
     server_reply,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.smtp.command import smtp_command
 
 _MARK = "running the Courier mail server"
 _FAILED = "Your message to the following recipients cannot be delivered:"
 _DELAYED = "Your message to the following recipients has not been delivered yet:"
 _RULE = "\n-----"
-_FROM_RE = re.compile(r"delivery status notification from ([\w.-]+?),")
-_HOST_RE = re.compile(r"^\s*([\w.-]+) \[[0-9a-fA-F.:]+\]:\s*$", re.M)
+_FROM_RE = lazy_compile(r"delivery status notification from ([\w.-]+?),")
+_HOST_RE = lazy_compile(r"^\s*([\w.-]+) \[[0-9a-fA-F.:]+\]:\s*$", re.M)
 
 
 class CourierDetector:

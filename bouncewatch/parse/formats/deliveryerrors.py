@@ -22,9 +22,10 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _START = "---The following addresses had delivery errors---"
-_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?[ \t]+\[(.*)\][ \t]*$", re.M)
+_LINE_RE = lazy_compile(r"^<?(" + ADDR_RE.pattern + r")>?[ \t]+\[(.*)\][ \t]*$", re.M)
 
 
 class DeliveryErrorsDetector:

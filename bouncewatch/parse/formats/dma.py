@@ -29,15 +29,18 @@ from bouncewatch.parse.formats._common import (
     quoted_headers,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _AGENT = "This is the DragonFly Mail Agent"
-_START_RE = re.compile(r"This is the DragonFly Mail Agent(?: v[\w.]+)? at ([\w.-]+?)\.?\s*$", re.M)
-_RCPT_RE = re.compile(
+_START_RE = lazy_compile(
+    r"This is the DragonFly Mail Agent(?: v[\w.]+)? at ([\w.-]+?)\.?\s*$", re.M
+)
+_RCPT_RE = lazy_compile(
     r"^There was an error delivering your mail to <?(" + ADDR_RE.pattern + r")>?\.?\s*$", re.M
 )
 _ENDS = ("\nMessage headers follow.", "\nOriginal message follows.")
 #: "mx.example.org [192.0.2.25] did not like our RCPT TO:" (also "final DATA", "MAIL FROM")
-_PEER_RE = re.compile(r"^([\w.-]+) \[[0-9A-Fa-f.:]*\] did not like our ([^:\n]+):\s*$", re.M)
+_PEER_RE = lazy_compile(r"^([\w.-]+) \[[0-9A-Fa-f.:]*\] did not like our ([^:\n]+):\s*$", re.M)
 
 
 class DmaDetector:

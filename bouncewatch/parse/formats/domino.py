@@ -31,12 +31,13 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _SUBJECTS = ("delivery failure", "delivery_failure", "delivery report")
-_ENTRY_RE = re.compile(
+_ENTRY_RE = lazy_compile(
     r"was not delivered to:\s*\n(.*?)\n\s*because:\s*\n(.*?)(?:\n[ \t]*\n|\Z)", re.S
 )
-_TRANSFER_RE = re.compile(r"Error transferring to ([\w.-]+?)\.?;")
+_TRANSFER_RE = lazy_compile(r"Error transferring to ([\w.-]+?)\.?;")
 
 
 def _is_domino(msg: Message) -> bool:

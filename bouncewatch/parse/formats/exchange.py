@@ -35,6 +35,7 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.parse.text import extract_status
 
 #: Exchange 5.5's Internet Mail Connector ("address on date" lines, "MSEXCH:IMC:…"); Kerio
@@ -65,16 +66,16 @@ _ENDS = (
     "Urspr\u00fcngliche Nachrichtenkopfzeilen",
 )
 _SUBJECTS = ("undeliverable", "delivery status notification", "delivery delayed", "nondeliver")
-_ADDR_ALONE_RE = re.compile(r"^[ \t]*(" + ADDR_RE.pattern + r")(?:[ \t]*<mailto:[^>]*>)?[ \t]*$")
-_ADDR_ON_RE = re.compile(r"^[ \t]*'?(" + ADDR_RE.pattern + r")'? on ")
-_GEN_RE = re.compile(
+_ADDR_ALONE_RE = lazy_compile(r"^[ \t]*(" + ADDR_RE.pattern + r")(?:[ \t]*<mailto:[^>]*>)?[ \t]*$")
+_ADDR_ON_RE = lazy_compile(r"^[ \t]*'?(" + ADDR_RE.pattern + r")'? on ")
+_GEN_RE = lazy_compile(
     r"(?:Generating server|Serveur de g\u00e9n\u00e9ration|Generierender Server)[ \u00a0]?: ([\w.-]+)"
 )
-_RETURNED_RE = re.compile(r"returned '(.*)'")
-_SERVER_AT_RE = re.compile(r"Server at ([\w.-]+)")
-_HASH_RE = re.compile(r"^(?:([\w.-]+) )?#(\d{3}[ -].*?)\s*##\s*$")
-_MAPI_RE = re.compile(r"#<\s*(?:[\w.-]+ )?#([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*?))?>\s*#SMTP#")
-_X400_RE = re.compile(r"<([\w.-]+) #([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*))?>\s*$")
+_RETURNED_RE = lazy_compile(r"returned '(.*)'")
+_SERVER_AT_RE = lazy_compile(r"Server at ([\w.-]+)")
+_HASH_RE = lazy_compile(r"^(?:([\w.-]+) )?#(\d{3}[ -].*?)\s*##\s*$")
+_MAPI_RE = lazy_compile(r"#<\s*(?:[\w.-]+ )?#([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*?))?>\s*#SMTP#")
+_X400_RE = lazy_compile(r"<([\w.-]+) #([245]\.\d{1,3}\.\d{1,3})(?: smtp;(.*))?>\s*$")
 
 
 def _is_exchange(msg: Message) -> bool:
@@ -116,7 +117,7 @@ def _admin_recipient(address: str, lines: list[str], action: str) -> RecipientRe
 
 #: Exchange 5.5 / 2000 / 2003 diagnostic codes ("MSEXCH:IMS:ORG:SITE:SERVER 0 (000C05A6)
 #: Unknown Recipient") whose meaning an RFC 3463 status states exactly
-_MSEXCH_RE = re.compile(r"MSEXCH:\S.*?\(([0-9A-F]{8})\)")
+_MSEXCH_RE = lazy_compile(r"MSEXCH:\S.*?\(([0-9A-F]{8})\)")
 _MSEXCH_STATUS = {
     "000C05A6": "5.1.1",  # Unknown Recipient
     "00120270": "5.4.6",  # Too Many Hops (a routing loop)

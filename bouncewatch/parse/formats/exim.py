@@ -34,6 +34,7 @@ from bouncewatch.parse.formats._common import (
     sender_host,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.smtp.command import smtp_command
 
 _CREATED = "created automatically by mail delivery software"
@@ -51,8 +52,8 @@ _ENDS = (
 #: Exim's notice for recipient addresses it could not even parse ("Mail failure - malformed
 #: recipient address"): "  <the address as written>: malformed address: <why>"
 _MALFORMED = "recipient addresses that were\nincorrectly constructed:"
-_MALFORMED_RE = re.compile(r"^  (.+?): (malformed address: .*)$", re.M)
-_ANGLE_RE = re.compile(r"<(" + ADDR_RE.pattern + r")>")
+_MALFORMED_RE = lazy_compile(r"^  (.+?): (malformed address: .*)$", re.M)
+_ANGLE_RE = lazy_compile(r"<(" + ADDR_RE.pattern + r")>")
 _SUBJECTS = (
     "mail failure",
     "mail delivery failed",
@@ -61,15 +62,15 @@ _SUBJECTS = (
     "failure notice",
 )
 # the recipient line: two-space indent, the address, optionally "<addr>" or a comment after it.
-_RCPT_LINE_RE = re.compile(r"^  <?(" + ADDR_RE.pattern + r")>?(?:[ \t].*)?$", re.M)
-_LOCAL_LINE_RE = re.compile(r"^  ([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+)[ \t]*$", re.M)
-_SMTP_ERR_RE = re.compile(
+_RCPT_LINE_RE = lazy_compile(r"^  <?(" + ADDR_RE.pattern + r")>?(?:[ \t].*)?$", re.M)
+_LOCAL_LINE_RE = lazy_compile(r"^  ([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+)[ \t]*$", re.M)
+_SMTP_ERR_RE = lazy_compile(
     r"SMTP error from remote mail(?:er| server)?(?: after ([^:\n]+(?::<[^>\n]*>(?: [^:\n]*)?)?))?:\s*"
     r"(?:host ([\w.-]+) \[[^\]]+\]:\s*)?(.*)",
     re.S,
 )
-_GENERATED_RE = re.compile(r"\((?:ultimately )?generated from <?(" + ADDR_RE.pattern + r")>?\)")
-_QUEUE_HOST_RE = re.compile(r"on the queue on ([\w.-]+)")
+_GENERATED_RE = lazy_compile(r"\((?:ultimately )?generated from <?(" + ADDR_RE.pattern + r")>?\)")
+_QUEUE_HOST_RE = lazy_compile(r"on the queue on ([\w.-]+)")
 
 
 class EximDetector:

@@ -33,6 +33,7 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.smtp.command import smtp_command
 
 _SUBJECT = "mail system error - returned mail"
@@ -40,7 +41,7 @@ _DOMAINS = ("ezweb.ne.jp", "au.com")
 _STARTS = ("Each of the following", "The user(s) ", "Your message ")
 _ENDS = ("\n--------------------------------------------------", "Content-Type: message/rfc822")
 #: "    Recipient: <addr>" (transcript layout) or "<addr>" / "<addr>: reply" at a line start
-_RCPT_RE = re.compile(
+_RCPT_RE = lazy_compile(
     r"^(?:[ \t]+Recipient:[ \t]*)?<(" + ADDR_RE.pattern + r")>:?[ \t]*(.*)$", re.M
 )
 

@@ -17,8 +17,9 @@ from email.message import Message
 
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import ADDR_RE, body_text, message_info, report
+from bouncewatch.parse.lazyre import lazy_compile
 
-_SENTENCE_RE = re.compile(
+_SENTENCE_RE = lazy_compile(
     r"^((?:You are not a member of this mailing list|.* not allowed to post to|"
     r".*rejected by the ML)[^<\n]*<(" + ADDR_RE.pattern + r")>.*)$",
     re.M,

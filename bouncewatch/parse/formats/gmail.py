@@ -21,7 +21,6 @@ response from the remote server was:" / "The response was:" before the server's 
 
 from __future__ import annotations
 
-import re
 from email.message import Message
 
 from bouncewatch.model import RecipientReport
@@ -35,12 +34,13 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _ENDS = ("----- Original message -----", "----- Message truncated -----", "\n----- ")
 _OLD_FAILED = "Delivery to the following recipient failed permanently:"
 _OLD_FAILED_N = "Delivery to the following recipients failed permanently:"
 _OLD_DELAYED = "Delivery to the following recipient has been delayed:"
-_NEW_RE = re.compile(
+_NEW_RE = lazy_compile(
     r"(?:Your message wasn't delivered to|There was a (?:temporary )?problem delivering your"
     r" message to) (" + ADDR_RE.pattern + r")"
 )
@@ -58,12 +58,12 @@ _ERROR_MARKERS = (
     "The response from the remote server was:",
     "The response was:",
 )
-_HEADING_RE = re.compile(r"^\s*Technical details of (?:permanent|temporary) failure:\s*")
-_BY_HOST_RE = re.compile(r"\bby ([\w-]+(?:\.[\w-]+)+)\.? \[[0-9a-fA-F.:]+\]")
-_BRACKET_HOST_RE = re.compile(r"\[([\w-]+(?:\.[\w-]+)+)\.? [0-9a-fA-F.:]+")
-_STATE_RE = re.compile(r"\s*\(state \d+\)\.?\s*$")
-_LEARN_RE = re.compile(r"Learn more (?:here|at)[: ]\s*\S+\s*")
-_DOUBLED_RE = re.compile(r"^([245]\d\d) (?=[245]\d\d[ -])")
+_HEADING_RE = lazy_compile(r"^\s*Technical details of (?:permanent|temporary) failure:\s*")
+_BY_HOST_RE = lazy_compile(r"\bby ([\w-]+(?:\.[\w-]+)+)\.? \[[0-9a-fA-F.:]+\]")
+_BRACKET_HOST_RE = lazy_compile(r"\[([\w-]+(?:\.[\w-]+)+)\.? [0-9a-fA-F.:]+")
+_STATE_RE = lazy_compile(r"\s*\(state \d+\)\.?\s*$")
+_LEARN_RE = lazy_compile(r"Learn more (?:here|at)[: ]\s*\S+\s*")
+_DOUBLED_RE = lazy_compile(r"^([245]\d\d) (?=[245]\d\d[ -])")
 
 
 def _reply(details: str) -> tuple[str, str | None]:

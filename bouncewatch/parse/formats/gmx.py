@@ -32,15 +32,16 @@ from bouncewatch.parse.formats._common import (
     sender_host,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _CREATED = "created automatically by mail delivery software"
-_FAILED_RE = re.compile(r"The following\s+address(?:es)?\s+failed:", re.S)
+_FAILED_RE = lazy_compile(r"The following\s+address(?:es)?\s+failed:", re.S)
 _ORIGINAL = "--- The header of the original message is following. ---"
 #: the address alone on its line: bare, in <>, or quoted and followed by ":"
-_RCPT_RE = re.compile(r"^[ \t]*[\"<]?(" + ADDR_RE.pattern + r")[\">]?:?[ \t]*$", re.M)
-_HOST_RE = re.compile(r"^host:[ \t]*([\w.-]+)[ \t]*$", re.M)
-_LABELS_RE = re.compile(r"^(?:For the following reason:|Reason:)[ \t]*$", re.M)
-_SMTP_ERROR_RE = re.compile(
+_RCPT_RE = lazy_compile(r"^[ \t]*[\"<]?(" + ADDR_RE.pattern + r")[\">]?:?[ \t]*$", re.M)
+_HOST_RE = lazy_compile(r"^host:[ \t]*([\w.-]+)[ \t]*$", re.M)
+_LABELS_RE = lazy_compile(r"^(?:For the following reason:|Reason:)[ \t]*$", re.M)
+_SMTP_ERROR_RE = lazy_compile(
     r"^SMTP error from remote server (?:after|for) ([A-Z ]+?) command:", re.M
 )
 

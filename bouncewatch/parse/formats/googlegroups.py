@@ -42,17 +42,18 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _LINK = "groups.google.com/support"
 _ENDS = ("----- Original message -----", "Content-Type: message/rfc822")
-_PARAGRAPHS_RE = re.compile(r"\n[ \t]*\n")
+_PARAGRAPHS_RE = lazy_compile(r"\n[ \t]*\n")
 #: the notice's signature, in any language ("Google Groups", "Google グループ")
-_SIGNED_RE = re.compile(
+_SIGNED_RE = lazy_compile(
     r"^Google[ -](?:Groups|グループ|Gruppen|Groupes|Grupos|Gruppi|Groepen)[ \t]*$", re.M
 )
 #: a one-line greeting: "Hello sender@example.org,", "sender@example.org 様"
-_GREETING_RE = re.compile(r"[^\n]{1,120},|[^\n]{0,60}@[^\n]{1,60}")
-_SIGNATURE_RE = re.compile(r"[^\n]{0,40}(?:,|Google[^\n]{0,30})")
+_GREETING_RE = lazy_compile(r"[^\n]{1,120},|[^\n]{0,60}@[^\n]{1,60}")
+_SIGNATURE_RE = lazy_compile(r"[^\n]{0,40}(?:,|Google[^\n]{0,30})")
 
 
 class GoogleGroupsDetector:

@@ -30,9 +30,10 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_HEADING_RE = re.compile(r"^\*\* [^*\n]+ \*\*[ \t]*$", re.M)
-_LEARN_RE = re.compile(r"^Learn more (?:here|at)\b.*$", re.M)
+_HEADING_RE = lazy_compile(r"^\*\* [^*\n]+ \*\*[ \t]*$", re.M)
+_LEARN_RE = lazy_compile(r"^Learn more (?:here|at)\b.*$", re.M)
 _ENDS = ("----- Original message -----", "\n----- ", "Content-Type: message/rfc822")
 
 

@@ -24,10 +24,11 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _START = "The message that you sent was undeliverable to the following:"
 _ENDS = ("Possibly truncated original message follows", "\n\n")
-_ENTRY_RE = re.compile(r"^\s+<?(" + ADDR_RE.pattern + r")>?\s*(?:\((.*)\))?\s*$", re.M)
+_ENTRY_RE = lazy_compile(r"^\s+<?(" + ADDR_RE.pattern + r")>?\s*(?:\((.*)\))?\s*$", re.M)
 
 
 class GroupWiseDetector:

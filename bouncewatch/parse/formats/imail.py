@@ -24,17 +24,18 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _END = "Original message follows"
-_LINE_RE = re.compile(
+_LINE_RE = lazy_compile(
     r"^\s*((?:Unknown user|User mailbox exceeds allowed size|Delivery failed \d+ attempts?"
     r"|Delivery userid|Undeliverable to)[^:\n]*?)(?::[ \t]*|[ \t]+)<?("
     + ADDR_RE.pattern
     + r")>?\s*$",
     re.M | re.I,
 )
-_REPLY_RE = re.compile(r"^.*\b[245][0-9][0-9][ -].*$", re.M)
-_CONTINUED_RE = re.compile(r"^[ \t]*[245][0-9][0-9][ -]")
+_REPLY_RE = lazy_compile(r"^.*\b[245][0-9][0-9][ -].*$", re.M)
+_CONTINUED_RE = lazy_compile(r"^[ \t]*[245][0-9][0-9][ -]")
 
 
 class IMailDetector:

@@ -23,15 +23,16 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.parse.text import extract_status
 
 _MARK = "was undeliverable."
-_ENTRY_RE = re.compile(
+_ENTRY_RE = lazy_compile(
     r"The following message to <(" + ADDR_RE.pattern + r")> was undeliverable\.\s*\n"
     r"The reason for the problem:\s*\n(.+?)(?:\n\s*\n|\Z)",
     re.S,
 )
-_QUOTED_RE = re.compile(r"\b([245][0-9][0-9])[ -]'(.*)'", re.S)
+_QUOTED_RE = lazy_compile(r"\b([245][0-9][0-9])[ -]'(.*)'", re.S)
 
 
 class IronPortDetector:

@@ -33,13 +33,14 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _DETAILS = "Message details:"
 #: "Error: Invalid user address" (Verizon) and/or "Error message below:", then the reply
-_ERROR_RE = re.compile(
+_ERROR_RE = lazy_compile(
     r"^(?:Error:[ \t]*(.*)\n\s*)?Error message below:[ \t]*\n((?:.+\n)*)|^Error:[ \t]*(.*)$", re.M
 )
-_RCPT_RE = re.compile(r"^[ \t]*RCPT TO:[ \t]*<?(" + ADDR_RE.pattern + r")>?", re.M)
+_RCPT_RE = lazy_compile(r"^[ \t]*RCPT TO:[ \t]*<?(" + ADDR_RE.pattern + r")>?", re.M)
 
 
 def james_recipients(text: str) -> list[RecipientReport] | None:

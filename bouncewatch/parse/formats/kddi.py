@@ -24,12 +24,13 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _STARTS = ("Your mail sent on:", "Your mail attempted to be delivered on:")
-_RCPT_RE = re.compile(
+_RCPT_RE = lazy_compile(
     r"^[ \t]*Could not be delivered to:[ \t]*<?(" + ADDR_RE.pattern + r")>?", re.M
 )
-_INDENTED_RE = re.compile(r"\A(?:[ \t]+\S.*(?:\n|\Z))+")
+_INDENTED_RE = lazy_compile(r"\A(?:[ \t]+\S.*(?:\n|\Z))+")
 
 
 class KddiDetector:

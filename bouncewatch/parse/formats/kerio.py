@@ -28,10 +28,11 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _START = "The following recipient(s) could not be reached:"
-_REPLIED_RE = re.compile(r"^[ \t]*Remote server replied:[ \t]*(.*)$", re.M)
-_SERVER_RE = re.compile(r"Remote server \(([^)\s]+)\) issued an error")
+_REPLIED_RE = lazy_compile(r"^[ \t]*Remote server replied:[ \t]*(.*)$", re.M)
+_SERVER_RE = lazy_compile(r"Remote server \(([^)\s]+)\) issued an error")
 _MARKER = "Error Type:"
 
 

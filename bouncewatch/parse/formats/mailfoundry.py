@@ -20,13 +20,14 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_ENTRY_RE = re.compile(
+_ENTRY_RE = lazy_compile(
     r"^Unable to deliver message to:?[ \t]*<?(" + ADDR_RE.pattern + r")>?[ \t]*\n"
     r"(?:Delivery failed for the following reason:[ \t]*\n)?((?:.+\n?)*)",
     re.M,
 )
-_PEER_RE = re.compile(r"^([\w.-]+)\[[0-9A-Fa-f.:]+\] responded with failure:\s*")
+_PEER_RE = lazy_compile(r"^([\w.-]+)\[[0-9A-Fa-f.:]+\] responded with failure:\s*")
 _TEMPORARY = "This has been a temporary failure"
 
 

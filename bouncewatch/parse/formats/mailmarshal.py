@@ -36,12 +36,13 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _BECAUSE = "Could not be delivered because of"
 _AFFECTED = "The following recipients were affected:"
 _INFO = "Additional Information"
-_RCPT_RE = re.compile(r"^\s+<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
-_FIELD_RE = re.compile(r"^(Reporting-MTA|ReceivingMTA|Remote-MTA):\s*<([^>]*)>", re.M)
+_RCPT_RE = lazy_compile(r"^\s+<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
+_FIELD_RE = lazy_compile(r"^(Reporting-MTA|ReceivingMTA|Remote-MTA):\s*<([^>]*)>", re.M)
 
 
 class MailMarshalDetector:

@@ -28,10 +28,11 @@ from bouncewatch.parse.formats._common import (
     sender_host,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _PERMANENT = "had PERMANENT fatal delivery errors"
-_TRANSCRIPT_RE = re.compile(r"--- Session Transcript ---(.*?)(?:--- End Transcript ---|\Z)", re.S)
-_LINE_RE = re.compile(r"^\s*(?:\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: )?(.*)$")
+_TRANSCRIPT_RE = lazy_compile(r"--- Session Transcript ---(.*?)(?:--- End Transcript ---|\Z)", re.S)
+_LINE_RE = lazy_compile(r"^\s*(?:\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?: )?(.*)$")
 
 
 def _line(line: str) -> str:
@@ -40,9 +41,9 @@ def _line(line: str) -> str:
     return m.group(1) if m else line
 
 
-_RCPT_RE = re.compile(r"^--> RCPT To:\s*<(" + ADDR_RE.pattern + r")>", re.I)
-_TO_RE = re.compile(r"^\*\s+To: <?(" + ADDR_RE.pattern + r")>?", re.I)
-_HOST_RE = re.compile(r"^Attempting SMTP connection to \[([\w.-]+)")
+_RCPT_RE = lazy_compile(r"^--> RCPT To:\s*<(" + ADDR_RE.pattern + r")>", re.I)
+_TO_RE = lazy_compile(r"^\*\s+To: <?(" + ADDR_RE.pattern + r")>?", re.I)
+_HOST_RE = lazy_compile(r"^Attempting SMTP connection to \[([\w.-]+)")
 
 
 def _transcript(lines: list[str]) -> list[RecipientReport]:

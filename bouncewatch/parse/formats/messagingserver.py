@@ -30,18 +30,19 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_STARTS_RE = re.compile(
+_STARTS_RE = lazy_compile(
     r"^Your message (cannot be delivered|has been delayed|is being retried|could not be"
     r" delivered)[^\n]*following recipients?:",
     re.M,
 )
-_FIELD_RE = re.compile(
+_FIELD_RE = lazy_compile(
     r"^[ \t]+(Recipient address|Original address|Reason|Diagnostic code|"
     r"Remote system):[ \t]*(.*)$",
     re.M,
 )
-_PLAIN_RE = re.compile(r"\A" + ADDR_RE.pattern + r"\Z")
+_PLAIN_RE = lazy_compile(r"\A" + ADDR_RE.pattern + r"\Z")
 _ENDS = ("\n--", "Content-type: message/delivery-status", "Content-Type: message/delivery-status")
 
 

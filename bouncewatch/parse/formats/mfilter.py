@@ -27,11 +27,12 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _SERVER = "-------server message"
 _COMMAND = "-------SMTP command"
 _ORIGINAL = "-------original message"
-_SECTION_RE = re.compile(r"^-------[a-zA-Z ]+$", re.M)
+_SECTION_RE = lazy_compile(r"^-------[a-zA-Z ]+$", re.M)
 
 
 class MFilterDetector:

@@ -28,9 +28,10 @@ from bouncewatch.parse.formats._common import (
     report,
     sender_host,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_FAILED_RE = re.compile(r"The following address(?:es)? failed:", re.S)
-_LINE_RE = re.compile(r"^[ \t]+<?(" + ADDR_RE.pattern + r")>?:?[ \t]*(.*)$", re.M)
+_FAILED_RE = lazy_compile(r"The following address(?:es)? failed:", re.S)
+_LINE_RE = lazy_compile(r"^[ \t]+<?(" + ADDR_RE.pattern + r")>?:?[ \t]*(.*)$", re.M)
 _ENDS = ("Included is a copy of the message header", "------ This is a copy")
 
 

@@ -25,10 +25,11 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_START_RE = re.compile(r"^-+ Failure Reasons +-+[ \t]*$", re.M)
+_START_RE = lazy_compile(r"^-+ Failure Reasons +-+[ \t]*$", re.M)
 _START = "- Failure Reasons "
-_END_RE = re.compile(r"^-+ Returned Message +-+[ \t]*$", re.M)
+_END_RE = lazy_compile(r"^-+ Returned Message +-+[ \t]*$", re.M)
 
 
 class NotesDetector:

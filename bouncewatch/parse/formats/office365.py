@@ -22,6 +22,7 @@ from email.message import Message
 
 from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import ADDR_RE, body_text, message_info, report, unique
+from bouncewatch.parse.lazyre import lazy_compile
 
 _SUBJECTS = ("undeliverable", "non remis", "unzustellbar", "delivery delayed")
 _APOS = "['\u2019]"
@@ -33,7 +34,7 @@ _ADMINS = (
     "Weitere Informationen f\u00fcr E-Mail-Administratoren",
 )
 #: the headline naming the recipient: English, French, German
-_TO_RE = re.compile(
+_TO_RE = lazy_compile(
     r"(?:Your message to <?(" + ADDR_RE.pattern + r")>? couldn" + _APOS + r"t be delivered\."
     r"|Votre message \u00e0 <?("
     + ADDR_RE.pattern
@@ -54,7 +55,7 @@ _CANONICAL = {
     for name, aliases in _FIELD_NAMES.items()
     for alias in (name, *(a.replace(_APOS, "'") for a in aliases))
 }
-_FIELD_RE = re.compile(
+_FIELD_RE = lazy_compile(
     r"^("
     + "|".join(n for name, aliases in _FIELD_NAMES.items() for n in (name, *aliases))
     + r")[ \t\u00a0]*:[ \t\u00a0]*(.+)$",

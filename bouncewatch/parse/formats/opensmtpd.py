@@ -30,12 +30,13 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _MARK = "This is the MAILER-DAEMON, please DO NOT REPLY to this"
 _LIST = "list of recipients:"
 _DELAYED = "A message is delayed for more than"
 _ENDS = ("Below is a copy of the original message", "Please note that this is only a temporary")
-_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?: (.+)$", re.M)
+_LINE_RE = lazy_compile(r"^<?(" + ADDR_RE.pattern + r")>?: (.+)$", re.M)
 
 
 class OpenSmtpdDetector:

@@ -27,23 +27,24 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _STARTS = ("This is the mail system at host ", "This is the Postfix program at host ")
 _WARNING = "THIS IS A WARNING ONLY"
 _SUCCESS = "Your message was successfully delivered to the destination"
 #: "delivery via mx.example.org[192.0.2.1]:25: 250 2.0.0 Ok" / "delivery via local: delivered …"
-_VIA_RE = re.compile(r"delivery via [\w.-]+(\[[0-9A-Fa-f.:]+\](?::\d+)?)?: (.*)")
+_VIA_RE = lazy_compile(r"delivery via [\w.-]+(\[[0-9A-Fa-f.:]+\](?::\d+)?)?: (.*)")
 _ENDS = ("\n--", "Reporting-MTA:", "Final-Recipient:")
 #: "<addr>: text" or "<addr> (expanded from <alias>): text", continued by indented lines.
 #: (the local part may be quoted: <"first..last"@example.org>; the line may be indented)
-_ENTRY_RE = re.compile(
+_ENTRY_RE = lazy_compile(
     r"^[ \t]?<(" + ADDR_RE.pattern + r'|"[^"\n]+"@[\w.-]+)>'
     r"(?: \(expanded from\s+<[^>]*>\))?: (.*(?:\n(?:[ \t]{2,}|\t).*)*)",
     re.M,
 )
-_SAID_RE = re.compile(r"\bsaid: ")
+_SAID_RE = lazy_compile(r"\bsaid: ")
 _IN_REPLY = "(in reply to "
-_HOST_RE = re.compile(r"at host ([\w.-]+?)\.?$", re.M)
+_HOST_RE = lazy_compile(r"at host ([\w.-]+?)\.?$", re.M)
 
 
 def _reply_tail(text: str) -> int | None:

@@ -25,6 +25,7 @@ from bouncewatch.parse.formats._common import (
     report,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.smtp.command import smtp_command
 
 _STARTS = (
@@ -48,15 +49,15 @@ _ENDS = (
 )
 _JAMES = "This is the James mail server"
 _SUBJECTS = ("failure notice", "permanent delivery failure")
-_HOST_RE = re.compile(r"This is the qmail-send program at ([\w.-]+?)\.?\s*$", re.M)
-_IP_RE = re.compile(
+_HOST_RE = lazy_compile(r"This is the qmail-send program at ([\w.-]+?)\.?\s*$", re.M)
+_IP_RE = lazy_compile(
     r"^(?:Connected to )?([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[\w-]+(?:\.[\w-]+)+)"
     r" (?:does not like|failed after|but )",
     re.M,
 )
-_GIVING_UP_RE = re.compile(r"^Giving up on .*$", re.M)
+_GIVING_UP_RE = lazy_compile(r"^Giving up on .*$", re.M)
 #: "554: delivery error: …" (a reply code followed by a colon, which Yahoo writes)
-_LEAD_CODE_RE = re.compile(r"^\s*([245][0-5][0-9]):? ")
+_LEAD_CODE_RE = lazy_compile(r"^\s*([245][0-5][0-9]):? ")
 
 
 def qmail_recipients(section: str, action: str = "failed") -> list[RecipientReport]:

@@ -30,6 +30,7 @@ from bouncewatch.parse.formats._common import (
     server_reply,
     unique,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 from bouncewatch.parse.mime import iso_date
 from bouncewatch.parse.text import extract_status
 from bouncewatch.smtp.command import command_near
@@ -37,22 +38,24 @@ from bouncewatch.smtp.command import command_near
 _PERMANENT = "----- The following addresses had permanent fatal errors -----"
 _TRANSIENT = "----- The following addresses had transient non-fatal errors -----"
 _SUCCESS = "----- The following addresses had successful delivery notifications -----"
-_SUCCESS_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\s+\(([^)]*)\)", re.M)
+_SUCCESS_LINE_RE = lazy_compile(r"^<?(" + ADDR_RE.pattern + r")>?\s+\(([^)]*)\)", re.M)
 _TRANSCRIPT = "----- Transcript of session follows -----"
 _WARNING = "THIS IS A WARNING MESSAGE ONLY"
 _ENDS = ("----- Original message follows -----", "----- Message header follows -----")
-_ADDR_LINE_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
-_REASON_RE = re.compile(r"^\s+\(reason: (.*)\)\s*$", re.M)
-_RECEIVED_AT_RE = re.compile(r"The original message was received at (.+)")
-_DEFERRED_RE = re.compile(r"^<?(" + ADDR_RE.pattern + r")>?\.\.\. ", re.M)
-_EXPIRED_RE = re.compile(r"^Message could not be delivered for .+$", re.M)
-_OWN_RE = re.compile(r"^[245][0-9][0-9] ([245]\.[0-9]+\.[0-9]+) <?(" + ADDR_RE.pattern + ")", re.M)
-_CODE_LINE_RE = re.compile(r"^[245][0-9][0-9][ -]")
+_ADDR_LINE_RE = lazy_compile(r"^<?(" + ADDR_RE.pattern + r")>?\s*$", re.M)
+_REASON_RE = lazy_compile(r"^\s+\(reason: (.*)\)\s*$", re.M)
+_RECEIVED_AT_RE = lazy_compile(r"The original message was received at (.+)")
+_DEFERRED_RE = lazy_compile(r"^<?(" + ADDR_RE.pattern + r")>?\.\.\. ", re.M)
+_EXPIRED_RE = lazy_compile(r"^Message could not be delivered for .+$", re.M)
+_OWN_RE = lazy_compile(
+    r"^[245][0-9][0-9] ([245]\.[0-9]+\.[0-9]+) <?(" + ADDR_RE.pattern + ")", re.M
+)
+_CODE_LINE_RE = lazy_compile(r"^[245][0-9][0-9][ -]")
 #: sendmail V5 (and 8.x without the address section): the recipient only in the transcript,
 #: "554 <nobody@example.org>... 550 Host unknown" (a 4xx line there is a deferral, not a failure)
-_V5_RE = re.compile(r"^5[0-9][0-9] <(" + ADDR_RE.pattern + r")>\.\.\. (.*)$", re.M)
-_TALKING_RE = re.compile(r"^(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$", re.M | re.I)
-_WITH_HOST_RE = re.compile(r"\b(?:with|by) ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
+_V5_RE = lazy_compile(r"^5[0-9][0-9] <(" + ADDR_RE.pattern + r")>\.\.\. (.*)$", re.M)
+_TALKING_RE = lazy_compile(r"^(?:\.\.\. )?while talking to ([\w.-]+?)\.?:\s*$", re.M | re.I)
+_WITH_HOST_RE = lazy_compile(r"\b(?:with|by) ([\w-]+(?:\.[\w-]+)+)\.?\s*$", re.M)
 
 
 def _from_transcript(address: str, transcript: str) -> tuple[str | None, str | None]:

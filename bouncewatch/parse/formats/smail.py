@@ -25,10 +25,11 @@ from bouncewatch.parse.formats._common import (
     quoted_headers,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_BANNER_RE = re.compile(r"^\|-+ ([A-Za-z ]+) follows?:? -+\|[ \t]*$", re.M)
-_BRACKETED_RE = re.compile(r"^ <(" + ADDR_RE.pattern + r")>[ \t]*$")
-_FAILED_RE = re.compile(r"^ (" + ADDR_RE.pattern + r") \.\.\. (?:failed: )?(.*)$")
+_BANNER_RE = lazy_compile(r"^\|-+ ([A-Za-z ]+) follows?:? -+\|[ \t]*$", re.M)
+_BRACKETED_RE = lazy_compile(r"^ <(" + ADDR_RE.pattern + r")>[ \t]*$")
+_FAILED_RE = lazy_compile(r"^ (" + ADDR_RE.pattern + r") \.\.\. (?:failed: )?(.*)$")
 
 
 class SmailDetector:

@@ -24,9 +24,10 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
-_MARKER_RE = re.compile(r"Message from InterScan (?:Messaging Security Suite|VirusWall|[\w ]+)")
-_LINE_RE = re.compile(
+_MARKER_RE = lazy_compile(r"Message from InterScan (?:Messaging Security Suite|VirusWall|[\w ]+)")
+_LINE_RE = lazy_compile(
     r"^((?:Unable to deliver message|Sent <<<|Received >>>|Undeliverable).*?<("
     + ADDR_RE.pattern
     + r")>.*)$",

@@ -28,16 +28,17 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _START = "We had trouble delivering your message."
 _END = "The attachment contains the original mail headers"
-_SERVER_RE = re.compile(
+_SERVER_RE = lazy_compile(
     r"SMTP Server <([\w.-]+)> rejected recipient <(" + ADDR_RE.pattern + r")>"
     r"\s*\(Error following ([A-Z ]+?) command\)\.?\s*"
     r"(?:It responded as follows:\s*\[(.*?)\])?",
     re.S,
 )
-_PERMANENT_RE = re.compile(
+_PERMANENT_RE = lazy_compile(
     r"^The following recipients returned permanent errors:\s*(" + ADDR_RE.pattern + r")", re.M
 )
 

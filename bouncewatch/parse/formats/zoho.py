@@ -25,17 +25,18 @@ from bouncewatch.parse.formats._common import (
     message_info,
     report,
 )
+from bouncewatch.parse.lazyre import lazy_compile
 
 _WARNING = "THIS IS A WARNING MESSAGE ONLY"
 _STARTS = ("This message was created automatically by mail delivery",)
 #: "addr Reason, ERROR_CODE :550, ERROR_CODE :5.1.1 text"
-_LINE_RE = re.compile(
+_LINE_RE = lazy_compile(
     r"^(" + ADDR_RE.pattern + r")[ \t]+([^,\n]*),[ \t]*ERROR_CODE[ \t]*:[ \t]*([245][0-9][0-9])"
     r"(?:,[ \t]*ERROR_CODE[ \t]*:[ \t]*)?(.*)$",
     re.M,
 )
 #: "[Status: Error, Address: <addr>, ResponseCode 421, , Host not reachable.]"
-_STATUS_RE = re.compile(
+_STATUS_RE = lazy_compile(
     r"^\[Status:[^,\]]*,[ \t]*Address:[ \t]*<?(" + ADDR_RE.pattern + r")>?,"
     r"[ \t]*ResponseCode[ \t]*([0-9]{3})?[ \t]*,([^\]]*)\]",
     re.M,
