@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 from email.utils import _has_surrogates  # type: ignore[attr-defined]
-from html import unescape as html_unescape
 from typing import cast
 
 from bouncewatch.parse.headers import decode_bytes, raw, unescape
@@ -161,6 +160,8 @@ def strip_html(html: str) -> str:
     """Readable text out of HTML: scripts/styles dropped, block tags become line breaks."""
     text = _drop_scripts(html)
     text = _BLOCK_TAG_RE.sub("\n", text)
+    from html import unescape as html_unescape  # (its entity table: only when HTML comes)
+
     text = html_unescape(_TAG_RE.sub(" ", text))
     # one substitution over the text instead of one per line (the blanks never span a line
     # break, so the lines come out the same)
