@@ -27,8 +27,9 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -259,23 +260,24 @@ def _iter_folder(root: Path, skipped: list[str]) -> Iterator[RawMessage]:
             else:
                 yield from _iter_folder(sub, skipped)
         elif entry.is_file():
-            p = Path(entry.path)
+            path = entry.path
             try:
-                f = p.open("rb")
+                f = open(path, "rb")  # noqa: SIM115  # (closed below; no Path object per file)
             except FileNotFoundError:  # removed since the folder was listed
-                log.warning("event=file_vanished path=%s", p)
+                log.warning("event=file_vanished path=%s", path)
                 continue
             with f:
                 head = f.read(_SNIFF_BYTES)
                 if head.startswith(b"From "):
                     f.seek(0)
-                    yield from iter_mbox(f, str(p))
+                    yield from iter_mbox(f, path)
                     continue
-                if p.suffix.lower() not in FOLDER_SUFFIXES and not _looks_like_message(head):
-                    skipped.append(str(p))
+                suffix = os.path.splitext(entry.name)[1].lower()
+                if suffix not in FOLDER_SUFFIXES and not _looks_like_message(head):
+                    skipped.append(path)
                     continue
                 # the rest of the message from the same open file (one open, not two)
-                raw = _raw_message(f, head + f.read(), p)
+                raw = _raw_message(f, head + f.read(), path)
             yield raw
 
 
@@ -315,10 +317,10 @@ def _read_file(p: Path) -> RawMessage | None:
         return None
 
 
-def _raw_message(f: BinaryIO, data: bytes, p: Path) -> RawMessage:
+def _raw_message(f: BinaryIO, data: bytes, p: Path | str) -> RawMessage:
     """The message `data` read from the open file `f` at `p`, received when it was written."""
     mtime = os.fstat(f.fileno()).st_mtime
-    received = datetime.fromtimestamp(int(mtime), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    received = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(mtime)))
     return RawMessage(data=data, source=str(p), received_at=received)
 
 
