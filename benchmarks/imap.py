@@ -93,6 +93,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=10_000, help="number of bounces (10000)")
     ap.add_argument("--batch-size", type=int, default=500, help="UID FETCH batch size (500)")
+    ap.add_argument(
+        "--profile", metavar="FILE", help="run the pass under cProfile, its stats to FILE"
+    )
     args = ap.parse_args()
 
     messages = make_messages(args.count)
@@ -114,8 +117,18 @@ def main() -> None:
 
         env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
         started = time.perf_counter()
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bouncewatch", "run", "--once", "--config", str(config)],
+            [
+                sys.executable,
+                *profile,
+                "-m",
+                "bouncewatch",
+                "run",
+                "--once",
+                "--config",
+                str(config),
+            ],
             stderr=subprocess.PIPE,
             env=env,
         )
