@@ -186,7 +186,9 @@ def run_pass(
         stats = ingest(
             source, store, options, stop=stop, now=now, on_message=on_message, total=source.stats
         )
+        folder.finish_pass()  # the acknowledgements still queued are sent (or raise)
     finally:
+        folder.finish_pass(raise_errors=False)
         folder.start_pass(None)
     store.set_meta(f"{source.key}:last_success", iso(now()))
     stats.seconds = time.monotonic() - started

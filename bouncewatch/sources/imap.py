@@ -6,6 +6,15 @@ a pass needs: select (UIDVALIDITY), the UIDs still to process, fetch in batches 
 and bytes, acknowledge (move / copy+expunge / flag / delete; unrecognised → quarantine folder),
 and IDLE.
 
+During a pass the connection's commands run on a thread of their own (`_CommandThread`), one
+after the other in the order they were asked for: the next batch is fetched while the caller
+parses and records the current one, and an acknowledgement is sent while the caller goes on.
+The caller still decides the order — a batch is acknowledged only once the caller asks, after
+its commit — and every failure of that thread is raised in the caller's flow (at its next
+batch, its next acknowledgement, or `finish_pass`).  The thread lives for one pass:
+`finish_pass` waits for what is queued (each command bounded by its deadline), drops the
+fetches nobody will read, and stops it.
+
 Errors: `AuthenticationError` when the server refuses the credentials (retrying won't help);
 `SourceError` for everything else that a reconnect may cure (refused connection, timeouts,
 TLS failures, a server that went away mid-command).
@@ -17,18 +26,24 @@ import contextlib
 import imaplib
 import logging
 import os
+import queue
 import ssl
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
 
 from bouncewatch.errors import AuthenticationError, CertificateError, SourceError
 from bouncewatch.hosts import is_loopback
 from bouncewatch.model import RawMessage
+from bouncewatch.sources.imap_fetch import read_bodies, read_sizes, uid_set
 from bouncewatch.sources.imap_transport import BoundedIMAPClient, Limits
 
 log = logging.getLogger("bouncewatch.sources.imap")
@@ -48,6 +63,8 @@ COMMAND_TIMEOUT = 120.0
 PASS_TIMEOUT = 30 * 60.0
 #: TCP connect timeout (a host that drops SYNs).
 CONNECT_TIMEOUT = 15.0
+#: Batches fetched ahead of the one being recorded (0: each is fetched when asked for).
+PREFETCH = 1
 
 #: What a broken or vanished connection raises (besides SourceError of our own).
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, EOFError)
@@ -226,6 +243,10 @@ class ImapFolder:
         self.batch_count = batch_count
         self.batch_bytes = batch_bytes
         self.uidvalidity: int | None = None
+        self.prefetch = PREFETCH
+        self._thread: _CommandThread | None = None
+        self._prefetched: deque[Future[list[RawMessage]]] = deque()
+        self._acks: deque[Future[None]] = deque()
         self._keywords_allowed = False
         self._folders_ready = False
         self._caps: frozenset[bytes] = frozenset()
@@ -285,12 +306,43 @@ class ImapFolder:
         return sorted(int(u) for u in uids)
 
     def sizes(self, uids: Sequence[int]) -> list[tuple[int, int]]:
+        """(uid, RFC822.SIZE) of the UIDs still there, ascending."""
         out: list[tuple[int, int]] = []
-        for chunk in _chunks(uids, 1000):
-            resp = self.client.fetch(chunk, ["RFC822.SIZE"])
-            out.extend((int(uid), int(data.get(b"RFC822.SIZE", 0))) for uid, data in resp.items())
+        for chunk in _chunks(uids, 5000):
+            data = self._uid_fetch(chunk, "(RFC822.SIZE)")
+            sizes = read_sizes(data)
+            if sizes is None:  # a form the lean reader does not know
+                sizes = {
+                    int(uid): int(item.get(b"RFC822.SIZE", 0))
+                    for uid, item in parse_fetch_response(data, False, True).items()
+                }
+            wanted = set(chunk)
+            out.extend((uid, size) for uid, size in sizes.items() if uid in wanted)
         out.sort()
         return out
+
+    def _uid_fetch(self, uids: Sequence[int], items: str) -> list[Any]:
+        """`UID FETCH <uid set> <items>`: imaplib's FETCH data, unparsed (a UID set of
+        ranges, not one number per message, and no token-by-token parse of the answer)."""
+        imap = self.client._imap
+        tag = imap._command("UID", "FETCH", uid_set(uids), items)
+        typ, data = imap._command_complete("FETCH", tag)
+        self.client._checkok("fetch", typ, data)
+        typ, data = imap._untagged_response(typ, data, "FETCH")
+        return [d for d in data if d is not None]
+
+    def _bodies(self, uids: Sequence[int], part: str) -> dict[int, tuple[bytes, str | None]]:
+        """{uid: (bytes, INTERNALDATE)} of a `UID FETCH (<part> INTERNALDATE)`."""
+        data = self._uid_fetch(uids, f"({part} INTERNALDATE)")
+        bodies = read_bodies(data)
+        if bodies is None:  # a form the lean reader does not know: imapclient's parser
+            bodies = {}
+            for uid, item in parse_fetch_response(data, False, True).items():
+                body = item.get(b"BODY[]<0>", item.get(b"BODY[]"))
+                if isinstance(body, bytes):
+                    bodies[int(uid)] = (body, _iso(item.get(b"INTERNALDATE")))
+        wanted = set(uids)
+        return {uid: got for uid, got in bodies.items() if uid in wanted}
 
     def fetch(self, uids: Sequence[int]) -> Iterator[list[RawMessage]]:
         """Yield the messages, batch by batch, in UID order.  A message bigger than
@@ -299,43 +351,60 @@ class ImapFolder:
 
         The cap holds on the bytes actually read, whatever size the server announced: a
         literal longer than `max_bytes` is kept to its first `max_bytes` (the rest is read and
-        dropped, see imap_transport), and the message is marked `truncated`."""
+        dropped, see imap_transport), and the message is marked `truncated`.
+
+        With `prefetch` > 0 the batches are fetched on the pass's command thread, that many
+        ahead of the one the caller holds (see the module's docstring); `finish_pass` (or
+        `logout`) stops that thread."""
         sizes = self.sizes(uids)
         size_of = dict(sizes)
-        transport = getattr(self.client, "transport", None)
-        if transport is not None:
-            transport.literal_limit = self.max_bytes + 1  # one byte more: "longer than the cap"
+        batches = plan_batches(
+            sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
+        )
         try:
-            for batch in plan_batches(
-                sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
-            ):
-                yield self._fetch_batch(batch, size_of)
+            if self.prefetch <= 0:
+                for batch in batches:
+                    yield self._fetch_batch(batch, size_of)
+                return
+            thread = self._command_thread()
+            ahead = self._prefetched
+            todo = iter(batches)
+            for batch in todo:  # the batch to hand out, and `prefetch` more
+                ahead.append(thread.submit(self._fetch_batch, batch, size_of))
+                if len(ahead) > self.prefetch:
+                    break
+            while ahead:
+                messages = ahead.popleft().result()
+                self._raise_failed_ack()
+                yield messages
+                # the caller recorded that batch and asked for its acknowledgement: the next
+                # fetch is queued after it
+                for batch in todo:
+                    ahead.append(thread.submit(self._fetch_batch, batch, size_of))
+                    break
         finally:
-            if transport is not None:
-                transport.literal_limit = None
+            self._drop_prefetched()
 
     def _fetch_batch(self, batch: list[int], size_of: dict[int, int]) -> list[RawMessage]:
         small = [u for u in batch if size_of[u] <= self.max_bytes]
         big = [u for u in batch if size_of[u] > self.max_bytes]
-        bodies: dict[int, tuple[bytes, Any]] = {}
-        if small:
-            resp = self.client.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"])
-            for uid, data in resp.items():
-                body = data.get(b"BODY[]")
-                if body is not None:
-                    bodies[int(uid)] = (bytes(body), data.get(b"INTERNALDATE"))
-        for uid in big:
-            part = f"BODY.PEEK[]<0.{self.max_bytes}>"
-            resp = self.client.fetch([uid], [part, "INTERNALDATE"])
-            for got_uid, data in resp.items():
-                body = data.get(b"BODY[]<0>", data.get(b"BODY[]"))
-                if body is not None:
-                    bodies[int(got_uid)] = (bytes(body), data.get(b"INTERNALDATE"))
+        bodies: dict[int, tuple[bytes, str | None]] = {}
+        transport = getattr(self.client, "transport", None)
+        if transport is not None:
+            transport.literal_limit = self.max_bytes + 1  # one byte more: "longer than the cap"
+        try:
+            if small:
+                bodies.update(self._bodies(small, "BODY.PEEK[]"))
+            for uid in big:
+                bodies.update(self._bodies([uid], f"BODY.PEEK[]<0.{self.max_bytes}>"))
+        finally:
+            if transport is not None:
+                transport.literal_limit = None
         out = []
         for uid in batch:
             if uid not in bodies:
                 continue
-            data, internaldate = bodies[uid]
+            data, received_at = bodies[uid]
             truncated = uid in big or len(data) > self.max_bytes
             if truncated:
                 log.info(
@@ -353,11 +422,47 @@ class ImapFolder:
                     source=self.source,
                     uidvalidity=self.uidvalidity,
                     uid=uid,
-                    received_at=_iso(internaldate),
+                    received_at=received_at,
                     truncated=truncated,
                 )
             )
         return out
+
+    # --- the pass's command thread ----------------------------------------------------------
+
+    def _command_thread(self) -> _CommandThread:
+        if self._thread is None:
+            self._thread = _CommandThread(f"imap-{self.mailbox.name}")
+        return self._thread
+
+    def _drop_prefetched(self) -> None:
+        """Fetches queued and not started are dropped (one that runs is let finish)."""
+        while self._prefetched:
+            self._prefetched.popleft().cancel()
+
+    def _raise_failed_ack(self) -> None:
+        """An acknowledgement that failed is raised here, in the caller's flow."""
+        while self._acks and self._acks[0].done():
+            done = self._acks.popleft()
+            exc = done.exception()
+            if exc is not None:
+                self._acks.clear()
+                raise exc
+
+    def finish_pass(self, *, raise_errors: bool = True) -> None:
+        """Let the commands queued run (acknowledgements: each within its deadline), drop
+        the fetches nobody will read, stop the command thread.  The first acknowledgement
+        that failed is raised (`raise_errors`), as it would have been when sent in line."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._drop_prefetched()
+        thread.stop()
+        acks, self._acks = self._acks, deque()
+        for done in acks:
+            exc = done.exception() if done.done() and not done.cancelled() else None
+            if exc is not None and raise_errors:
+                raise exc
 
     # --- acknowledging (only after the commit) ---------------------------------------------
 
@@ -369,7 +474,21 @@ class ImapFolder:
     ) -> None:
         """Processed messages: move / flag / delete as configured.  Quarantined: move to the
         quarantine folder whatever `after` says (never deleted).  Untrusted (bounces that
-        [trust] did not let change state): move to the untrusted folder (never deleted)."""
+        [trust] did not let change state): move to the untrusted folder (never deleted).
+
+        During a pass that fetches on its command thread, the commands are queued there
+        (after the fetch under way) and the caller goes on; a failure is raised at its next
+        batch, acknowledgement or `finish_pass`."""
+        if self._thread is not None:
+            self._raise_failed_ack()
+            args = (list(processed), list(quarantined), list(untrusted))
+            self._acks.append(self._thread.submit(self._ack_now, *args))
+            return
+        self._ack_now(processed, quarantined, untrusted)
+
+    def _ack_now(
+        self, processed: Sequence[int], quarantined: Sequence[int], untrusted: Sequence[int]
+    ) -> None:
         if processed:
             after = self.mailbox.after
             if after == "move":
@@ -378,9 +497,9 @@ class ImapFolder:
                 flags: list[str] = ["\\Seen"]
                 if self._keywords_allowed:
                     flags.append(PROCESSED_KEYWORD)
-                self.client.add_flags(list(processed), flags, silent=True)
+                self.client.add_flags(uid_set(processed), flags, silent=True)
             elif after == "delete":
-                self.client.add_flags(list(processed), ["\\Deleted"], silent=True)
+                self.client.add_flags(uid_set(processed), ["\\Deleted"], silent=True)
                 self._expunge(processed)
             else:
                 raise SourceError(f"unknown after = {after!r}")
@@ -392,16 +511,16 @@ class ImapFolder:
     def _move(self, uids: Sequence[int], folder: str) -> None:
         self.ensure_folders()
         if self.has("MOVE"):
-            self.client.move(list(uids), folder)
+            self.client.move(uid_set(uids), folder)
             return
         # RFC 6851 absent: COPY, then flag \Deleted and expunge exactly these UIDs
-        self.client.copy(list(uids), folder)
-        self.client.add_flags(list(uids), ["\\Deleted"], silent=True)
+        self.client.copy(uid_set(uids), folder)
+        self.client.add_flags(uid_set(uids), ["\\Deleted"], silent=True)
         self._expunge(uids)
 
     def _expunge(self, uids: Sequence[int]) -> None:
         if self.has("UIDPLUS"):
-            self.client.uid_expunge(list(uids))
+            self.client.uid_expunge(uid_set(uids))
             return
         # without UIDPLUS the only EXPUNGE there is removes every \Deleted message, those
         # another client flagged too: never issued.  Ours stay flagged \Deleted (a pass skips
@@ -440,10 +559,46 @@ class ImapFolder:
         self.client.noop()
 
     def logout(self) -> None:
+        self.finish_pass(raise_errors=False)  # nothing may use the connection any more
         try:
             self.client.logout()
         except Exception:  # the connection may already be gone
             _quietly_close(self.client)
+
+
+class _CommandThread:
+    """One thread that runs a connection's commands one after the other, in the order they
+    were submitted; each answer (or exception) comes back through a Future."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[
+            tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None
+        ]
+        self._jobs = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        self._jobs.put((done, fn, args))
+        return done
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            done, fn, args = job
+            if not done.set_running_or_notify_cancel():
+                continue  # dropped before it started
+            try:
+                result = fn(*args)
+            except BaseException as exc:  # raised in the caller's flow, not here
+                done.set_exception(exc)
+            else:
+                done.set_result(result)
+
+    def stop(self) -> None:
+        """Run what is queued, then end the thread (each command ends within its deadline)."""
+        self._jobs.put(None)
+        self._thread.join()
 
 
 def announces_new_mail(responses: Iterable[Any]) -> bool:
