@@ -114,9 +114,15 @@ def test_batches_come_in_uid_order_whatever_is_fetched_ahead(
     imap_account.append(synthetic_bounces(11, tag=f"order{prefetch}"))
     folder = folder_for(imap_account, batch_count=3, prefetch=prefetch)
     try:
+        folder.start_pass()
         uids = folder.pending_uids()
         batches = [[m.uid for m in batch] for batch in folder.fetch(uids)]
         assert bool(command_threads()) == (prefetch > 0)  # alive until the pass ends
+        folder.finish_pass()
+        assert not command_threads()
+        # outside a pass every command runs in line
+        assert [[m.uid for m in batch] for batch in folder.fetch(uids)] == batches
+        assert not command_threads()
     finally:
         folder.logout()
     assert batches == [uids[0:3], uids[3:6], uids[6:9], uids[9:11]]

@@ -11,9 +11,10 @@ after the other in the order they were asked for: the next batch is fetched whil
 parses and records the current one, and an acknowledgement is sent while the caller goes on.
 The caller still decides the order — a batch is acknowledged only once the caller asks, after
 its commit — and every failure of that thread is raised in the caller's flow (at its next
-batch, its next acknowledgement, or `finish_pass`).  The thread lives for one pass:
-`finish_pass` waits for what is queued (each command bounded by its deadline), drops the
-fetches nobody will read, and stops it.
+batch, its next acknowledgement, or `finish_pass`).  The thread lives for one pass
+(`start_pass` … `finish_pass`; outside a pass every command runs in line): `finish_pass`
+waits for what is queued (each command bounded by its deadline), drops the fetches nobody
+will read, and stops it.
 
 Errors: `AuthenticationError` when the server refuses the credentials (retrying won't help);
 `SourceError` for everything else that a reconnect may cure (refused connection, timeouts,
@@ -244,6 +245,7 @@ class ImapFolder:
         self.batch_bytes = batch_bytes
         self.uidvalidity: int | None = None
         self.prefetch = PREFETCH
+        self._in_pass = False
         self._thread: _CommandThread | None = None
         self._prefetched: deque[Future[list[RawMessage]]] = deque()
         self._acks: deque[Future[None]] = deque()
@@ -353,16 +355,16 @@ class ImapFolder:
         literal longer than `max_bytes` is kept to its first `max_bytes` (the rest is read and
         dropped, see imap_transport), and the message is marked `truncated`.
 
-        With `prefetch` > 0 the batches are fetched on the pass's command thread, that many
-        ahead of the one the caller holds (see the module's docstring); `finish_pass` (or
-        `logout`) stops that thread."""
+        Inside a pass (`start_pass` … `finish_pass`) and with `prefetch` > 0 the batches are
+        fetched on the pass's command thread, that many ahead of the one the caller holds
+        (see the module's docstring)."""
         sizes = self.sizes(uids)
         size_of = dict(sizes)
         batches = plan_batches(
             sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
         )
         try:
-            if self.prefetch <= 0:
+            if self.prefetch <= 0 or not self._in_pass:
                 for batch in batches:
                     yield self._fetch_batch(batch, size_of)
                 return
@@ -453,6 +455,7 @@ class ImapFolder:
         """Let the commands queued run (acknowledgements: each within its deadline), drop
         the fetches nobody will read, stop the command thread.  The first acknowledgement
         that failed is raised (`raise_errors`), as it would have been when sent in line."""
+        self._in_pass = False
         thread, self._thread = self._thread, None
         if thread is None:
             return
@@ -547,7 +550,10 @@ class ImapFolder:
         return list(self.client.idle_check(timeout=timeout))
 
     def start_pass(self, seconds: float | None = PASS_TIMEOUT) -> None:
-        """Bound every command from now on to end within `seconds` (None: unbounded)."""
+        """Bound every command from now on to end within `seconds`; until `finish_pass`,
+        `fetch` may run the commands on the pass's command thread.  None: unbounded, and
+        every command in line (the end of a pass)."""
+        self._in_pass = seconds is not None
         transport = getattr(self.client, "transport", None)
         if transport is not None:
             transport.set_pass_deadline(seconds)

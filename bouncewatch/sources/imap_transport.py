@@ -35,7 +35,7 @@ from imapclient.imap4 import IMAP4WithTimeout
 from imapclient.tls import IMAP4_TLS
 
 #: how much is read from the socket at a time
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024
 #: the longest response line accepted (imaplib's own limit)
 MAX_LINE = 1_000_000
 #: a response line that announces a literal ends with its size: "{1234}"
