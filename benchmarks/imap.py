@@ -141,7 +141,9 @@ def main() -> None:
         # RUSAGE_CHILDREN (the only child that ran so far besides Dovecot's own group)
         import resource
 
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kb = usage.ru_maxrss
+        cpu_seconds = usage.ru_utime + usage.ru_stime
         pass_seconds = sum(float(s) for s in re.findall(r"pass_done .*seconds=([\d.]+)", stderr))
 
         conn = sqlite3.connect(db)
@@ -168,6 +170,9 @@ def main() -> None:
     print(f"end to end (process):     {wall:.2f} s  {e2e_rate:,.0f} msg/s")
     print(f"end to end (the pass):    {pass_seconds:.2f} s  {pass_rate:,.0f} msg/s")
     print(f"peak RSS of the daemon:   {peak_kb / 1024:.1f} MB")
+    print(
+        f"CPU of the daemon:        {cpu_seconds:.2f} s  {1e6 * cpu_seconds / args.count:.0f} us/msg"
+    )
     print(f"parse only (same bytes):  {parse_seconds:.2f} s  {parse_rate:,.0f} msg/s")
     print(f"ratio pass / parse-only:  {pass_rate / parse_rate:.2f} "
           f"(end to end runs at {100 * pass_rate / parse_rate:.0f}% of parse speed)")  # fmt: skip

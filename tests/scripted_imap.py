@@ -4,7 +4,8 @@ It speaks just enough IMAP for bouncewatch's IMAP source (LOGIN, CAPABILITY, LIS
 SUBSCRIBE, SELECT, NOOP, UID SEARCH / FETCH / STORE / COPY / MOVE / EXPUNGE, EXPUNGE, LOGOUT)
 and misbehaves on demand:
 
-- `trickle`: once logged in, every response byte comes `trickle` seconds apart;
+- `trickle`: once logged in, every response byte comes `trickle` seconds apart (with
+  `trickle_bodies`, only the bytes of FETCH answers that carry a message body);
 - `literal_extra`: a FETCH of a message body sends that many bytes more than RFC822.SIZE says
   (the announced literal is honest, the size lies);
 - `announce_literal`: a body literal announces this size, then sends the message and closes;
@@ -39,6 +40,7 @@ class ScriptedImap:
     user: str = "bounces"
     password: str = "secret"
     trickle: float = 0.0
+    trickle_bodies: bool = False
     literal_extra: int = 0
     announce_literal: int | None = None
     uidplus: bool = True
@@ -112,7 +114,10 @@ class ScriptedImap:
         buf = b""
 
         def send(parts: list[bytes | memoryview]) -> None:
-            data = b"".join(parts) if self.trickle and logged_in else None
+            slow = self.trickle and logged_in
+            if slow and self.trickle_bodies:
+                slow = bool(parts) and b"BODY[]" in bytes(parts[0])
+            data = b"".join(parts) if slow else None
             if data is not None:
                 for i in range(len(data)):
                     if self._stop.wait(self.trickle) or time.monotonic() > ends:

@@ -5,14 +5,18 @@ nothing lost and nothing counted twice, and the thread never outlives the pass."
 
 from __future__ import annotations
 
+import imaplib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ImapAccount, db_count, synthetic_bounces
 from imapclient.exceptions import IMAPClientError
+from scripted_imap import ScriptedImap
 
+from bouncewatch.config import MailboxConfig
 from bouncewatch.model import ParseOptions, RawMessage
 from bouncewatch.service import PassStats, run_pass
 from bouncewatch.sources.imap import (
@@ -23,6 +27,7 @@ from bouncewatch.sources.imap import (
     open_folder,
 )
 from bouncewatch.sources.imap_fetch import internaldate_iso, read_bodies, read_sizes, uid_set
+from bouncewatch.sources.imap_transport import BoundedIMAPClient, Limits
 from bouncewatch.store import Store
 
 MESSAGES = "SELECT count(*) FROM messages"
@@ -250,6 +255,45 @@ def test_a_move_refused_by_the_server_stops_the_pass_as_when_sent_in_line(
     assert (stats.fetched, stats.duplicates) == (6, recorded)
     assert db_count(db, "SELECT count(*) FROM events") == 6
     assert imap_account.count("INBOX") == 0 and imap_account.count("Processed") == 6
+
+
+def test_a_server_too_slow_for_a_fetch_ahead_is_cut_at_the_command_deadline(
+    tmp_path: Path,
+) -> None:
+    """The command thread's commands keep their deadline, and its abort ends the pass with
+    the same exception a command sent in line raises; nothing is recorded or moved."""
+    with ScriptedImap(trickle=0.05, trickle_bodies=True) as server:
+        for message in synthetic_bounces(3, tag="slow"):
+            server.add(message)
+        password = tmp_path / "password"
+        password.write_text(server.password)
+        mailbox = MailboxConfig(
+            name="bounces",
+            host="127.0.0.1",
+            port=server.port,
+            security="plain",
+            username=server.user,
+            password_file=password,
+        )
+        client = BoundedIMAPClient(
+            "127.0.0.1",
+            port=server.port,
+            ssl=False,
+            limits=Limits(command_timeout=1.5, read_timeout=5.0),
+        )
+        client.login(server.user, server.password)
+        folder = ImapFolder(client, mailbox)
+        started = time.monotonic()
+        with Store.open(tmp_path / "bw.db") as store:
+            try:
+                with pytest.raises(imaplib.IMAP4.abort, match="command deadline"):
+                    run_pass(folder, store, ParseOptions())
+                assert not command_threads()
+            finally:
+                folder.logout()
+        assert time.monotonic() - started < 15
+        assert server.uids("INBOX") == [1, 2, 3]
+    assert db_count(tmp_path / "bw.db", MESSAGES) == 0
 
 
 def one_pass(account: ImapAccount, db: Path) -> PassStats:
