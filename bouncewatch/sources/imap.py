@@ -6,15 +6,15 @@ a pass needs: select (UIDVALIDITY), the UIDs still to process, fetch in batches 
 and bytes, acknowledge (move / copy+expunge / flag / delete; unrecognised → quarantine folder),
 and IDLE.
 
-During a pass the connection's commands run on a thread of their own (`_CommandThread`), one
-after the other in the order they were asked for: the next batch is fetched while the caller
-parses and records the current one, and an acknowledgement is sent while the caller goes on.
-The caller still decides the order — a batch is acknowledged only once the caller asks, after
-its commit — and every failure of that thread is raised in the caller's flow (at its next
-batch, its next acknowledgement, or `finish_pass`).  The thread lives for one pass
-(`start_pass` … `finish_pass`; outside a pass every command runs in line): `finish_pass`
-waits for what is queued (each command bounded by its deadline), drops the fetches nobody
-will read, and stops it.
+During a pass the connection does not wait for the server between batches: the FETCH of the
+next batch is sent before a batch is handed out and read when the next one is asked for, and a
+batch's MOVE is sent after its commit and read with the next FETCH.  The server (a process of
+its own) prepares its answers while the pass parses and records; its answers are read in the
+order the commands were sent, on the pass's own thread.  A batch is still acknowledged only
+once the caller asks, after its commit; a refusal is raised in the pass's flow (with the next
+batch, or `finish_pass`), and `finish_pass` reads every answer still awaited, so the
+connection is in step for what comes next (IDLE, the next pass).  Outside a pass
+(`start_pass` … `finish_pass`) every command is read as it is sent.
 
 Errors: `AuthenticationError` when the server refuses the credentials (retrying won't help);
 `SourceError` for everything else that a reconnect may cure (refused connection, timeouts,
@@ -27,13 +27,10 @@ import contextlib
 import imaplib
 import logging
 import os
-import queue
 import ssl
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -224,6 +221,25 @@ def _chunks(items: Sequence[int], n: int) -> Iterator[Sequence[int]]:
 
 # --- one folder of one mailbox -----------------------------------------------------------------
 
+#: a body as fetched: its bytes and its INTERNALDATE (ISO, UTC)
+_Body = tuple[bytes, str | None]
+#: what turns a command's answer (its name, imaplib's type and data) into a result
+_Reader = Callable[[str, str, list[Any]], Any]
+
+
+@dataclass(eq=False)
+class _Sent:
+    """A command sent whose answer is read later (`ImapFolder._read`)."""
+
+    tag: Any
+    name: str
+    reader: _Reader
+    #: literals longer than this are cut while its answer is read (imap_transport)
+    literal_limit: int | None = None
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = field(default=None, repr=False)
+
 
 class ImapFolder:
     """A logged-in connection working on one folder (the mailbox's `folder`)."""
@@ -246,9 +262,10 @@ class ImapFolder:
         self.uidvalidity: int | None = None
         self.prefetch = PREFETCH
         self._in_pass = False
-        self._thread: _CommandThread | None = None
-        self._prefetched: deque[Future[list[RawMessage]]] = deque()
-        self._acks: deque[Future[None]] = deque()
+        #: commands sent whose answers are still to be read, in the order sent
+        self._sent: deque[_Sent] = deque()
+        #: bodies read and not yet handed out, by UID
+        self._arrived: dict[int, _Body] = {}
         self._keywords_allowed = False
         self._folders_ready = False
         self._caps: frozenset[bytes] = frozenset()
@@ -309,33 +326,91 @@ class ImapFolder:
 
     def sizes(self, uids: Sequence[int]) -> list[tuple[int, int]]:
         """(uid, RFC822.SIZE) of the UIDs still there, ascending."""
+        self._read_all()  # the connection in step first
         out: list[tuple[int, int]] = []
         for chunk in _chunks(uids, 5000):
-            data = self._uid_fetch(chunk, "(RFC822.SIZE)")
-            sizes = read_sizes(data)
-            if sizes is None:  # a form the lean reader does not know
-                sizes = {
-                    int(uid): int(item.get(b"RFC822.SIZE", 0))
-                    for uid, item in parse_fetch_response(data, False, True).items()
-                }
-            wanted = set(chunk)
-            out.extend((uid, size) for uid, size in sizes.items() if uid in wanted)
+            out.extend(self._read(self._send_fetch(chunk, "(RFC822.SIZE)", self._sizes_of)))
         out.sort()
         return out
 
-    def _uid_fetch(self, uids: Sequence[int], items: str) -> list[Any]:
-        """`UID FETCH <uid set> <items>`: imaplib's FETCH data, unparsed (a UID set of
-        ranges, not one number per message, and no token-by-token parse of the answer)."""
+    # --- commands sent now, answers read later ----------------------------------------------
+
+    def _send(self, name: str, args: Sequence[str | bytes], reader: _Reader) -> _Sent:
+        """Send `UID <name> <args>` now; its answer is read (in the order sent) by `_read`."""
         imap = self.client._imap
-        tag = imap._command("UID", "FETCH", uid_set(uids), items)
-        typ, data = imap._command_complete("FETCH", tag)
-        self.client._checkok("fetch", typ, data)
-        typ, data = imap._untagged_response(typ, data, "FETCH")
+        sent = _Sent(imap._command("UID", name, *args), name, reader)
+        self._sent.append(sent)
+        return sent
+
+    def _read(self, until: _Sent) -> Any:
+        """Read the answers of the commands sent, in order, through `until`'s; return what its
+        reader made of it (or raise what it raised).  A command sent earlier that failed (an
+        acknowledgement the server refused) is raised here, in the caller's flow.  Each
+        answer gets a command's time from the moment it is awaited (the server had it
+        earlier); a connection that breaks raises at once."""
+        imap = self.client._imap
+        transport = getattr(self.client, "transport", None)
+        failed: BaseException | None = None
+        while self._sent and not until.done:
+            sent = self._sent.popleft()
+            if transport is not None:
+                transport.allow(0)
+                transport.literal_limit = sent.literal_limit
+            try:
+                typ, data = imap._command_complete(sent.name, sent.tag)
+                sent.result = sent.reader(sent.name, typ, data)
+            except CONNECTION_ERRORS:
+                self._sent.clear()  # the connection is gone: nothing more will be read
+                raise
+            except Exception as exc:
+                sent.error = exc
+                if sent is not until and failed is None:
+                    failed = exc
+            finally:
+                sent.done = True
+                if transport is not None:
+                    transport.literal_limit = None
+        if failed is not None:
+            raise failed
+        if until.error is not None:
+            raise until.error
+        return until.result
+
+    @property
+    def awaiting(self) -> int:
+        """How many commands were sent whose answers are still to be read."""
+        return len(self._sent)
+
+    def _read_all(self) -> None:
+        """Read every answer still awaited (the connection is then in step)."""
+        if self._sent:
+            self._read(self._sent[-1])
+
+    def _send_fetch(self, uids: Sequence[int], items: str, reader: _Reader) -> _Sent:
+        """`UID FETCH <uid set> <items>`: a set of ranges, not one number per message."""
+        return self._send("FETCH", (uid_set(uids), items), reader)
+
+    def _fetch_data(self, name: str, typ: str, data: list[Any]) -> list[Any]:
+        """imaplib's FETCH data, unparsed (no token-by-token parse of the answer)."""
+        self.client._checkok(name.lower(), typ, data)
+        typ, data = self.client._imap._untagged_response(typ, data, "FETCH")
         return [d for d in data if d is not None]
 
-    def _bodies(self, uids: Sequence[int], part: str) -> dict[int, tuple[bytes, str | None]]:
-        """{uid: (bytes, INTERNALDATE)} of a `UID FETCH (<part> INTERNALDATE)`."""
-        data = self._uid_fetch(uids, f"({part} INTERNALDATE)")
+    def _sizes_of(self, name: str, typ: str, data: list[Any]) -> list[tuple[int, int]]:
+        data = self._fetch_data(name, typ, data)
+        sizes = read_sizes(data)
+        if sizes is None:  # a form the lean reader does not know
+            sizes = {
+                int(uid): int(item.get(b"RFC822.SIZE", 0))
+                for uid, item in parse_fetch_response(data, False, True).items()
+            }
+        return list(sizes.items())
+
+    def _bodies_of(self, name: str, typ: str, data: list[Any]) -> None:
+        """Every body read so far goes to `_arrived`: a server may answer commands sent
+        together interleaved, so the FETCH data read up to one command's completion can hold
+        bodies of the next one as well."""
+        data = self._fetch_data(name, typ, data)
         bodies = read_bodies(data)
         if bodies is None:  # a form the lean reader does not know: imapclient's parser
             bodies = {}
@@ -343,8 +418,19 @@ class ImapFolder:
                 body = item.get(b"BODY[]<0>", item.get(b"BODY[]"))
                 if isinstance(body, bytes):
                     bodies[int(uid)] = (body, _iso(item.get(b"INTERNALDATE")))
-        wanted = set(uids)
-        return {uid: got for uid, got in bodies.items() if uid in wanted}
+        self._arrived.update(bodies)
+
+    def _take(self, uids: Iterable[int]) -> dict[int, _Body]:
+        arrived = self._arrived
+        return {uid: arrived.pop(uid) for uid in uids if uid in arrived}
+
+    def _bodies(self, uids: Sequence[int], part: str) -> dict[int, _Body]:
+        """{uid: (bytes, INTERNALDATE)} of a `UID FETCH (<part> INTERNALDATE)`, read now."""
+        self._read_all()
+        sent = self._send_fetch(uids, f"({part} INTERNALDATE)", self._bodies_of)
+        sent.literal_limit = self.max_bytes + 1
+        self._read(sent)
+        return self._take(uids)
 
     def fetch(self, uids: Sequence[int]) -> Iterator[list[RawMessage]]:
         """Yield the messages, batch by batch, in UID order.  A message bigger than
@@ -355,53 +441,50 @@ class ImapFolder:
         literal longer than `max_bytes` is kept to its first `max_bytes` (the rest is read and
         dropped, see imap_transport), and the message is marked `truncated`.
 
-        Inside a pass (`start_pass` … `finish_pass`) and with `prefetch` > 0 the batches are
-        fetched on the pass's command thread, that many ahead of the one the caller holds
-        (see the module's docstring)."""
+        Inside a pass (`start_pass` … `finish_pass`) and with `prefetch` > 0, the FETCH of
+        the next `prefetch` batches is sent before a batch is handed out, and read when the
+        caller asks for the next one (see the module's docstring)."""
         sizes = self.sizes(uids)
         size_of = dict(sizes)
         batches = plan_batches(
             sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
         )
-        try:
-            if self.prefetch <= 0 or not self._in_pass:
-                for batch in batches:
-                    yield self._fetch_batch(batch, size_of)
-                return
-            thread = self._command_thread()
-            ahead = self._prefetched
-            todo = iter(batches)
-            for batch in todo:  # the batch to hand out, and `prefetch` more
-                ahead.append(thread.submit(self._fetch_batch, batch, size_of))
-                if len(ahead) > self.prefetch:
-                    break
-            while ahead:
-                messages = ahead.popleft().result()
-                self._raise_failed_ack()
-                yield messages
-                # the caller recorded that batch and asked for its acknowledgement: the next
-                # fetch is queued after it
-                for batch in todo:
-                    ahead.append(thread.submit(self._fetch_batch, batch, size_of))
-                    break
-        finally:
-            self._drop_prefetched()
+        ahead = self.prefetch if self._in_pass else 0
+        sent: deque[tuple[list[int], list[_Sent]]] = deque()
+        todo = iter(batches)
+        for batch in todo:  # the batch to hand out first, and `ahead` more
+            sent.append((batch, self._send_batch(batch, size_of)))
+            if len(sent) > ahead:
+                break
+        while sent:
+            batch, commands = sent.popleft()
+            yield self._read_batch(batch, size_of, commands)
+            # the caller recorded that batch and sent its acknowledgement: the next FETCH
+            # goes after it
+            for more in todo:
+                sent.append((more, self._send_batch(more, size_of)))
+                break
 
-    def _fetch_batch(self, batch: list[int], size_of: dict[int, int]) -> list[RawMessage]:
+    def _send_batch(self, batch: list[int], size_of: dict[int, int]) -> list[_Sent]:
         small = [u for u in batch if size_of[u] <= self.max_bytes]
         big = [u for u in batch if size_of[u] > self.max_bytes]
-        bodies: dict[int, tuple[bytes, str | None]] = {}
-        transport = getattr(self.client, "transport", None)
-        if transport is not None:
-            transport.literal_limit = self.max_bytes + 1  # one byte more: "longer than the cap"
-        try:
-            if small:
-                bodies.update(self._bodies(small, "BODY.PEEK[]"))
-            for uid in big:
-                bodies.update(self._bodies([uid], f"BODY.PEEK[]<0.{self.max_bytes}>"))
-        finally:
-            if transport is not None:
-                transport.literal_limit = None
+        commands = []
+        if small:
+            commands.append(self._send_fetch(small, "(BODY.PEEK[] INTERNALDATE)", self._bodies_of))
+        for uid in big:
+            part = f"(BODY.PEEK[]<0.{self.max_bytes}> INTERNALDATE)"
+            commands.append(self._send_fetch([uid], part, self._bodies_of))
+        for command in commands:
+            command.literal_limit = self.max_bytes + 1  # one byte more: "longer than the cap"
+        return commands
+
+    def _read_batch(
+        self, batch: list[int], size_of: dict[int, int], commands: list[_Sent]
+    ) -> list[RawMessage]:
+        for command in commands:
+            self._read(command)
+        bodies = self._take(batch)
+        big = {u for u in batch if size_of[u] > self.max_bytes}
         out = []
         for uid in batch:
             if uid not in bodies:
@@ -430,42 +513,21 @@ class ImapFolder:
             )
         return out
 
-    # --- the pass's command thread ----------------------------------------------------------
-
-    def _command_thread(self) -> _CommandThread:
-        if self._thread is None:
-            self._thread = _CommandThread(f"imap-{self.mailbox.name}")
-        return self._thread
-
-    def _drop_prefetched(self) -> None:
-        """Fetches queued and not started are dropped (one that runs is let finish)."""
-        while self._prefetched:
-            self._prefetched.popleft().cancel()
-
-    def _raise_failed_ack(self) -> None:
-        """An acknowledgement that failed is raised here, in the caller's flow."""
-        while self._acks and self._acks[0].done():
-            done = self._acks.popleft()
-            exc = done.exception()
-            if exc is not None:
-                self._acks.clear()
-                raise exc
-
     def finish_pass(self, *, raise_errors: bool = True) -> None:
-        """Let the commands queued run (acknowledgements: each within its deadline), drop
-        the fetches nobody will read, stop the command thread.  The first acknowledgement
-        that failed is raised (`raise_errors`), as it would have been when sent in line."""
+        """Read every answer still awaited: acknowledgements sent (the first one the server
+        refused is raised, as it would have been when sent in line) and FETCHes of batches
+        nobody will ask for (read and dropped, so the connection stays in step).  Each answer
+        is bounded by the command deadline.  `raise_errors=False`: nothing is raised (a pass
+        that already failed)."""
         self._in_pass = False
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._drop_prefetched()
-        thread.stop()
-        acks, self._acks = self._acks, deque()
-        for done in acks:
-            exc = done.exception() if done.done() and not done.cancelled() else None
-            if exc is not None and raise_errors:
-                raise exc
+        try:
+            self._read_all()
+        except Exception:
+            self._sent.clear()
+            if raise_errors:
+                raise
+        finally:
+            self._arrived.clear()
 
     # --- acknowledging (only after the commit) ---------------------------------------------
 
@@ -479,14 +541,8 @@ class ImapFolder:
         quarantine folder whatever `after` says (never deleted).  Untrusted (bounces that
         [trust] did not let change state): move to the untrusted folder (never deleted).
 
-        During a pass that fetches on its command thread, the commands are queued there
-        (after the fetch under way) and the caller goes on; a failure is raised at its next
-        batch, acknowledgement or `finish_pass`."""
-        if self._thread is not None:
-            self._raise_failed_ack()
-            args = (list(processed), list(quarantined), list(untrusted))
-            self._acks.append(self._thread.submit(self._ack_now, *args))
-            return
+        Inside a pass, a MOVE is sent and its answer read with the next batch's (the pass
+        goes on meanwhile); a refusal is raised then, or by `finish_pass`."""
         self._ack_now(processed, quarantined, untrusted)
 
     def _ack_now(
@@ -494,6 +550,8 @@ class ImapFolder:
     ) -> None:
         if processed:
             after = self.mailbox.after
+            if after != "move":
+                self._read_all()
             if after == "move":
                 self._move(processed, self.mailbox.processed_folder)
             elif after == "flag":
@@ -512,14 +570,27 @@ class ImapFolder:
             self._move(untrusted, self.mailbox.untrusted_folder)
 
     def _move(self, uids: Sequence[int], folder: str) -> None:
+        if not (self._folders_ready and self._caps):
+            self._read_all()  # LIST / CREATE / CAPABILITY may be sent: the connection in step
         self.ensure_folders()
         if self.has("MOVE"):
+            if self._in_pass:  # one command does it all: sent now, its answer read later
+                self._send("MOVE", (uid_set(uids), self.client._normalise_folder(folder)),
+                           self._moved)  # fmt: skip
+                return
+            self._read_all()
             self.client.move(uid_set(uids), folder)
             return
+        self._read_all()
         # RFC 6851 absent: COPY, then flag \Deleted and expunge exactly these UIDs
         self.client.copy(uid_set(uids), folder)
         self.client.add_flags(uid_set(uids), ["\\Deleted"], silent=True)
         self._expunge(uids)
+
+    def _moved(self, name: str, typ: str, data: list[Any]) -> None:
+        self.client._checkok(name.lower(), typ, data)
+        # the EXPUNGE responses that came with it: nobody reads them
+        self.client._imap.untagged_responses.pop("EXPUNGE", None)
 
     def _expunge(self, uids: Sequence[int]) -> None:
         if self.has("UIDPLUS"):
@@ -565,46 +636,13 @@ class ImapFolder:
         self.client.noop()
 
     def logout(self) -> None:
-        self.finish_pass(raise_errors=False)  # nothing may use the connection any more
+        self._sent.clear()  # answers not read are dropped with the connection
+        self._arrived.clear()
+        self._in_pass = False
         try:
             self.client.logout()
         except Exception:  # the connection may already be gone
             _quietly_close(self.client)
-
-
-class _CommandThread:
-    """One thread that runs a connection's commands one after the other, in the order they
-    were submitted; each answer (or exception) comes back through a Future."""
-
-    def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[
-            tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None
-        ]
-        self._jobs = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        done: Future[Any] = Future()
-        self._jobs.put((done, fn, args))
-        return done
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            done, fn, args = job
-            if not done.set_running_or_notify_cancel():
-                continue  # dropped before it started
-            try:
-                result = fn(*args)
-            except BaseException as exc:  # raised in the caller's flow, not here
-                done.set_exception(exc)
-            else:
-                done.set_result(result)
-
-    def stop(self) -> None:
-        """Run what is queued, then end the thread (each command ends within its deadline)."""
-        self._jobs.put(None)
-        self._thread.join()
 
 
 def announces_new_mail(responses: Iterable[Any]) -> bool:
