@@ -622,8 +622,8 @@ class ImapFolder:
 
     def start_pass(self, seconds: float | None = PASS_TIMEOUT) -> None:
         """Bound every command from now on to end within `seconds`; until `finish_pass`,
-        `fetch` may run the commands on the pass's command thread.  None: unbounded, and
-        every command in line (the end of a pass)."""
+        FETCHes and MOVEs are sent ahead of their answers.  None: unbounded, and every
+        answer read as its command is sent (the end of a pass)."""
         self._in_pass = seconds is not None
         transport = getattr(self.client, "transport", None)
         if transport is not None:
