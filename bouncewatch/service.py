@@ -186,7 +186,7 @@ def run_pass(
         stats = ingest(
             source, store, options, stop=stop, now=now, on_message=on_message, total=source.stats
         )
-        folder.finish_pass()  # the acknowledgements still queued are sent (or raise)
+        folder.finish_pass()  # the answers still awaited are read (a refused MOVE raises)
     finally:
         folder.finish_pass(raise_errors=False)
         folder.start_pass(None)
