@@ -37,7 +37,6 @@ from dovecot import Dovecot  # noqa: E402
 
 import bouncewatch.ingest as ingest  # noqa: E402
 import bouncewatch.sources.imap as imap  # noqa: E402
-import bouncewatch.sources.imap_fetch as imap_fetch  # noqa: E402
 import bouncewatch.sources.imap_transport as transport  # noqa: E402
 from bouncewatch.daemon.once import run_once  # noqa: E402
 from bouncewatch.logging_setup import setup_logging  # noqa: E402
@@ -71,13 +70,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=10_000)
     ap.add_argument("--batch-size", type=int, default=500)
-    ap.add_argument("--prefetch", type=int, default=imap.PREFETCH, help="batches fetched ahead")
+    ap.add_argument(
+        "--prefetch", type=int, default=getattr(imap, "PREFETCH", 0), help="batches fetched ahead"
+    )
     args = ap.parse_args()
-    imap.PREFETCH = args.prefetch
+    imap.PREFETCH = args.prefetch  # type: ignore[attr-defined,unused-ignore]
 
     clock(transport._BoundedReads, "_fill", "socket wait + read")
-    clock(imap_fetch, "read_bodies", "FETCH answers (lean)")
-    clock(imap_fetch, "read_sizes", "FETCH answers (lean)")
     clock(imap, "read_bodies", "FETCH answers (lean)")
     clock(imap, "read_sizes", "FETCH answers (lean)")
     clock(imap, "parse_fetch_response", "FETCH answers (imapclient)")
