@@ -49,6 +49,9 @@ _PATTERNS = (
     re.compile(r"(?i)(\bBearer\s+)(\S+)"),
 )
 REDACTED = "***"
+#: a word each of `_PATTERNS` needs (in any case): ASCII text with none of them has nothing
+#: for the patterns to find, and is not searched (most log lines)
+_PATTERN_WORDS = ("login", "auth", "pass", "secret", "token", "bearer")
 
 
 class RedactingFilter(logging.Filter):
@@ -57,19 +60,23 @@ class RedactingFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self._secrets: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def add_secret(self, secret: str | None) -> None:
         if secret and len(secret) >= 3:
             with self._lock:
                 self._secrets.add(secret)
+                self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
+        for secret in self._longest_first:  # (a tuple, replaced whole when a secret is added)
             if secret in text:
                 text = text.replace(secret, REDACTED)
+        if text.isascii():
+            lowered = text.lower()
+            if not any(word in lowered for word in _PATTERN_WORDS):
+                return text
         for pattern in _PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
         return text

@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bouncewatch import logging_setup
 from bouncewatch.logging_setup import parse_pairs, readable_error, setup_logging
 
 
@@ -153,3 +156,21 @@ def test_run_writes_json_lines_when_asked(tmp_path: Path) -> None:
     records = [json.loads(x) for x in proc.stderr.splitlines() if x.startswith("{")]
     assert records and all(r["event"] and r["level"] for r in records)
     assert any(r["level"] == "error" for r in records)
+
+
+_FRAGMENTS = st.sampled_from(
+    ["LOGIN ", "login ", "AuThEnTiCaTe ", "PLAIN ", "Password=", "passwd=", "SECRET=", "token=",
+     "access_TOKEN=", "auth=", "Bearer ", "bob ", '"q w" ', "x", "=", " ", "\t", "ſ", "K", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=12))
+def test_redaction_skips_only_text_the_patterns_cannot_match(parts: list[str]) -> None:
+    """Text without any word the credential patterns need is passed over unsearched: the
+    result is what searching it with every pattern gives."""
+    text = "".join(parts)
+    expected = text
+    for pattern in logging_setup._PATTERNS:
+        expected = pattern.sub(lambda m: m.group(1) + logging_setup.REDACTED, expected)
+    assert logging_setup.RedactingFilter().redact(text) == expected
