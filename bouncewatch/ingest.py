@@ -208,40 +208,83 @@ def record_batch(
     now: Callable[[], datetime] = utcnow,
     on_message: Callable[[RawMessage], Any] | None = None,
 ) -> Summary:
-    """Record one batch in one transaction and commit it (the source's cursor moves inside)."""
+    """Record one batch in one transaction and commit it (the source's cursor moves inside).
+
+    The batch's messages are parsed first, then recorded together (`Store.record_many`: a few
+    statements for the whole batch).  Should that fail, nothing of it was written and the
+    messages are recorded one at a time, as each message's own savepoint, so that the one that
+    fails is found and (for sources whose messages are atomic) the others go on."""
     done = Summary(mailbox=source.name)
     atomic = source.each_message_atomic
     with store.batch(size=len(batch) + 1, each_message_atomic=atomic):
+        ready: list[tuple[RawMessage, ParseResult, datetime]] = []
         for raw in batch:
             if stop is not None and stop.is_set():
                 done.interrupted = True
                 break
-            _record_one(raw, store, options, now, done, atomic)
+            ready.append((raw, _parse_one(raw, options), now()))
             if on_message is not None:
                 on_message(raw)
+        outcomes = _record_together(store, ready)
+        for k, (raw, result, at) in enumerate(ready):
+            done.fetched += 1
+            done.bytes += len(raw.data)
+            if outcomes is None:
+                _record_one(raw, result, at, store, done, atomic)
+            else:
+                _count_one(raw, result, outcomes[k], done)
         source.advance(store, done)
     return done
 
 
-def _record_one(
-    raw: RawMessage,
-    store: Store,
-    options: ParseOptions,
-    now: Callable[[], datetime],
-    done: Summary,
-    atomic: bool,
-) -> None:
-    done.fetched += 1
-    done.bytes += len(raw.data)
+def _parse_one(raw: RawMessage, options: ParseOptions) -> ParseResult:
     result = safe_parse(raw.data, options)
     if raw.truncated or len(raw.data) > options.max_bytes:
         result = cut_short(raw, result, options)
+    return result
+
+
+def _store_failed(exc: Exception) -> StoreError | None:
+    """What a failure to record becomes when SQLite cannot go on with the batch."""
+    if is_damage(exc):
+        # a damaged page fails every message the same way: stop, don't skip them one by one
+        return StoreDamagedError(f"database damaged: {exc}")
+    return None
+
+
+def _record_together(
+    store: Store, ready: list[tuple[RawMessage, ParseResult, datetime]]
+) -> list[RecordOutcome] | None:
+    """The batch's outcomes, or None when it must be recorded one message at a time."""
+    if not ready:
+        return []
     try:
-        outcome = store.record(raw, result, now())  # atomic: a savepoint in the batch
+        return store.record_many(ready)
     except (sqlite3.Error, StoreError) as exc:
-        if is_damage(exc):
-            # a damaged page fails every message the same way: stop, don't skip them one by one
-            raise StoreDamagedError(f"database damaged: {exc}") from exc
+        damage = _store_failed(exc)
+        if damage is not None:
+            raise damage from exc
+        if not store.conn.in_transaction:
+            # SQLite rolled back the whole batch (disk full, I/O error)
+            raise StoreWriteError(f"database failed, batch rolled back: {exc}") from exc
+        log.debug("batch_recorded_singly error=%s", kv(f"{type(exc).__name__}: {exc}"[:200]))
+        return None
+
+
+def _record_one(
+    raw: RawMessage,
+    result: ParseResult,
+    at: datetime,
+    store: Store,
+    done: Summary,
+    atomic: bool,
+) -> None:
+    try:
+        outcome = store.record(raw, result, at)  # atomic: a savepoint in the batch
+    except (sqlite3.Error, StoreError) as exc:
+        damage = _store_failed(exc)
+        if damage is not None:
+            raise damage from exc
         if not atomic or not store.conn.in_transaction:
             # SQLite rolled back the whole batch (disk full, I/O error): the messages recorded
             # before this one are gone too, so none of the batch may be acknowledged
@@ -257,6 +300,11 @@ def _record_one(
             kv(f"{type(exc).__name__}: {exc}"[:200]),
         )
         return
+    _count_one(raw, result, outcome, done)
+
+
+def _count_one(raw: RawMessage, result: ParseResult, outcome: RecordOutcome, done: Summary) -> None:
+    """Count one recorded message in the batch's summary and log what it did."""
     done.add(raw, result, outcome)
     log.debug(
         "message_read mailbox=%s source=%s uid=%s bytes=%d kind=%s detector=%s outcome=%s "

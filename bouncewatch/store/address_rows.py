@@ -31,7 +31,7 @@ ADDRESS_COLUMNS = (
     "soft_since, soft_days, last_soft_day, hard_pending_since, first_seen_at, last_seen_at"
 )
 
-_UPSERT_ADDRESS = """
+UPSERT_ADDRESS = """
 INSERT INTO addresses (address, domain, state, state_since, suspended_until, hard_count,
                        soft_count, block_count, consecutive_soft, suspensions, soft_since,
                        last_soft_day, soft_days, hard_pending_since, last_event_id, last_reason,
@@ -82,6 +82,39 @@ def status_from_row(row: tuple[Any, ...]) -> AddressStatus:
     )
 
 
+def address_row(
+    address: str,
+    domain: str,
+    st: AddressStatus,
+    event_id: int | None,
+    explanation: tuple[str | None, str | None],
+    first_seen: str,
+    last_seen: str,
+) -> tuple[object, ...]:
+    """The parameters of UPSERT_ADDRESS for an address's state after an event."""
+    return (
+        address,
+        domain,
+        st.state,
+        iso(st.since) if st.since else first_seen,
+        iso(st.suspended_until) if st.suspended_until else None,
+        st.hard_count,
+        st.soft_count,
+        st.block_count,
+        len(st.soft_days),
+        st.suspensions,
+        iso(st.soft_since) if st.soft_since else None,
+        st.last_soft_day.isoformat() if st.last_soft_day else None,
+        days_to_text(st.soft_days),
+        iso(st.hard_pending_since) if st.hard_pending_since else None,
+        event_id,
+        explanation[0],
+        explanation[1],
+        first_seen,
+        last_seen,
+    )
+
+
 def save(
     conn: object,
     address: str,
@@ -93,28 +126,8 @@ def save(
     last_seen: str,
 ) -> None:
     conn.execute(  # type: ignore[attr-defined]
-        _UPSERT_ADDRESS,
-        (
-            address,
-            domain,
-            st.state,
-            iso(st.since) if st.since else first_seen,
-            iso(st.suspended_until) if st.suspended_until else None,
-            st.hard_count,
-            st.soft_count,
-            st.block_count,
-            len(st.soft_days),
-            st.suspensions,
-            iso(st.soft_since) if st.soft_since else None,
-            st.last_soft_day.isoformat() if st.last_soft_day else None,
-            days_to_text(st.soft_days),
-            iso(st.hard_pending_since) if st.hard_pending_since else None,
-            event_id,
-            explanation[0],
-            explanation[1],
-            first_seen,
-            last_seen,
-        ),
+        UPSERT_ADDRESS,
+        address_row(address, domain, st, event_id, explanation, first_seen, last_seen),
     )
 
 

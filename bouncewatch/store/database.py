@@ -15,7 +15,7 @@ import grp
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -220,9 +220,9 @@ class Store:
         if self.conn.in_transaction:
             self.conn.execute("COMMIT")
 
-    def _after_record(self) -> None:
+    def _after_record(self, count: int = 1) -> None:
         if self.batch_size:
-            self._batch_pending += 1
+            self._batch_pending += count
             if self._batch_pending >= self.batch_size:
                 self.conn.execute("COMMIT")
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -243,6 +243,18 @@ class Store:
                 outcome = recorder.record(self, raw, result, now)
         self._after_record()
         return outcome
+
+    def record_many(
+        self, messages: Sequence[tuple[RawMessage, ParseResult, datetime]]
+    ) -> list[recorder.RecordOutcome]:
+        """Record a batch of (message, result, now): the same rows and outcomes as `record` on
+        each in turn, in a few statements for the whole batch, atomically (a savepoint in a
+        batch).  When it fails nothing of it is written: the caller records the messages one
+        at a time to learn which one fails (`bouncewatch.ingest.record_batch` does)."""
+        with self.write():
+            outcomes = recorder.record_many(self, messages)
+        self._after_record(len(messages))
+        return outcomes
 
     def expire_suspensions(self, now: datetime) -> list[tuple[str, Change]]:
         """End suspensions that are over and decay old soft bounces (recorded changes)."""

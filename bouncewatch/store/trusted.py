@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from bouncewatch.store.address_rows import Store
 
 
+#: `verdicts` looks sent messages up in the store's connection
+_STORE = object()
+
+
 def message_id_key(value: str) -> str:
     """A Message-ID as the sent_messages table keeps it: without angle brackets and space."""
     return value.strip().strip("<>").strip()
@@ -46,8 +50,11 @@ def verdicts(
     result: ParseResult,
     recipients: list[tuple[str, str]],
     received: datetime,
+    sent: object = _STORE,
 ) -> list[Verdict]:
-    """One verdict per (reported address, address the state belongs to)."""
+    """One verdict per (reported address, address the state belongs to).  `sent`: the
+    connection to look the returned message up with (None: `bouncewatch sent` recorded no
+    message, so there is nothing to look up)."""
     if not recipients:
         return []
     fold = store.policy.fold_local_part
@@ -61,7 +68,9 @@ def verdicts(
         )
         if found is not None and found.valid:
             signed_for = normalise(found.address, fold_local_part=fold)[0]
-    known = known_message(store.conn, result.original_message_id)
+    if sent is _STORE:
+        sent = store.conn
+    known = None if sent is None else known_message(sent, result.original_message_id)
     if signed_for is None and known is None:  # the usual case: nothing to match names with
         names: list[tuple[str, ...]] = [(address,) for _reported, address in recipients]
     else:  # the address the state belongs to, and the one the report names
