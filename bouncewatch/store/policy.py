@@ -31,8 +31,10 @@ Bounces for the sender's own addresses are counted but never change their state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +103,22 @@ _FIELDS = tuple(f.name for f in fields(AddressStatus))
 _set = object.__setattr__
 
 
-def replace(st: AddressStatus, **changes: object) -> AddressStatus:
-    """dataclasses.replace for AddressStatus, without its generic machinery (hot path)."""
-    new = object.__new__(AddressStatus)
-    for name in _FIELDS:
-        _set(new, name, changes[name] if name in changes else getattr(st, name))
-    return new
+def _unrolled_replace() -> Callable[..., AddressStatus]:
+    """dataclasses.replace for AddressStatus without its generic machinery (the hot path: a
+    few calls per event): one line per field, as dataclasses writes its own methods."""
+    lines = [
+        f"    _set(new, {n!r}, changes[{n!r}] if {n!r} in changes else st.{n})" for n in _FIELDS
+    ]
+    source = "\n".join(
+        ["def replace(st, **changes):", "    new = _new(AddressStatus)", *lines, "    return new"]
+    )
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": _set, "AddressStatus": AddressStatus}
+    exec(source, scope)  # the field names come from the dataclass above, nothing else
+    return scope["replace"]  # type: ignore[no-any-return]
+
+
+#: replace(status, **changes) -> a new AddressStatus
+replace = _unrolled_replace()
 
 
 def apply(status: AddressStatus, event: PolicyEvent, policy: PolicyConfig) -> Decision:
@@ -145,6 +157,14 @@ def apply(status: AddressStatus, event: PolicyEvent, policy: PolicyConfig) -> De
 def expire(status: AddressStatus, now: datetime, policy: PolicyConfig) -> Decision:
     """What time alone does: suspensions end, old soft bounces decay, episodes close."""
     st = status
+    if (
+        st.state == "active"
+        and not st.soft_days
+        and st.hard_pending_since is None
+        and st.soft_since is None
+        and not st.suspensions
+    ):
+        return Decision(st)  # nothing time could change (every new address)
     changes: list[Change] = []
     if st.state == "suspended" and st.suspended_until is not None and st.suspended_until <= now:
         st = _move(st, "active", "suspension_expired", st.suspended_until, changes)

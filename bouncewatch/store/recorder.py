@@ -100,7 +100,7 @@ _CHUNK = 500
 class _Message:
     """One message made ready to record: its storable text, hash, clocks and recipients."""
 
-    __slots__ = ("claimed", "items", "now", "now_s", "outcome", "raw", "received", "result", "sha")
+    __slots__ = ("items", "now", "now_s", "outcome", "raw", "received", "result", "sha")
 
     def __init__(self, store: Store, raw: RawMessage, result: ParseResult, now: datetime) -> None:
         raw, result = scrubbed(raw, result)
@@ -111,12 +111,7 @@ class _Message:
         self.outcome = outcome_for(result)
         # the policy's clock: when the message was received (IMAP INTERNALDATE, file time, or
         # now), never a date the message itself claims, which anyone can back-date
-        self.received = received = min(_plausible(parse_time(raw.received_at)) or now, now)
-        self.claimed = (
-            _plausible(parse_time(result.arrival_date))
-            or _plausible(parse_time(result.date))
-            or received
-        )
+        self.received = min(_plausible(parse_time(raw.received_at)) or now, now)
         fold, verp = store.policy.fold_local_part, store.verp
         items = []
         for item in result.recipients:
@@ -129,6 +124,15 @@ class _Message:
             )
             items.append((item, event_type, address, domain))
         self.items = items
+
+    def claimed(self) -> datetime:
+        """When the message says it happened (only an authenticated report is believed)."""
+        result = self.result
+        return (
+            _plausible(parse_time(result.arrival_date))
+            or _plausible(parse_time(result.date))
+            or self.received
+        )
 
     def row(self) -> tuple[object, ...]:
         """The messages row (without id and untrusted)."""
@@ -211,7 +215,7 @@ def _record_events(
 ) -> RecordOutcome:
     """The events of one message and the state changes they cause, written to `writes`.
     `sent`: where to look up the sent message a bounce returns (None: nothing recorded)."""
-    result, now_s, received, claimed = msg.result, msg.now_s, msg.received, msg.claimed
+    result, now_s, received = msg.result, msg.now_s, msg.received
     items = msg.items
     if not items:
         return RecordOutcome(message_row, msg.outcome, False, 0, ())
@@ -224,7 +228,7 @@ def _record_events(
         rep, cls = item.report, item.classification
         at = received
         if verdict.authenticated:  # the report's own time, up to when it was received
-            at = min(_plausible(parse_time(rep.last_attempt_date)) or claimed, received)
+            at = min(_plausible(parse_time(rep.last_attempt_date)) or msg.claimed(), received)
         if at.microsecond:
             at = at.replace(microsecond=0)
         at_s = iso(at)

@@ -4,6 +4,7 @@ surrogates (what os.fsdecode and the stdlib parser make of bytes that are not UT
 from __future__ import annotations
 
 from dataclasses import replace
+from operator import attrgetter
 from typing import Any
 
 from bouncewatch.model import ParseResult, RawMessage
@@ -41,8 +42,25 @@ _REPORT_TEXT = (
 _CLASS_TEXT = ("bounce_type", "reason", "rule")
 
 
+_result_text = attrgetter(*_RESULT_TEXT)
+_report_text = attrgetter(*_REPORT_TEXT)
+_class_text = attrgetter(*_CLASS_TEXT)
+
+
+def _all_ascii(result: ParseResult) -> bool:
+    """Whether every text of `result` that goes into the database is ASCII (the usual case:
+    nothing to scrub), found with one test over all of them."""
+    texts = [t for t in _result_text(result) if t]
+    for item in result.recipients:
+        texts.extend(t for t in _report_text(item.report) if t)
+        texts.extend(t for t in _class_text(item.classification) if t)
+    return "".join(texts).isascii()
+
+
 def scrubbed(raw: RawMessage, result: ParseResult) -> tuple[RawMessage, ParseResult]:
     """The message and result with every text that goes into the database storable."""
+    if raw.source.isascii() and (raw.received_at or "").isascii() and _all_ascii(result):
+        return raw, result
     if _needs_scrub(raw.source) or _needs_scrub(raw.received_at):
         raw = replace(raw, source=_scrub(raw.source) or "", received_at=_scrub(raw.received_at))
     fix: dict[str, Any] = {
