@@ -5,12 +5,14 @@ varied recipients and unique Message-IDs), then, in the same run:
 
 1. parse-only: read every file and parse it (the baseline);
 2. ingest: read, parse and record every message into a fresh SQLite file, as
-   `bouncewatch ingest` does (grouped commits, one savepoint per message).
+   `bouncewatch ingest` does (`record_batch`: a batch of 2,000 files a transaction).
 
 The two alternate over chunks of the input (see `measure`), so a busy machine slows both alike.
+Then the store alone: messages parsed beforehand, recorded into another fresh file, with the
+calls into SQLite counted.
 
-Prints messages per second for both, the ratio (the cost of storage), and the resident memory
-at 10 %, 50 % and 100 % of each phase plus the peak.  Targets: storage adds at most 25 % over
+Prints messages per second for both, the ratio (the cost of storage), the store's own cost per
+message, and the resident memory at 10 %, 50 % and 100 % of the input plus the peak.  Targets: storage adds at most 25 % over
 parse-only; memory stays flat (under 150 MB) as the input grows.
 
     .venv/bin/python benchmarks/ingest.py              # 100,000 messages
@@ -25,14 +27,18 @@ import random
 import re
 import resource
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bouncewatch.analyze import analyze
-from bouncewatch.model import DEFAULT_PARSE_OPTIONS
+from bouncewatch.ingest import record_batch
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS, RawMessage
 from bouncewatch.sources.files import read_message_file
 from bouncewatch.store import Store
 
@@ -95,12 +101,65 @@ def generate(root: Path, count: int, seed: int = 1) -> int:
     return total
 
 
-def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict[str, float]:
-    """Parse-only and ingest over the same chunks of files, alternately.
+class Chunk:
+    """The files of one chunk as an ingest `Source` of one batch (as `bouncewatch ingest`
+    gives them: each batch one transaction, a failing message stops the run)."""
+
+    name = "files"
+    each_message_atomic = False
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+
+    def batches(self) -> Iterator[list[RawMessage]]:
+        yield [read(path) for path in self.paths]
+
+    def advance(self, store: object, batch: object) -> None:
+        """Files keep no cursor."""
+
+    def acknowledge(self, batch: object) -> None:
+        """Files are never modified."""
+
+
+def read(path: str) -> RawMessage:
+    raw = read_message_file(Path(path))
+    assert raw is not None
+    return raw
+
+
+class Statements:
+    """Counts the calls into SQLite (`execute` and `executemany`) and the rows they write."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.calls = 0
+        self.rows = 0
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        self.calls += 1
+        cur = self.conn.execute(sql, *args)
+        self.rows += max(cur.rowcount, 0)
+        return cur
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        self.calls += 1
+        cur = self.conn.executemany(sql, rows)
+        self.rows += max(cur.rowcount, 0)
+        return cur
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
+def measure(maildir: Path, db: Path, count: int, chunk: int) -> dict[str, float]:
+    """Parse-only and ingest over the same chunks of files, alternately; then the store alone.
 
     Each chunk of `chunk` messages is first read and parsed (parse-only), then read, parsed
-    and recorded (ingest).  Alternating makes both phases see the same machine: a busy
-    neighbour slows both, not one, so the ratio holds on a shared box."""
+    and recorded (ingest: `record_batch`, one transaction a chunk, as `bouncewatch ingest`).
+    Alternating makes both phases see the same machine: a busy neighbour slows both, not one,
+    so the ratio holds on a shared box.  The store alone: the first chunks' messages, parsed
+    beforehand, recorded again into a second fresh file (`Store.record_many`), with the calls
+    into SQLite counted."""
     cur = str(maildir / "cur")
     files = [os.path.join(cur, name) for name in sorted(os.listdir(cur))]  # str: as ingest does
     if len(files) != count:
@@ -110,25 +169,21 @@ def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict
     rss: dict[int, float] = {}
     marks = {max(1, count // 10), max(1, count // 2), count}
     done = 0
-    with store.batch(batch, each_message_atomic=False):  # as `bouncewatch ingest`
-        for start in range(0, count, chunk):
-            paths = files[start : start + chunk]
-            t = time.perf_counter()
-            for path in paths:
-                raw = read_message_file(Path(path))
-                assert raw is not None
-                analyze(raw.data, DEFAULT_PARSE_OPTIONS)
-            parse_s += time.perf_counter() - t
-            t = time.perf_counter()
-            for path in paths:
-                raw = read_message_file(Path(path))
-                assert raw is not None
-                store.record(raw, analyze(raw.data, DEFAULT_PARSE_OPTIONS), NOW)
-            ingest_s += time.perf_counter() - t
-            done += len(paths)
-            for m in marks:
-                if done >= m and m not in rss:
-                    rss[m] = rss_mb()
+    for start in range(0, count, chunk):
+        paths = files[start : start + chunk]
+        t = time.perf_counter()
+        for path in paths:
+            analyze(read(path).data, DEFAULT_PARSE_OPTIONS)
+        parse_s += time.perf_counter() - t
+        t = time.perf_counter()
+        source = Chunk(paths)
+        for batch in source.batches():
+            record_batch(source, batch, store, DEFAULT_PARSE_OPTIONS, now=lambda: NOW)
+        ingest_s += time.perf_counter() - t
+        done += len(paths)
+        for m in marks:
+            if done >= m and m not in rss:
+                rss[m] = rss_mb()
     events = store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
     addresses = store.conn.execute("SELECT count(*) FROM addresses").fetchone()[0]
     messages = store.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
@@ -143,14 +198,43 @@ def measure(maildir: Path, db: Path, count: int, batch: int, chunk: int) -> dict
         "rss_10": rss[max(1, count // 10)],
         "rss_50": rss[max(1, count // 2)],
         "rss_100": rss[count],
+        **store_alone(files[: min(count, STORE_ALONE)], db.with_name("store-alone.db"), chunk),
     }
+
+
+#: how many messages the store-alone measure records
+STORE_ALONE = 20_000
+
+
+def store_alone(files: list[str], db: Path, chunk: int) -> dict[str, float]:
+    """The store's own cost: messages parsed beforehand, recorded batch by batch."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    store = Store.open(db)
+    counted = Statements(store.conn)
+    store.conn = counted  # type: ignore[assignment]
+    store_s = 0.0
+    for start in range(0, len(files), chunk):
+        batch = [read(path) for path in files[start : start + chunk]]
+        ready = [(raw, analyze(raw.data, DEFAULT_PARSE_OPTIONS), NOW) for raw in batch]
+        t = time.perf_counter()
+        with store.batch(len(ready) + 1, each_message_atomic=False):
+            store.record_many(ready)
+        store_s += time.perf_counter() - t
+    store.conn = counted.conn
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    n = len(files)
+    return {"store_us": 1e6 * store_s / n, "calls": counted.calls / n, "rows": counted.rows / n}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--count", type=int, default=100_000)
-    ap.add_argument("--batch", type=int, default=2000, help="messages per commit (1: one each)")
-    ap.add_argument("--chunk", type=int, default=1000, help="messages per alternation")
+    ap.add_argument(
+        "--batch", type=int, default=2000, help="messages per batch (one transaction each)"
+    )
     ap.add_argument("--workdir", type=Path, help="keep the Maildir and database here")
     args = ap.parse_args()
 
@@ -169,7 +253,7 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
 
-        r = measure(maildir, db, args.count, args.batch, args.chunk)
+        r = measure(maildir, db, args.count, args.batch)
         n = args.count
         ratio = r["ingest_s"] / r["parse_s"]
         print(f"parse-only  {n / r['parse_s']:8.0f} msg/s  ({r['parse_s']:.1f} s for {n} messages)")
@@ -179,6 +263,10 @@ def main() -> None:
         print(
             f"storage     {1000 * (r['ingest_s'] - r['parse_s']) / n:.2f} ms per message; "
             f"ratio ingest / parse-only = {ratio:.2f} (storage adds {ratio - 1:.0%})"
+        )
+        print(
+            f"store alone {r['store_us']:.0f} us per message (parsed beforehand); "
+            f"{r['calls']:.3f} calls into SQLite and {r['rows']:.2f} rows written per message"
         )
         print(
             f"database    {r['events']} events, {r['addresses']} addresses, "
