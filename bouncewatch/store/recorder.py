@@ -149,7 +149,10 @@ class _Writes(Protocol):
 
     def current(self, address: str) -> tuple[AddressStatus | None, str | None]: ...
 
-    def event(self, row: tuple[object, ...]) -> int: ...
+    def event(
+        self, fields: tuple[object, ...], counted: int, expired: int, trusted: int, how: str
+    ) -> int:
+        """Write an event row (`fields`, then counted, expired, trusted, trust); its id."""
 
     def state(
         self,
@@ -174,7 +177,10 @@ class _AtOnce:
     def current(self, address: str) -> tuple[AddressStatus | None, str | None]:
         return load(self.conn, address)
 
-    def event(self, row: tuple[object, ...]) -> int:
+    def event(
+        self, fields: tuple[object, ...], counted: int, expired: int, trusted: int, how: str
+    ) -> int:
+        row = (*fields, counted, expired, trusted, how)
         return self.conn.execute(_INSERT_EVENT, row).lastrowid  # type: ignore[return-value]
 
     def state(
@@ -233,19 +239,33 @@ def _record_events(
             at = at.replace(microsecond=0)
         at_s = iso(at)
         fields = (
-            message_row, address, domain, event_type, cls.bounce_type, cls.reason, rep.status,
-            rep.smtp_code, rep.diagnostic, rep.remote_mta, result.reporting_mta, rep.action,
-            result.list_source, cls.rule, result.detector, at_s, now_s,
-        )  # fmt: skip
+            message_row,
+            address,
+            domain,
+            event_type,
+            cls.bounce_type,
+            cls.reason,
+            rep.status,
+            rep.smtp_code,
+            rep.diagnostic,
+            rep.remote_mta,
+            result.reporting_mta,
+            rep.action,
+            result.list_source,
+            cls.rule,
+            result.detector,
+            at_s,
+            now_s,
+        )  # fmt: skip (then counted, expired, trusted, trust)
         types.append((event_type, cls.bounce_type))
         if not verdict.trusted:  # recorded, and changes nothing
-            writes.event((*fields, 0, int(cls.expired), 0, verdict.how))
+            writes.event(fields, 0, int(cls.expired), 0, verdict.how)
             untrusted += 1
             continue
         current, first_seen = writes.current(address)
         event = PolicyEvent(event_type, cls.bounce_type, at, own=(address, domain) in own)
         decision = apply(current or AddressStatus(since=at), event, policy)
-        event_id = writes.event((*fields, int(decision.counted), int(cls.expired), 1, verdict.how))
+        event_id = writes.event(fields, int(decision.counted), int(cls.expired), 1, verdict.how)
         explains = bool(decision.changes) or (
             event_type in ("bounce", "complaint")
             and decision.status.state in ("active", "soft_bouncing")
@@ -342,10 +362,12 @@ class _Batch:
     def message(self, row: tuple[object, ...], untrusted: int, message_row: int) -> None:
         self.messages.append((*row, untrusted, message_row))
 
-    def event(self, row: tuple[object, ...]) -> int:
+    def event(
+        self, fields: tuple[object, ...], counted: int, expired: int, trusted: int, how: str
+    ) -> int:
         event_id = self.next_event
         self.next_event += 1
-        self.events.append((*row, event_id))
+        self.events.append((*fields, counted, expired, trusted, how, event_id))
         return event_id
 
     def state(
@@ -458,11 +480,11 @@ def _seen_before(conn: sqlite3.Connection, ready: list[_Message]) -> set[int]:
     for (source, uidvalidity), seen in uids.items():
         numbers = list(seen)
         for i in range(0, len(numbers), _CHUNK):
-            part = numbers[i : i + _CHUNK]
+            some = numbers[i : i + _CHUNK]
             rows = conn.execute(
                 "SELECT uid FROM messages WHERE source = ? AND uidvalidity IS ? "
-                f"AND uid IS NOT NULL AND uid IN ({','.join('?' * len(part))})",
-                (source, uidvalidity, *part),
+                f"AND uid IS NOT NULL AND uid IN ({','.join('?' * len(some))})",
+                (source, uidvalidity, *some),
             )
             again.update(seen[row[0]] for row in rows)
     return again

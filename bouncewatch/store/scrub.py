@@ -50,10 +50,10 @@ _class_text = attrgetter(*_CLASS_TEXT)
 def _all_ascii(result: ParseResult) -> bool:
     """Whether every text of `result` that goes into the database is ASCII (the usual case:
     nothing to scrub), found with one test over all of them."""
-    texts = [t for t in _result_text(result) if t]
+    texts = [*filter(None, _result_text(result))]
     for item in result.recipients:
-        texts.extend(t for t in _report_text(item.report) if t)
-        texts.extend(t for t in _class_text(item.classification) if t)
+        texts += filter(None, _report_text(item.report))
+        texts += filter(None, _class_text(item.classification))
     return "".join(texts).isascii()
 
 
