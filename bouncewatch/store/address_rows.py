@@ -115,22 +115,6 @@ def address_row(
     )
 
 
-def save(
-    conn: object,
-    address: str,
-    domain: str,
-    st: AddressStatus,
-    event_id: int | None,
-    explanation: tuple[str | None, str | None],
-    first_seen: str,
-    last_seen: str,
-) -> None:
-    conn.execute(  # type: ignore[attr-defined]
-        UPSERT_ADDRESS,
-        address_row(address, domain, st, event_id, explanation, first_seen, last_seen),
-    )
-
-
 def write_decision(
     store: Store, address: str, decision: Decision, note: str | None = None
 ) -> tuple[Change, ...]:

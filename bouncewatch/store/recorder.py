@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from bouncewatch.model import ParseResult, RawMessage, event_type_for
 from bouncewatch.smtp.address import sent_to
@@ -22,7 +22,6 @@ from bouncewatch.store.address_rows import (
     Store,
     address_row,
     load,
-    save,
     status_from_row,
 )
 from bouncewatch.store.address_rows import expire_all as expire_all  # Store.expire calls it
@@ -144,32 +143,9 @@ class _Message:
         )  # fmt: skip
 
 
-class _Writes(Protocol):
-    """Where `_record_events` reads address states and writes events, states and changes."""
-
-    def current(self, address: str) -> tuple[AddressStatus | None, str | None]: ...
-
-    def event(
-        self, fields: tuple[object, ...], counted: int, expired: int, trusted: int, how: str
-    ) -> int:
-        """Write an event row (`fields`, then counted, expired, trusted, trust); its id."""
-
-    def state(
-        self,
-        address: str,
-        domain: str,
-        st: AddressStatus,
-        event_id: int,
-        explanation: tuple[str | None, str | None],
-        first_seen: str,
-        last_seen: str,
-    ) -> None: ...
-
-    def change(self, row: tuple[object, ...]) -> None: ...
-
-
 class _AtOnce:
-    """Each statement when it comes (one message on its own)."""
+    """Where `_record_events` reads address states and writes events, states and changes:
+    each statement when it comes (one message on its own; `_Batch` holds a batch's)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -193,7 +169,10 @@ class _AtOnce:
         first_seen: str,
         last_seen: str,
     ) -> None:
-        save(self.conn, address, domain, st, event_id, explanation, first_seen, last_seen)
+        self.conn.execute(
+            UPSERT_ADDRESS,
+            address_row(address, domain, st, event_id, explanation, first_seen, last_seen),
+        )
 
     def change(self, row: tuple[object, ...]) -> None:
         self.conn.execute(INSERT_CHANGE, row)
@@ -217,7 +196,7 @@ def record(store: Store, raw: RawMessage, result: ParseResult, now: datetime) ->
 
 
 def _record_events(
-    store: Store, writes: _Writes, msg: _Message, message_row: int, sent: object
+    store: Store, writes: _AtOnce | _Batch, msg: _Message, message_row: int, sent: object
 ) -> RecordOutcome:
     """The events of one message and the state changes they cause, written to `writes`.
     `sent`: where to look up the sent message a bounce returns (None: nothing recorded)."""
