@@ -92,6 +92,9 @@ INSERT INTO events (message_id, address, domain, event_type, bounce_type, reason
                     detector, occurred_at, recorded_at, counted, expired, trusted, trust, id)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
+#: a new address's row: what UPSERT_ADDRESS inserts when there is none
+_INSERT_ADDRESS = UPSERT_ADDRESS[: UPSERT_ADDRESS.index("ON CONFLICT")]
+
 #: placeholders per `IN (...)` query (SQLite 3.32+ allows 32,766 per statement)
 _CHUNK = 500
 
@@ -304,7 +307,8 @@ class _Batch:
         self.messages: list[tuple[object, ...]] = []
         self.events: list[tuple[object, ...]] = []
         self.changes: list[tuple[object, ...]] = []
-        #: address → [domain, first_seen, status, last_event_id, reason, status text, last_seen]
+        #: address → [domain, first_seen, status, last_event_id, reason, status text, last_seen,
+        #: whether it has no row yet]
         self.states: dict[str, list[Any]] = {}
         self.next_message = self.next_event = 0
         self.restart()
@@ -359,11 +363,13 @@ class _Batch:
         first_seen: str,
         last_seen: str,
     ) -> None:
-        self.known[address] = (st, first_seen)
         pending = self.states.get(address)
         if pending is None:
-            self.states[address] = [domain, first_seen, st, event_id, *explanation, last_seen]
+            new = self.known[address][0] is None  # no row yet: a plain INSERT will do
+            self.known[address] = (st, first_seen)
+            self.states[address] = [domain, first_seen, st, event_id, *explanation, last_seen, new]
             return
+        self.known[address] = (st, first_seen)
         pending[2] = st
         pending[3] = event_id
         if explanation[0] is not None:  # coalesce(excluded.last_reason, addresses.last_reason)
@@ -381,14 +387,24 @@ class _Batch:
         if self.events:
             conn.executemany(_INSERT_EVENT_ROWS, self.events)
         if self.states:
-            conn.executemany(
-                UPSERT_ADDRESS,
-                [
+            rows: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}
+            for address, (
+                domain,
+                first,
+                st,
+                event_id,
+                reason,
+                text,
+                last,
+                new,
+            ) in self.states.items():
+                rows[new].append(
                     address_row(address, domain, st, event_id, (reason, text), first, last)
-                    for address, (domain, first, st, event_id, reason, text, last)
-                    in self.states.items()
-                ],
-            )  # fmt: skip
+                )
+            if rows[True]:  # in the order they came: the table's rowids are as one at a time
+                conn.executemany(_INSERT_ADDRESS, rows[True])
+            if rows[False]:
+                conn.executemany(UPSERT_ADDRESS, rows[False])
         if self.changes:
             conn.executemany(INSERT_CHANGE, self.changes)
         self.messages.clear()
