@@ -42,6 +42,10 @@ def _verp_pattern(ctx: click.Context, param: click.Parameter, value: str | None)
     return pattern
 
 
+#: `json.dumps(…, ensure_ascii=False)` without building an encoder for every line
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 @click.command(name="parse")
 @click.argument("files", nargs=-1, required=True, metavar="PATH…|-")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per message, one per line.")
@@ -90,7 +94,7 @@ def parse(
             if as_json:
                 # (JSON escapes every control character: nothing for click.echo to strip;
                 # one flush per path given, not one per message of a folder)
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                out.write(_JSON.encode(line) + "\n")
             else:
                 for row in _table_rows(line):
                     click.echo(_row(row, width))
