@@ -106,6 +106,7 @@ class _Reader:
         self.ctypes: list[str] = []  # the content type of each message of `msgstack`
         self.cur: Message | None = None
         self.last: Message | None = None
+        self.last_type = ""  # the content type of `last`
         #: the last search for each line that may end a part: (searched from, found at or -1).
         #: The text never changes, so a later search from between the two finds the same
         #: place: a part of thousands of blocks does not rescan the rest for each block
@@ -272,6 +273,7 @@ class _Reader:
     def _body(self, cur: Message) -> None:
         ctype = _content_type(cur)
         self.ctypes[-1] = ctype
+        self.last_type = ctype  # (`cur` is `last`: no part was made since it was)
         if ctype == "message/delivery-status":
             while True:
                 self.push_eof(None)
@@ -342,7 +344,7 @@ class _Reader:
                 self._parsegen()
                 last = self.last
                 assert last is not None
-                if _content_type(last).startswith("multipart/"):  # get_content_maintype()
+                if self.last_type.startswith("multipart/"):  # get_content_maintype()
                     epilogue = last.epilogue
                     if epilogue == "":
                         last.epilogue = None
@@ -355,6 +357,7 @@ class _Reader:
                 self.pop_eof()
                 self._pop_message()
                 self.last = self.cur
+                self.last_type = self.ctypes[-1]
             else:
                 if not capturing_preamble:
                     raise _Unsure("a line between the parts")
