@@ -440,7 +440,7 @@ def boundary_of(msg: Message) -> str | None:
     parameters, no backslashes); through the standard library for anything else."""
     value = None
     for name, field in msg._headers:  # type: ignore[attr-defined]
-        if name.lower() == "content-type":
+        if len(name) == 12 and name.lower() == "content-type":
             value = field
             break
     if value is None or not value.isascii() or "*" in value or "\\" in value:
@@ -492,7 +492,7 @@ def _blank_message() -> Message:
 def _transfer_encoding(msg: Message) -> str:
     """`str(msg.get("content-transfer-encoding", "8bit"))`, read straight from an ASCII header."""
     for name, value in msg._headers:  # type: ignore[attr-defined]
-        if name.lower() == "content-transfer-encoding":
+        if len(name) == 25 and name.lower() == "content-transfer-encoding":
             if isinstance(value, str) and value.isascii():
                 return value
             break
@@ -504,7 +504,7 @@ def _transfer_encoding(msg: Message) -> str:
 def _content_type(msg: Message) -> str:
     """`msg.get_content_type()`, read straight from an ASCII header."""
     for name, value in msg._headers:  # type: ignore[attr-defined]
-        if name.lower() == "content-type":
+        if len(name) == 12 and name.lower() == "content-type":
             if isinstance(value, str) and value.isascii():
                 ctype = value.partition(";")[0].strip().lower()
                 return ctype if ctype.count("/") == 1 else "text/plain"

@@ -54,6 +54,7 @@ def recipient(msg: Message, pattern: re.Pattern[str] | None) -> str | None:
 _ENVELOPE_VALUES = 8
 _ENVELOPE_CHARS = 1000
 _ENVELOPE_NAMES = frozenset(n.lower() for n in VERP_HEADERS)
+_ENVELOPE_SIZES = frozenset(len(n) for n in (*_ENVELOPE_NAMES, "from"))
 
 
 def envelope_headers(msg: Message) -> tuple[tuple[str, ...], str | None]:
@@ -64,8 +65,8 @@ def envelope_headers(msg: Message) -> tuple[tuple[str, ...], str | None]:
     found: dict[str, list[str]] = {}
     sender = None
     for name, value in msg._headers:  # type: ignore[attr-defined]  # see headers.items
-        if not isinstance(value, str):
-            continue
+        if len(name) not in _ENVELOPE_SIZES or not isinstance(value, str):
+            continue  # (most names are ruled out by their length, without lower())
         key = name.lower()
         if key in _ENVELOPE_NAMES:
             values = found.setdefault(key, [])
