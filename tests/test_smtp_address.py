@@ -8,10 +8,18 @@ import re
 from email import message_from_string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bouncewatch.model import DEFAULT_VERP
 from bouncewatch.parse import verp
-from bouncewatch.smtp.address import decode_verp, normalise, sent_to
+from bouncewatch.smtp.address import (
+    _domain_form_labels,
+    decode_verp,
+    domain_form,
+    normalise,
+    sent_to,
+)
 
 VERP = re.compile(DEFAULT_VERP, re.I)
 
@@ -64,3 +72,39 @@ def test_state_belongs_to_the_address_the_sender_used(
 def test_domains_have_one_spelling() -> None:
     assert normalise("<Jane@XN--BCHER-KVA.Example.>") == ("jane@bücher.example", "bücher.example")
     assert normalise("Jane@Example.org", fold_local_part=False)[0] == "Jane@example.org"
+
+
+# --- the ASCII shortcut of domain_form --------------------------------------------------------
+
+_DOMAIN_PARTS = st.sampled_from(
+    ["example", "EXAMPLE", "Org", "xn--", "XN--", "xn--bcher-kva", "Xn--Bcher-Kva", "xn--zz",
+     "xn--", ".", "..", "-", " ", "\t", "\u00a0", "\u2003", "b\u00fccher", "BU\u0308CHER",
+     "\u0130", "\u212a", "\u00df", "1", "_", "a"]
+)  # fmt: skip
+_DOMAINS = st.one_of(
+    st.lists(_DOMAIN_PARTS, max_size=8).map("".join),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=30),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=2000)
+@given(_DOMAINS)
+def test_domain_form_shortcut_gives_what_the_label_by_label_path_gives(domain: str) -> None:
+    assert domain_form(domain) == _domain_form_labels(domain)
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("Example.ORG.", "example.org"),
+        (" example.org ", "example.org"),
+        ("xn--bcher-kva.example", "b\u00fccher.example"),
+        ("XN--BCHER-KVA.Example", "b\u00fccher.example"),
+        ("sub.xn--bcher-kva.example.", "sub.b\u00fccher.example"),
+        ("xn--zz.example", "xn--zz.example"),  # not punycode: kept as written
+        ("BU\u0308CHER.example", "b\u00fccher.example"),  # NFC
+    ],
+)
+def test_domain_form(domain: str, expected: str) -> None:
+    assert domain_form(domain) == expected

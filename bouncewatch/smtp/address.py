@@ -26,6 +26,15 @@ _ADDRESS_TYPES = ("rfc822", "utf-8", "x-local")
 
 def domain_form(domain: str) -> str:
     """The one spelling of a domain: no trailing dot, Unicode labels (NFC), lower case."""
+    lowered = domain.lower()
+    if lowered.isascii() and "xn--" not in lowered:
+        # the usual domain: no label to decode, and NFC leaves ASCII as it is
+        return lowered.strip().rstrip(".")
+    return _domain_form_labels(domain)
+
+
+def _domain_form_labels(domain: str) -> str:
+    """`domain_form` label by label (IDN labels decoded, each label normalised)."""
     labels = []
     for label in domain.strip().rstrip(".").split("."):
         if label[:4].lower() == "xn--":
