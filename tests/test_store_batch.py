@@ -7,6 +7,8 @@ recorded again one message at a time, so the failing message is found and the ot
 from __future__ import annotations
 
 import dataclasses
+import gc
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -256,3 +258,23 @@ def test_a_batch_reads_states_in_a_few_statements(tmp_path: Path) -> None:
         store.conn.set_trace_callback(None)
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) <= 6, reads  # duplicates, states, sent messages, the two next ids
+
+
+def test_the_cycle_collector_is_paused_for_a_batch_and_resumed_after(tmp_path: Path) -> None:
+    seen: list[bool] = []
+    batch = [(raw(str(i)), dsn(recipient(f"u{i}@example.org", "soft")), at(i)) for i in range(3)]
+    with with_failing_address(tmp_path / "bw.db") as store:
+        store.conn.set_trace_callback(lambda _sql: seen.append(gc.isenabled()))
+        assert gc.isenabled()
+        together(store, batch)
+        assert gc.isenabled()
+        with pytest.raises(sqlite3.IntegrityError, match="boom"):  # resumed after a failure too
+            together(store, [(raw("x"), dsn(recipient("boom@example.org", "soft")), at(9))])
+        assert gc.isenabled()
+        gc.disable()  # paused by the caller: left paused
+        try:
+            together(store, [(raw("y"), dsn(recipient("y@example.org", "soft")), at(10))])
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    assert False in seen  # the batch's statements ran with it paused
