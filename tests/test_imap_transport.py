@@ -5,6 +5,7 @@ bytes actually read, whatever size the server announces."""
 from __future__ import annotations
 
 import imaplib
+import logging
 import time
 import tracemalloc
 from pathlib import Path
@@ -150,3 +151,37 @@ def test_the_folder_caps_a_message_whose_literal_outruns_its_announced_size(
         # under the default cap (10 MiB) the same literal arrives whole
         assert not whole.truncated and len(whole.data) == len(MESSAGE) + 4 * 1024 * 1024
         folder.logout()
+
+
+@pytest.mark.imap
+def test_imaplib_formats_nothing_for_a_logger_that_prints_nothing(
+    imap_account: ImapAccount, caplog: pytest.LogCaptureFixture
+) -> None:
+    """imapclient raises imaplib's debug level so that every line read goes to the
+    "imapclient.imaplib" logger; left so, imaplib formats each line (a FETCH's bodies too)
+    whether or not the logger prints it.  The bounded client keeps that level only when the
+    logger is enabled for DEBUG."""
+    imap_account.append([MESSAGE])
+
+    def fetch_body() -> tuple[int, bytes]:
+        client = BoundedIMAPClient("127.0.0.1", port=imap_account.server.port, ssl=False)
+        client.login(imap_account.user, imap_account.password)
+        client.select_folder("INBOX")
+        (uid,) = client.search(["ALL"])
+        body = client.fetch([uid], ["BODY.PEEK[]"])[uid][b"BODY[]"]
+        level = client._imap.debug
+        client.logout()
+        return level, body
+
+    with caplog.at_level(logging.INFO, logger="imapclient.imaplib"):
+        level, body = fetch_body()
+    assert level == 0
+    assert body.replace(b"\r\n", b"\n") == MESSAGE.replace(b"\r\n", b"\n")
+    assert not [r for r in caplog.records if r.name == "imapclient.imaplib"]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="imapclient.imaplib"):
+        level, _ = fetch_body()
+    assert level == 5
+    lines = [r.getMessage() for r in caplog.records if r.name == "imapclient.imaplib"]
+    assert any("FETCH" in line for line in lines)
+    assert not any(imap_account.password in line for line in lines)

@@ -24,6 +24,7 @@ connections made through `BoundedIMAPClient` behave this way.
 from __future__ import annotations
 
 import imaplib
+import logging
 import re
 import socket
 import time
@@ -180,6 +181,12 @@ class BoundedIMAPClient(IMAPClient):
     def __init__(self, host: str, *, limits: Limits | None = None, **kwargs: Any) -> None:
         self.limits = limits or Limits()
         super().__init__(host, **kwargs)
+        # imapclient sets imaplib's debug level to 5 so that imaplib logs to the
+        # "imapclient.imaplib" logger: imaplib then formats every line it reads, every match
+        # and every untagged response (a FETCH answer's bodies included) before the logger
+        # drops them.  Only when that logger would print them is the level kept.
+        if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+            self._imap.debug = 0
 
     def _create_IMAP4(self) -> imaplib.IMAP4:
         connect_timeout = getattr(self._timeout, "connect", None)
