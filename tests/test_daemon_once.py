@@ -205,3 +205,34 @@ def test_xoauth2_expired_token_exits_77(imap_account: ImapAccount, tmp_path: Pat
     assert proc.returncode == 77
     assert "authentication_failed" in proc.stderr and token not in proc.stderr
     assert imap_account.count("INBOX") == 1
+
+
+def test_one_pass_loads_no_scheduler(imap_account: ImapAccount, tmp_path: Path) -> None:
+    """`run --once` has no timer to run: APScheduler (and what it loads) is left out of its
+    start-up; the daemon loads it when it starts its scheduler."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    imap_account.append(synthetic_bounces(2, "sched"))
+    db = tmp_path / "bw.db"
+    out = tmp_path / "modules.json"
+    script = (
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: json.dump(sorted(sys.modules), open({str(out)!r}, 'w')))\n"
+        "sys.argv[0] = 'bouncewatch'\n"
+        "from bouncewatch.cli import main\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+    config = str(imap_account.config_toml(db))
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "run", "--once", "--config", config],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert db_count(db, "SELECT count(*) FROM messages") == 2
+    modules = json.loads(out.read_text())
+    assert "bouncewatch.daemon.supervisor" in modules
+    assert not [m for m in modules if m.split(".")[0] == "apscheduler"]
