@@ -9,6 +9,11 @@ classify, record (one transaction per message), move to Processed.  Prints messa
 second end to end (wall clock of the whole process, and of the pass itself), the child's peak
 RSS, and — in the same run, over the same bytes — parse-only throughput (`analyze`), and
 the ratio between the two.  Checks that every message was recorded once and left the INBOX.
+
+The package's bytecode is compiled before the child starts (`compileall`, into the tree's
+`__pycache__`), as an installed package has it: where PYTHONDONTWRITEBYTECODE is set, the child
+would otherwise compile every module of the package from source at each start (about 0.1 s
+that no installation pays).
 """
 
 from __future__ import annotations
@@ -116,6 +121,9 @@ def main() -> None:
         append_seconds = append_all(server, user.name, user.password, messages)
 
         env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "bouncewatch")], check=True
+        )
         started = time.perf_counter()
         profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
         proc = subprocess.Popen(
