@@ -41,7 +41,7 @@ from imapclient.response_parser import parse_fetch_response
 from bouncewatch.errors import AuthenticationError, CertificateError, SourceError
 from bouncewatch.hosts import is_loopback
 from bouncewatch.model import RawMessage
-from bouncewatch.sources.imap_fetch import read_bodies, read_sizes, uid_set
+from bouncewatch.sources.imap_fetch import read_bodies, uid_set
 from bouncewatch.sources.imap_transport import BoundedIMAPClient, Limits
 
 log = logging.getLogger("bouncewatch.sources.imap")
@@ -63,6 +63,9 @@ PASS_TIMEOUT = 30 * 60.0
 CONNECT_TIMEOUT = 15.0
 #: Batches fetched ahead of the one being recorded (0: each is fetched when asked for).
 PREFETCH = 1
+#: The sizes are listed this many UIDs at a time: the first batches are planned (and their
+#: FETCH sent) from the first chunk's sizes, the next chunk's are asked for meanwhile.
+SIZES_CHUNK = 5000
 
 #: What a broken or vanished connection raises (besides SourceError of our own).
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort, EOFError)
@@ -266,6 +269,8 @@ class ImapFolder:
         self._sent: deque[_Sent] = deque()
         #: bodies read and not yet handed out, by UID
         self._arrived: dict[int, _Body] = {}
+        #: sizes read and not yet taken, by UID
+        self._sized: dict[int, int] = {}
         self._keywords_allowed = False
         self._folders_ready = False
         self._caps: frozenset[bytes] = frozenset()
@@ -328,8 +333,9 @@ class ImapFolder:
         """(uid, RFC822.SIZE) of the UIDs still there, ascending."""
         self._read_all()  # the connection in step first
         out: list[tuple[int, int]] = []
-        for chunk in _chunks(uids, 5000):
-            out.extend(self._read(self._send_fetch(chunk, "(RFC822.SIZE)", self._sizes_of)))
+        for chunk in _chunks(uids, SIZES_CHUNK):
+            self._read(self._send_fetch(chunk, "(RFC822.SIZE)", self._sizes_of))
+            out.extend(self._take_sizes(chunk))
         out.sort()
         return out
 
@@ -396,29 +402,33 @@ class ImapFolder:
         typ, data = self.client._imap._untagged_response(typ, data, "FETCH")
         return [d for d in data if d is not None]
 
-    def _sizes_of(self, name: str, typ: str, data: list[Any]) -> list[tuple[int, int]]:
-        data = self._fetch_data(name, typ, data)
-        sizes = read_sizes(data)
-        if sizes is None:  # a form the lean reader does not know
-            sizes = {
-                int(uid): int(item.get(b"RFC822.SIZE", 0))
-                for uid, item in parse_fetch_response(data, False, True).items()
-            }
-        return list(sizes.items())
+    def _sizes_of(self, name: str, typ: str, data: list[Any]) -> None:
+        """A size listing's answer: see `_bodies_of` (either reads what the other asked for)."""
+        self._collect(self._fetch_data(name, typ, data))
 
     def _bodies_of(self, name: str, typ: str, data: list[Any]) -> None:
-        """Every body read so far goes to `_arrived`: a server may answer commands sent
-        together interleaved, so the FETCH data read up to one command's completion can hold
-        bodies of the next one as well."""
-        data = self._fetch_data(name, typ, data)
-        bodies = read_bodies(data)
+        """Every body read so far goes to `_arrived`, every size to `_sized`: a server may
+        answer commands sent together interleaved (Dovecot does), so the FETCH data read up
+        to one command's completion can hold bodies or sizes of the next one as well."""
+        self._collect(self._fetch_data(name, typ, data))
+
+    def _collect(self, data: list[Any]) -> None:
+        sizes: dict[int, int] = {}
+        bodies = read_bodies(data, sizes)
         if bodies is None:  # a form the lean reader does not know: imapclient's parser
-            bodies = {}
+            bodies, sizes = {}, {}
             for uid, item in parse_fetch_response(data, False, True).items():
                 body = item.get(b"BODY[]<0>", item.get(b"BODY[]"))
                 if isinstance(body, bytes):
                     bodies[int(uid)] = (body, _iso(item.get(b"INTERNALDATE")))
+                elif b"RFC822.SIZE" in item:
+                    sizes[int(uid)] = int(item[b"RFC822.SIZE"])
         self._arrived.update(bodies)
+        self._sized.update(sizes)
+
+    def _take_sizes(self, uids: Iterable[int]) -> list[tuple[int, int]]:
+        sized = self._sized
+        return [(uid, sized.pop(uid)) for uid in uids if uid in sized]
 
     def _take(self, uids: Iterable[int]) -> dict[int, _Body]:
         arrived = self._arrived
@@ -444,14 +454,10 @@ class ImapFolder:
         Inside a pass (`start_pass` … `finish_pass`) and with `prefetch` > 0, the FETCH of
         the next `prefetch` batches is sent before a batch is handed out, and read when the
         caller asks for the next one (see the module's docstring)."""
-        sizes = self.sizes(uids)
-        size_of = dict(sizes)
-        batches = plan_batches(
-            sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
-        )
+        size_of: dict[int, int] = {}
         ahead = self.prefetch if self._in_pass else 0
         sent: deque[tuple[list[int], list[_Sent]]] = deque()
-        todo = iter(batches)
+        todo = self._plan(uids, size_of, first=self.batch_count * (ahead + 1))
         for batch in todo:  # the batch to hand out first, and `ahead` more
             sent.append((batch, self._send_batch(batch, size_of)))
             if len(sent) > ahead:
@@ -464,6 +470,38 @@ class ImapFolder:
             for more in todo:
                 sent.append((more, self._send_batch(more, size_of)))
                 break
+
+    def _plan(
+        self, uids: Sequence[int], size_of: dict[int, int], *, first: int
+    ) -> Iterator[list[int]]:
+        """The batches of `uids` (those still there), planned from their sizes, which are
+        listed a chunk at a time (`first` UIDs, then SIZES_CHUNK): the first batches' FETCH
+        goes out once the first chunk's sizes are in, and the next chunk's sizes are asked for
+        after the first FETCH of a chunk (answered while the pass records).  A batch does not
+        reach across chunks.  `size_of` gets each chunk's sizes.  Outside a pass each chunk's
+        sizes are read as they are asked for."""
+        self._read_all()  # the connection in step first
+        chunks = [uids[:first], *_chunks(uids[first:], SIZES_CHUNK)] if uids else []
+        if not chunks:
+            return
+        pending: _Sent | None = None
+        for i, chunk in enumerate(chunks):
+            if pending is None:
+                pending = self._send_fetch(chunk, "(RFC822.SIZE)", self._sizes_of)
+            self._read(pending)
+            sizes = sorted(self._take_sizes(chunk))
+            pending = None
+            size_of.update(sizes)
+            planned = plan_batches(
+                sizes, max_count=self.batch_count, max_bytes=self.batch_bytes, cap=self.max_bytes
+            )
+            # inside a pass the next chunk's sizes are asked for once the chunk's first FETCH
+            # is sent; outside, when they are needed (every answer read as sent)
+            rest = chunks[i + 1] if i + 1 < len(chunks) and self._in_pass else None
+            for j, batch in enumerate(planned):
+                yield batch  # (its FETCH is sent before the next batch is asked for)
+                if j == 0 and rest is not None:
+                    pending = self._send_fetch(rest, "(RFC822.SIZE)", self._sizes_of)
 
     def _send_batch(self, batch: list[int], size_of: dict[int, int]) -> list[_Sent]:
         small = [u for u in batch if size_of[u] <= self.max_bytes]
@@ -528,6 +566,7 @@ class ImapFolder:
                 raise
         finally:
             self._arrived.clear()
+            self._sized.clear()
 
     # --- acknowledging (only after the commit) ---------------------------------------------
 
@@ -638,6 +677,7 @@ class ImapFolder:
     def logout(self) -> None:
         self._sent.clear()  # answers not read are dropped with the connection
         self._arrived.clear()
+        self._sized.clear()
         self._in_pass = False
         try:
             self.client.logout()

@@ -116,10 +116,14 @@ def _responses(data: Sequence[Any]) -> list[tuple[bytes, bytes | None, bytes]] |
     return out
 
 
-def read_bodies(data: Sequence[Any]) -> dict[int, tuple[bytes, str | None]] | None:
+def read_bodies(
+    data: Sequence[Any], sizes: dict[int, int] | None = None
+) -> dict[int, tuple[bytes, str | None]] | None:
     """{uid: (body, INTERNALDATE as ISO UTC)} from the data of a `UID FETCH (BODY.PEEK[]
     INTERNALDATE)` (or `BODY.PEEK[]<0.N>`); responses without a body (a flag change another
-    client made) are left out.  None: a form this reader does not know (use imapclient)."""
+    client made) are left out, and those with a UID and an RFC822.SIZE go to `sizes` when
+    given (the answer of a size listing sent alongside).  None: a form this reader does not
+    know (use imapclient)."""
     responses = _responses(data)
     if responses is None:
         return None
@@ -134,7 +138,9 @@ def read_bodies(data: Sequence[Any]) -> dict[int, tuple[bytes, str | None]] | No
         if literal is None:
             if "body" in items or "end" not in items:
                 return None
-            continue  # no body: an unsolicited FETCH (FLAGS), not ours
+            if sizes is not None and "uid" in items and "size" in items:
+                sizes[int(items["uid"])] = int(items["size"])
+            continue  # no body: a size, or an unsolicited FETCH (FLAGS)
         if "body" not in items or int(items["length"]) != len(literal) or "end" in items:
             return None
         if not _items(tail, 0, items) or "end" not in items or "uid" not in items:
