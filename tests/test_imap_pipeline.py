@@ -72,6 +72,21 @@ def test_bodies_in_any_item_order_and_unsolicited_flags_left_out() -> None:
     }
 
 
+def test_sizes_answered_among_bodies_are_kept_apart() -> None:
+    # a size listing and a FETCH of bodies sent together: the server may interleave them
+    data = [
+        b"1 (UID 7 RFC822.SIZE 2345)",
+        (b'3 (UID 10 INTERNALDATE "20-Nov-2026 09:00:00 +0000" BODY[] {5}', b"hello"),
+        b")",
+        b"4 (RFC822.SIZE 99 UID 11)",
+        b"5 (UID 12 FLAGS (\\Seen))",  # neither: another client's flag change
+    ]
+    sizes: dict[int, int] = {}
+    assert read_bodies(data, sizes) == {10: (b"hello", "2026-11-20T09:00:00Z")}
+    assert sizes == {7: 2345, 11: 99}
+    assert read_bodies(data) == {10: (b"hello", "2026-11-20T09:00:00Z")}
+
+
 @pytest.mark.parametrize(
     "data",
     [
