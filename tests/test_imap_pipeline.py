@@ -72,6 +72,21 @@ def test_bodies_in_any_item_order_and_unsolicited_flags_left_out() -> None:
     }
 
 
+def test_the_usual_shape_read_at_once_agrees_with_the_item_by_item_reading() -> None:
+    usual = [(b'1 (UID 10 INTERNALDATE "20-Nov-2026 09:00:00 +0000" BODY[] {5}', b"hello"), b")"]
+    reordered = [
+        (b'1 (INTERNALDATE "20-Nov-2026 09:00:00 +0000" UID 10 BODY[] {5}', b"hello"),
+        b")",
+    ]
+    assert read_bodies(usual) == read_bodies(reordered) == {10: (b"hello", "2026-11-20T09:00:00Z")}
+    # a literal shorter than announced: not guessed; more items after it: read item by item
+    assert read_bodies([(usual[0][0], b"hell"), b")"]) is None
+    assert read_bodies([usual[0], b" FLAGS (x))"]) == read_bodies(usual)
+    sizes: dict[int, int] = {}
+    assert read_bodies([b"1 (UID 10 RFC822.SIZE 12)", b"2 (RFC822.SIZE 7 UID 11)"], sizes) == {}
+    assert sizes == {10: 12, 11: 7}
+
+
 def test_sizes_answered_among_bodies_are_kept_apart() -> None:
     # a size listing and a FETCH of bodies sent together: the server may interleave them
     data = [

@@ -17,6 +17,7 @@ guesses.  `uid_set()` writes a set of UIDs as ranges ("1:500,502").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
@@ -34,6 +35,10 @@ _ITEM = re.compile(
     rb"|(?P<body>BODY\[\](?:<0>)?) \{(?P<length>\d+)\}$"
     rb"|(?P<end>\))$)"
 )
+#: the usual shape of a body's response, and of a size's (Dovecot's order), read in one match;
+#: anything else goes item by item
+_USUAL_BODY = re.compile(rb'\d+ \(UID (\d+) INTERNALDATE "([^"\\]*)" BODY\[\](?:<0>)? \{(\d+)\}')
+_USUAL_SIZE = re.compile(rb"\d+ \(UID (\d+) RFC822\.SIZE (\d+)\)")
 #: an INTERNALDATE (RFC 3501): "dd-Mon-yyyy hh:mm:ss +zzzz", the day may be space-padded
 _DATE = re.compile(rb" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d\d):(\d\d):(\d\d) ([-+])(\d\d)(\d\d)")
 _MONTHS = {
@@ -61,8 +66,10 @@ def uid_set(uids: Iterable[int]) -> str:
     return ",".join(parts)
 
 
+@functools.lru_cache(maxsize=1024)
 def internaldate_iso(text: bytes) -> str | None:
-    """An INTERNALDATE as "YYYY-MM-DDTHH:MM:SSZ" (UTC); None when it is not one."""
+    """An INTERNALDATE as "YYYY-MM-DDTHH:MM:SSZ" (UTC); None when it is not one.  (Cached:
+    messages delivered in the same second share it.)"""
     m = _DATE.fullmatch(text)
     if m is None:
         return None
@@ -129,6 +136,16 @@ def read_bodies(
         return None
     out: dict[int, tuple[bytes, str | None]] = {}
     for head, literal, tail in responses:
+        if literal is not None and tail == b")":
+            usual = _USUAL_BODY.fullmatch(head)
+            if usual is not None and int(usual[3]) == len(literal):
+                out[int(usual[1])] = (literal, internaldate_iso(usual[2]))
+                continue
+        elif literal is None and sizes is not None:
+            usual = _USUAL_SIZE.fullmatch(head)
+            if usual is not None:
+                sizes[int(usual[1])] = int(usual[2])
+                continue
         start = _START.match(head)
         if start is None:
             return None
