@@ -24,6 +24,9 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from bouncewatch.config import MailboxConfig
 
 
 @dataclass
@@ -72,6 +75,19 @@ class ScriptedImap:
     def uids(self, folder: str = "INBOX") -> list[int]:
         with self._lock:
             return [m.uid for m in self.folders.get(folder, [])]
+
+    def mailbox(self, folder: Path) -> MailboxConfig:
+        """A MailboxConfig for this server's account (plain IMAP), its password in `folder`."""
+        password = folder / "password"
+        password.write_text(self.password)
+        return MailboxConfig(
+            name="bounces",
+            host="127.0.0.1",
+            port=self.port,
+            security="plain",
+            username=self.user,
+            password_file=password,
+        )
 
     def __enter__(self) -> ScriptedImap:
         self._thread.start()

@@ -15,7 +15,6 @@ from conftest import ImapAccount, db_count, synthetic_bounces
 from imapclient.exceptions import IMAPClientError
 from scripted_imap import ScriptedImap
 
-from bouncewatch.config import MailboxConfig
 from bouncewatch.model import ParseOptions
 from bouncewatch.service import PassStats, run_pass
 from bouncewatch.sources.imap import (
@@ -302,16 +301,7 @@ def test_a_server_too_slow_for_a_fetch_ahead_is_cut_at_the_command_deadline(
     with ScriptedImap(trickle=0.05, trickle_bodies=True) as server:
         for message in synthetic_bounces(3, tag="slow"):
             server.add(message)
-        password = tmp_path / "password"
-        password.write_text(server.password)
-        mailbox = MailboxConfig(
-            name="bounces",
-            host="127.0.0.1",
-            port=server.port,
-            security="plain",
-            username=server.user,
-            password_file=password,
-        )
+        mailbox = server.mailbox(tmp_path)
         client = BoundedIMAPClient(
             "127.0.0.1",
             port=server.port,

@@ -14,7 +14,6 @@ import pytest
 from conftest import ImapAccount, demo_messages
 from scripted_imap import ScriptedImap
 
-from bouncewatch.config import MailboxConfig
 from bouncewatch.sources.imap import Credentials, ImapFolder, open_folder
 from bouncewatch.sources.imap_transport import BoundedIMAPClient, Limits
 
@@ -131,16 +130,7 @@ def test_the_folder_caps_a_message_whose_literal_outruns_its_announced_size(
     max_bytes and marked truncated (today's ingest quarantines it, see test_no_data_loss)."""
     with ScriptedImap(literal_extra=4 * 1024 * 1024) as server:
         uid = server.add(MESSAGE)
-        password = tmp_path / "password"
-        password.write_text(server.password)
-        mailbox = MailboxConfig(
-            name="bounces",
-            host="127.0.0.1",
-            port=server.port,
-            security="plain",
-            username=server.user,
-            password_file=password,
-        )
+        mailbox = server.mailbox(tmp_path)
         folder = open_folder(mailbox, Credentials(server.user, server.password), max_bytes=4096)
         folder.select()
         (raw,) = [m for batch in folder.fetch([uid]) for m in batch]
