@@ -438,12 +438,8 @@ def _header_source_parse(sourcelines: list[str]) -> tuple[str, str]:
 def boundary_of(msg: Message) -> str | None:
     """`msg.get_boundary()`, read straight from a plain ASCII Content-Type (no RFC 2231
     parameters, no backslashes); through the standard library for anything else."""
-    value = None
-    for name, field in msg._headers:  # type: ignore[attr-defined]
-        if len(name) == 12 and name.lower() == "content-type":
-            value = field
-            break
-    if value is None or not value.isascii() or "*" in value or "\\" in value:
+    value = _first_field(msg, "content-type")
+    if not isinstance(value, str) or not value.isascii() or "*" in value or "\\" in value:
         return msg.get_boundary()
     # the parameters as `email.message._parseparam` splits them: at each ";" outside quotes
     params = []
@@ -489,27 +485,35 @@ def _blank_message() -> Message:
     return msg
 
 
+def _first_field(msg: Message, name: str) -> object:
+    """The first value of header `name` (lower case) as parsed, or None.  (Names of another
+    length are passed over without being lower-cased.)"""
+    size = len(name)
+    for key, value in msg._headers:  # type: ignore[attr-defined]
+        if len(key) == size and key.lower() == name:
+            return value
+    return None
+
+
 def _transfer_encoding(msg: Message) -> str:
     """`str(msg.get("content-transfer-encoding", "8bit"))`, read straight from an ASCII header."""
-    for name, value in msg._headers:  # type: ignore[attr-defined]
-        if len(name) == 25 and name.lower() == "content-transfer-encoding":
-            if isinstance(value, str) and value.isascii():
-                return value
-            break
-    else:
+    value = _first_field(msg, "content-transfer-encoding")
+    if value is None:
         return "8bit"
+    if isinstance(value, str) and value.isascii():
+        return value
     return str(msg.get("content-transfer-encoding", "8bit"))
 
 
 def _content_type(msg: Message) -> str:
     """`msg.get_content_type()`, read straight from an ASCII header."""
-    for name, value in msg._headers:  # type: ignore[attr-defined]
-        if len(name) == 12 and name.lower() == "content-type":
-            if isinstance(value, str) and value.isascii():
-                ctype = value.partition(";")[0].strip().lower()
-                return ctype if ctype.count("/") == 1 else "text/plain"
-            return msg.get_content_type()
-    return msg.get_default_type()
+    value = _first_field(msg, "content-type")
+    if value is None:
+        return msg.get_default_type()
+    if isinstance(value, str) and value.isascii():
+        ctype = value.partition(";")[0].strip().lower()
+        return ctype if ctype.count("/") == 1 else "text/plain"
+    return msg.get_content_type()
 
 
 __all__ = ["FALLBACKS", "READ", "read_message"]
