@@ -149,8 +149,9 @@ def lean_fallbacks(messages: list[bytes]) -> str:
     for data in messages:
         analyze(data)
     return (
-        f"lean reader: {lean.FALLBACKS - before} of {lean.READ - read} messages handed to"
-        " the standard parser"
+        f"lean reader: {lean.FALLBACKS - before} of {lean.READ - read} reads (the"
+        f" {len(messages)} messages, and the reports re-read inside them) handed to the"
+        " standard parser"
     )
 
 
