@@ -146,7 +146,7 @@ def test_report_takes_codes_from_diagnostic_unless_given() -> None:
 def test_decoded_text_is_forgotten_with_its_message() -> None:
     msg = parse("From: MAILER-DAEMON@example.com\n\nsome report\n")
     assert body_text(msg) == "some report\n"
-    assert common._last is not None
+    assert message_info(msg).text == "some report\n"
     del msg
     gc.collect()
-    assert common._last is None
+    assert not any(isinstance(o, common.MessageInfo) for o in gc.get_objects())

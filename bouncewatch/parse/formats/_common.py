@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import re
-import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.errors import MessageError
@@ -65,19 +65,19 @@ class MessageInfo:
     a few headers (and `Message.get` scans and lower-cases all of them on each call); the
     body text is decoded at most once, and only when a decoder's header checks pass."""
 
-    __slots__ = ("daemon", "decoded", "ms_exchange", "raw", "sender", "subject", "text")
+    __slots__ = ("_ms_exchange", "daemon", "decoded", "raw", "sender", "subject", "text")
 
     def __init__(self, msg: Message) -> None:
         raw: dict[str, str] = {}
-        ms_exchange = False
-        for name, value in msg.raw_items():
+        # (the header list itself, which `raw_items` copies first; a value is most often
+        # text already, which str() would give back as it is)
+        for name, value in msg._headers:  # type: ignore[attr-defined]
             key = name.lower()
             if key not in raw:
-                raw[key] = str(value)
-                ms_exchange = ms_exchange or key.startswith("x-ms-exchange")
+                raw[key] = value if type(value) is str else str(value)
         self.raw = raw
         self.decoded: dict[str, str] = {}
-        self.ms_exchange = ms_exchange
+        self._ms_exchange: bool | None = None
         value = raw.get("from", "")
         m = _FROM_ADDR_RE.search(value)
         if m is None:
@@ -100,6 +100,16 @@ class MessageInfo:
         self.subject = " ".join(subject.split()).lower()
         self.text: str | None = None
 
+    @property
+    def ms_exchange(self) -> bool:
+        """An X-MS-Exchange-* header is there (worked out when a decoder first asks: few do)."""
+        if self._ms_exchange is None:
+            self._ms_exchange = any(map(_MS_EXCHANGE, self.raw))
+        return self._ms_exchange
+
+
+_MS_EXCHANGE = operator.methodcaller("startswith", "x-ms-exchange")
+
 
 def _decoded(value: str) -> str:
     """`value` with its encoded words decoded; as written when they are malformed (a bogus
@@ -111,27 +121,15 @@ def _decoded(value: str) -> str:
     return value
 
 
-# The registry hands the same message to every decoder in turn: remember the last one, and
-# forget it with the message (nothing decoded outlives the message it came from).
-_last: tuple[weakref.ref[Message], MessageInfo] | None = None
-
-
-def _forget(ref: weakref.ref[Message]) -> None:
-    global _last
-    last = _last
-    if last is not None and last[0] is ref:
-        _last = None
-
-
 def message_info(msg: Message) -> MessageInfo:
-    """The decoders' view of `msg`, computed once per message."""
-    global _last
-    last = _last
-    if last is not None and last[0]() is msg:
-        return last[1]
-    info = MessageInfo(msg)
-    _last = (weakref.ref(msg, _forget), info)
-    return info
+    """The decoders' view of `msg`, computed once per message.  The registry hands the same
+    message to every decoder in turn: the view is kept on the message itself, and goes with
+    it (nothing decoded outlives the message it came from)."""
+    try:
+        return msg._bouncewatch_info  # type: ignore[attr-defined,no-any-return]
+    except AttributeError:
+        info = msg._bouncewatch_info = MessageInfo(msg)  # type: ignore[attr-defined]
+        return info
 
 
 def headers(msg: Message) -> dict[str, str]:
