@@ -167,7 +167,7 @@ def detect(
     bouncy: bool | None = None
     empty: tuple[str, Detection] | None = None
     plan = _DEFAULT_PLAN if detectors is DETECTORS else _plan(detectors)
-    for detector, name, gated, last, reads in plan:
+    for decode, name, gated, last, reads in plan:
         if empty is not None:
             if not reads:
                 continue  # after a report naming nobody, only decoders that read recipients
@@ -194,7 +194,7 @@ def detect(
                     if found is not None and found.recipients and inner_name not in LAST_RESORT:
                         return f"{inner_name}+embedded", found, errors
         try:
-            found = detector.detect(msg)
+            found = decode(msg)
         except Exception as exc:  # a decoder bug must not lose the message
             _failed(name, exc, errors)
             continue
@@ -216,15 +216,16 @@ def detect(
     return "none", None, errors
 
 
-_Step = tuple[Detector, str, bool, bool, bool]
+_Step = tuple[Callable[[Message], Detection | None], str, bool, bool, bool]
 
 
 def _plan(detectors: tuple[Detector, ...]) -> tuple[_Step, ...]:
     """Each detector with what the loop asks of it, worked out once instead of by set
-    look-ups at every step: (detector, name, gated, last resort, reads recipients)."""
+    look-ups at every step: (its bound `detect`, name, gated, last resort, reads
+    recipients)."""
     return tuple(
         (
-            d,
+            d.detect,
             d.name,
             d.name in GATED,
             d.name in LAST_RESORT,

@@ -174,9 +174,19 @@ def body_text(msg: Message) -> str:
     """The human-readable report: all text/plain parts outside attached messages (HTML
     converted when there is no plain text), decoded, LF line endings.  Decoded once."""
     info = message_info(msg)
-    if info.text is None:
-        info.text = all_text(msg, MAX_TEXT)
-    return info.text
+    text = info.text
+    if text is None:
+        text = info.text = all_text(msg, MAX_TEXT)
+    return text
+
+
+def contains_any(text: str, markers: Iterable[str]) -> bool:
+    """Whether one of `markers` occurs in `text` (`any(m in text for m in markers)`, without
+    a generator's cost at each call)."""
+    for marker in markers:  # noqa: SIM110 -- the loop is the point
+        if marker in text:
+            return True
+    return False
 
 
 def find_first(text: str, markers: Iterable[str]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from email.message import Message
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import body_text, message_info
+from bouncewatch.parse.formats._common import body_text, contains_any, message_info
 from bouncewatch.parse.formats.sendmail import sendmail_recipients
 
 _MARKERS = ("----- The following addresses had", "----- Transcript of session follows -----")
@@ -32,7 +32,7 @@ class AolDetector:
         if local != "mailer-daemon" or not domain.endswith(_AOL_DOMAINS):
             return None
         text = body_text(msg)
-        if not any(marker in text for marker in _MARKERS):
+        if not contains_any(text, _MARKERS):
             return None
         recipients = sendmail_recipients(text)
         if not recipients:

@@ -29,6 +29,7 @@ from bouncewatch.parse.base import Detection
 from bouncewatch.parse.formats._common import (
     ADDR_RE,
     body_text,
+    contains_any,
     cut,
     find_first,
     message_info,
@@ -154,11 +155,11 @@ class ExchangeDetector:
         if not _is_exchange(msg):
             return None
         body = body_text(msg)
-        if _DELAYED not in body and not any(marker in body for marker in _FAILED):
+        if _DELAYED not in body and not contains_any(body, _FAILED):
             return None  # (the text below is a prefix of the body: none there either)
         text = cut(body, *_ENDS)
         action = "delayed" if _DELAYED in text else "failed"
-        if action == "failed" and not any(marker in text for marker in _FAILED):
+        if action == "failed" and not contains_any(text, _FAILED):
             return None
         gen = _GEN_RE.search(text)
         recipients: list[RecipientReport] = []

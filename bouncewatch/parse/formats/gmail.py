@@ -29,6 +29,7 @@ from bouncewatch.parse.formats._common import (
     ADDR_LINE_RE,
     ADDR_RE,
     body_text,
+    contains_any,
     cut,
     header,
     message_info,
@@ -99,7 +100,7 @@ class GmailDetector:
         if not info.daemon:  # Google's own daemon, or one whose name was changed on the way
             return None
         body = body_text(msg)
-        if not any(marker in body for marker in _MARKERS):
+        if not contains_any(body, _MARKERS):
             return None  # neither layout's opening (the text below is a prefix of the body)
         text = cut(body, *_ENDS)
         recipients: list[RecipientReport] = []

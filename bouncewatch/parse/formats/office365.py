@@ -21,7 +21,14 @@ import re
 from email.message import Message
 
 from bouncewatch.parse.base import Detection
-from bouncewatch.parse.formats._common import ADDR_RE, body_text, message_info, report, unique
+from bouncewatch.parse.formats._common import (
+    ADDR_RE,
+    body_text,
+    contains_any,
+    message_info,
+    report,
+    unique,
+)
 from bouncewatch.parse.lazyre import lazy_compile
 
 _SUBJECTS = ("undeliverable", "non remis", "unzustellbar", "delivery delayed")
@@ -83,7 +90,7 @@ class Office365Detector:
         if not (info.ms_exchange or info.subject.startswith(_SUBJECTS)):
             return None
         text = body_text(msg)
-        if not any(heading in text for heading in _ADMINS):
+        if not contains_any(text, _ADMINS):
             return None
         found = list(_TO_RE.finditer(text))
         if not found:
