@@ -66,3 +66,7 @@ class FormatDecoder(Detector, Protocol):
     #: False for formats sent by ordinary senders (SES notifications come from SNS), which
     #: must see every message; True: only messages that look like bounces reach the decoder
     screened: bool
+    # Optional (not part of the protocol): `needs`, a tuple of strings one of which the body
+    # text (`formats._common.body_text`) holds wherever a screened decoder recognises a
+    # message -- its own first test of the text.  Once an earlier decoder has decoded the
+    # text, the registry skips a decoder whose `needs` are all absent, without calling it.

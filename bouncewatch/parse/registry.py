@@ -21,6 +21,7 @@ from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector, FormatDecoder, check_deadline
 from bouncewatch.parse.fallback import FluflFallback
+from bouncewatch.parse.formats._common import contains_any, decoded_text
 from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
@@ -166,8 +167,9 @@ def detect(
                 return f"{name}+embedded", found, errors
     bouncy: bool | None = None
     empty: tuple[str, Detection] | None = None
+    text: str | None = None  # the body text, once a decoder has had it decoded
     plan = _DEFAULT_PLAN if detectors is DETECTORS else _plan(detectors)
-    for decode, name, gated, last, reads in plan:
+    for decode, name, gated, last, reads, needs in plan:
         if empty is not None:
             if not reads:
                 continue  # after a report naming nobody, only decoders that read recipients
@@ -180,6 +182,13 @@ def detect(
                 bouncy = looks_like_bounce(msg)
             if not bouncy:
                 continue
+            if needs:
+                # a decoder whose format always says one of `needs` in its text: where the
+                # text (decoded already) says none, the decoder would return None
+                if text is None:
+                    text = decoded_text(msg)
+                if text is not None and not contains_any(text, needs):
+                    continue
         elif last and embedded:
             # nothing specific recognised it: a report in the wrong shape (a broken MIME
             # boundary, a bounce pasted or quoted in a text body) is read as what it is
@@ -216,13 +225,13 @@ def detect(
     return "none", None, errors
 
 
-_Step = tuple[Callable[[Message], Detection | None], str, bool, bool, bool]
+_Step = tuple[Callable[[Message], Detection | None], str, bool, bool, bool, tuple[str, ...]]
 
 
 def _plan(detectors: tuple[Detector, ...]) -> tuple[_Step, ...]:
     """Each detector with what the loop asks of it, worked out once instead of by set
     look-ups at every step: (its bound `detect`, name, gated, last resort, reads
-    recipients)."""
+    recipients, what its text must hold: `FormatDecoder.needs`)."""
     return tuple(
         (
             d.detect,
@@ -230,6 +239,7 @@ def _plan(detectors: tuple[Detector, ...]) -> tuple[_Step, ...]:
             d.name in GATED,
             d.name in LAST_RESORT,
             d.name in FORMAT_NAMES or d.name in LAST_RESORT,
+            tuple(getattr(d, "needs", ())),
         )
         for d in detectors
     )

@@ -149,6 +149,13 @@ def header(msg: Message, name: str) -> str:
     return value
 
 
+def decoded_text(msg: Message) -> str | None:
+    """`body_text(msg)` if a decoder has had it decoded already, else None (nothing is
+    decoded here)."""
+    info = getattr(msg, "_bouncewatch_info", None)
+    return info.text if info is not None else None
+
+
 def subject(msg: Message) -> str:
     """The Subject, decoded and lower-cased (what decoders compare against)."""
     return message_info(msg).subject

@@ -48,6 +48,7 @@ class AbortedDetector:
     )
     reference = 'Sisimai lib/Sisimai/Lhost/X3.pm (decoder source, "Unknown MTA #3")'
     screened = True
+    needs = (" aborted after ",)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -41,6 +41,7 @@ class ActiveHunterDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/Activehunter.pm (decoder source)"
     screened = True
+    needs = (_PERMANENT,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

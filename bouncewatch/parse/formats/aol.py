@@ -25,6 +25,7 @@ class AolDetector:
     description = "From `MAILER-DAEMON@aol.com`; sendmail-style report"
     reference = "https://senders.yahooinc.com/smtp-error-codes/ (AOL is run by Yahoo)"
     screened = True
+    needs = _MARKERS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         sender = message_info(msg).sender

@@ -54,6 +54,7 @@ class BarracudaDetector:
     )
     reference = "https://campus.barracuda.com/product/emailsecuritygateway/ (bounce notices)"
     screened = True
+    needs = ("Barracuda", "Spam Firewall")  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

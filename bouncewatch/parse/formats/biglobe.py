@@ -45,6 +45,7 @@ class BiglobeDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/Biglobe.pm (decoder source)"
     screened = True
+    needs = (_PROBLEMS,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

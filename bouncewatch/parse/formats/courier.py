@@ -49,6 +49,7 @@ class CourierDetector:
     description = 'null sender `<@>`; "running the Courier mail server"'
     reference = "https://www.courier-mta.org/courierdsn.html"
     screened = True
+    needs = (_MARK,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

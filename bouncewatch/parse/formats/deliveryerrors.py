@@ -39,6 +39,7 @@ class DeliveryErrorsDetector:
     )
     reference = 'Sisimai lib/Sisimai/Lhost/X1.pm (decoder source, "Unknown MTA #1")'
     screened = True
+    needs = (_START,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -54,6 +54,7 @@ class DmaDetector:
     )
     reference = "https://github.com/corecode/dma/blob/master/mail.c (bounce text)"
     screened = True
+    needs = (_AGENT,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -57,6 +57,7 @@ class DominoDetector:
         "https://help.hcl-software.com/domino/ (Domino Administrator: delivery failure reports)"
     )
     screened = True
+    needs = ("was not delivered to:",)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not _is_domino(msg):

@@ -150,6 +150,7 @@ class ExchangeDetector:
     description = '"Delivery has failed to these recipients or groups", "The following recipient(s) cannot be reached", "did not reach the following recipient(s)", "Delivery is delayed…"'
     reference = "https://learn.microsoft.com/en-us/exchange/mail-flow/non-delivery-reports-and-bounce-messages/non-delivery-reports-and-bounce-messages"
     screened = True
+    needs = (_DELAYED, *_FAILED)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not _is_exchange(msg):

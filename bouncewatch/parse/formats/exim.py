@@ -82,6 +82,7 @@ class EximDetector:
     description = 'X-Failed-Recipients or Mailer-Daemon; "This message was created automatically by mail delivery software."'
     reference = "https://www.exim.org/exim-html-current/doc/html/spec_html/ch-customizing_bounce_and_warning_messages.html"
     screened = True
+    needs = (_MALFORMED, _CREATED)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

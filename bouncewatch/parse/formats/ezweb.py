@@ -83,6 +83,7 @@ class EZwebDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/EZweb.pm (decoder source)"
     screened = True
+    needs = _STARTS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

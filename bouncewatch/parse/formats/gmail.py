@@ -94,6 +94,7 @@ class GmailDetector:
     )
     reference = "https://support.google.com/mail/answer/6596"
     screened = True
+    needs = _MARKERS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -58,6 +58,7 @@ class GmxDetector:
     )
     reference = "https://postmaster.1und1.de/en/error-messages (1&1 / IONOS error messages)"
     screened = True
+    needs = (_ORIGINAL,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

@@ -48,6 +48,7 @@ class GoogleWorkspaceDetector:
     )
     reference = "https://support.google.com/a/answer/3221692 (Google Workspace bounce messages)"
     screened = True
+    needs = ("** ",)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         failed = message_info(msg).raw.get("x-failed-recipients", "")

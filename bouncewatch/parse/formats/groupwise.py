@@ -39,6 +39,7 @@ class GroupWiseDetector:
     description = 'Subject "Message status - undeliverable" or X-Mailer GroupWise'
     reference = "https://www.microfocus.com/documentation/groupwise/ (GroupWise Internet Agent)"
     screened = True
+    needs = (_START,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -43,6 +43,7 @@ class IronPortDetector:
     description = 'MAILER-DAEMON; "The following message to <…> was undeliverable."'
     reference = "https://www.cisco.com/c/en/us/support/security/email-security-appliance/products-user-guide-list.html (bounce profiles)"
     screened = True
+    needs = (_MARK,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

@@ -44,6 +44,7 @@ class KddiDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/KDDI.pm (decoder source)"
     screened = True
+    needs = _STARTS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -47,6 +47,7 @@ class KerioDetector:
     )
     reference = "https://manuals.gfi.com/en/kerio/connect/content/ (Kerio Connect)"
     screened = True
+    needs = (_START,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -43,6 +43,7 @@ class MailFoundryDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/MailFoundry.pm (decoder source)"
     screened = True
+    needs = ("Delivery failed for the following reason:",)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

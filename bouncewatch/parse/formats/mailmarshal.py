@@ -53,6 +53,7 @@ class MailMarshalDetector:
     description = 'Subject "Undeliverable Mail:"; "Could not be delivered because of"'
     reference = "Sisimai lib/Sisimai/Lhost/MailMarshalSMTP.pm (decoder source)"
     screened = True
+    needs = (_BECAUSE,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).subject.startswith("undeliverable mail"):

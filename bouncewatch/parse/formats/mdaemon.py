@@ -78,6 +78,7 @@ class MDaemonDetector:
     description = 'X-MDaemon-Deliver-To / X-MDDSN-Message; "had PERMANENT fatal delivery errors" + session transcript'
     reference = "Sisimai lib/Sisimai/Lhost/MDaemon.pm (decoder source)"
     screened = True
+    needs = (_PERMANENT,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -57,6 +57,7 @@ class MessagingServerDetector:
     )
     reference = "https://docs.oracle.com/cd/E19563-01/819-4428/ (Messaging Server notifications)"
     screened = True
+    needs = ("following recipient",)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

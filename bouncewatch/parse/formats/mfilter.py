@@ -46,6 +46,7 @@ class MFilterDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/mFILTER.pm (decoder source)"
     screened = True
+    needs = (_SERVER,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -43,6 +43,7 @@ class NotesDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/Notes.pm (decoder source)"
     screened = True
+    needs = (_START,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

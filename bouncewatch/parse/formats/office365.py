@@ -84,6 +84,7 @@ class Office365Detector:
     )
     reference = "https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/non-delivery-reports-in-exchange-online"
     screened = True
+    needs = _ADMINS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -47,6 +47,7 @@ class OpenSmtpdDetector:
     description = 'Subject "Delivery status notification: …"; "This is the MAILER-DAEMON, please DO NOT REPLY"'
     reference = "https://github.com/OpenSMTPD/OpenSMTPD/blob/master/usr.sbin/smtpd/bounce.c"
     screened = True
+    needs = (_MARK,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -89,6 +89,7 @@ class PostfixDetector:
     description = 'MAILER-DAEMON; "This is the mail system at host …" / "This is the Postfix program at host …"'
     reference = "https://www.postfix.org/bounce.5.html"
     screened = True
+    needs = _STARTS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

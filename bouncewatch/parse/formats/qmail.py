@@ -88,6 +88,7 @@ class QmailDetector:
     description = 'MAILER-DAEMON or Subject "failure notice"; "Hi. This is the qmail-send program at …", `(#5.1.1)` codes'
     reference = "https://cr.yp.to/proto/qsbmf.txt (qmail-send bounce message format)"
     screened = True
+    needs = _STARTS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -166,6 +166,7 @@ class SendmailDetector:
     description = 'MAILER-DAEMON; "The following addresses had permanent fatal errors", "Transcript of session follows"'
     reference = "https://www.sendmail.org/~ca/email/doc8.12/op-sh-4.html (sendmail Installation and Operation Guide)"
     screened = True
+    needs = (_TRANSCRIPT, _PERMANENT, _TRANSIENT)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

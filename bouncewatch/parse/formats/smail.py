@@ -43,6 +43,7 @@ class SmailDetector:
     )
     reference = "http://www.weird.com/~woods/projects/smail.html (Smail 3, src/notify.c)"
     screened = True
+    needs = ("|-",)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         if not message_info(msg).daemon:

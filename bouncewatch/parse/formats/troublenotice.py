@@ -54,6 +54,7 @@ class TroubleNoticeDetector:
     )
     reference = 'Sisimai lib/Sisimai/Lhost/X6.pm (decoder source, "Unknown MTA #6")'
     screened = True
+    needs = (_START,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

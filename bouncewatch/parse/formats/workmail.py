@@ -43,6 +43,7 @@ class WorkMailDetector:
     )
     reference = "https://docs.aws.amazon.com/workmail/latest/adminguide/ (Amazon WorkMail)"
     screened = True
+    needs = (_START,)  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

@@ -53,6 +53,7 @@ class YahooDetector:
     )
     reference = "https://senders.yahooinc.com/smtp-error-codes/"
     screened = True
+    needs = _STARTS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

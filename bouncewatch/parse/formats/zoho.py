@@ -55,6 +55,7 @@ class ZohoDetector:
     )
     reference = "https://www.zoho.com/mail/help/adminconsole/email-delivery-failure.html"
     screened = True
+    needs = _STARTS  # its first test of the text
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
