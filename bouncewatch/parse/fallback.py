@@ -45,8 +45,8 @@ def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
 
     Its detectors run in its order, as `flufl.bounce.all_failures` runs them, except that
     the two pattern-list detectors (SimpleMatch, SimpleWarning: four fifths of its time)
-    read the body's lines once and skip, with one search of the whole text, each pattern
-    set whose opening line is nowhere (`_pattern_scan`)."""
+    read the body's lines once and skip each pattern set whose opening line is nowhere in
+    the whole text (`_pattern_scan`)."""
     from flufl.bounce import all_failures as heuristics
 
     plan = _flufl_plan()
@@ -54,14 +54,14 @@ def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
         return heuristics(msg)
     temporary: set[bytes] = set()
     permanent: set[bytes] = set()
-    body: tuple[list[str], str] | None = None
-    for detector, warnings in plan:
+    body: _Body | None = None
+    for detector, warnings, sets in plan:
         if warnings is None:
             found_temporary, found_permanent = detector().process(msg)
         else:
             if body is None:
                 body = _body_lines(msg)
-            found = _pattern_scan(detector.PATTERNS, *body)
+            found = _pattern_scan(sets, *body)
             found_temporary, found_permanent = (found, frozenset()) if warnings else ((), found)
         temporary.update(found_temporary)
         permanent.update(found_permanent)
@@ -70,9 +70,15 @@ def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
     return frozenset(temporary), frozenset(permanent)
 
 
+_Pattern = re.Pattern[str]
+#: a pattern set of flufl.bounce's lists, with what screens it: (the literal its start
+#: pattern always matches, lower-cased, or None; the start pattern under re.M; the start,
+#: end and address patterns)
+_Set = tuple[str | None, _Pattern, _Pattern, _Pattern, _Pattern]
 #: flufl.bounce's detectors in its order, each with None (run as it is), False (SimpleMatch:
-#: its addresses are permanent failures) or True (SimpleWarning: temporary ones)
-_Plan = tuple[tuple[Any, bool | None], ...]
+#: its addresses are permanent failures) or True (SimpleWarning: temporary ones), and the
+#: pattern sets of these two
+_Plan = tuple[tuple[Any, bool | None, tuple[_Set, ...]], ...]
 
 
 @functools.cache
@@ -87,28 +93,52 @@ def _flufl_plan() -> _Plan | None:
         return None
     _FLUFL.update(valid=VALID, quopri_decode=_quopri_decode)
     return tuple(
-        (d, d is SimpleWarning if d in (SimpleMatch, SimpleWarning) else None) for d in _DETECTORS
+        (d, d is SimpleWarning, _screened(d.PATTERNS))
+        if d in (SimpleMatch, SimpleWarning)
+        else (d, None, ())
+        for d in _DETECTORS
     )
 
 
 _FLUFL: dict[str, Any] = {}
 
 
-def _body_lines(msg: Message) -> tuple[list[str], str]:
-    """(the lines `email.iterators.body_line_iterator` gives, and them joined with "\n")."""
+def _screened(patterns: list[tuple[_Pattern, _Pattern, _Pattern]]) -> tuple[_Set, ...]:
+    return tuple(
+        (_literal(scre), re.compile(scre.pattern, scre.flags | re.M), scre, ecre, acre)
+        for scre, ecre, acre in patterns
+    )
+
+
+def _literal(pattern: _Pattern) -> str | None:
+    """The longest run of plain ASCII characters at the top level of `pattern` (outside any
+    group, alternative or repeat: every match holds it), lower-cased; None when shorter than
+    four characters."""
+    from re import _constants, _parser  # type: ignore[attr-defined]
+
+    best = run = ""
+    for op, value in _parser.parse(pattern.pattern, pattern.flags):
+        if op is _constants.LITERAL and value < 128:
+            run += chr(value)
+        else:
+            best, run = max(best, run, key=len), ""
+    best = max(best, run, key=len)
+    return best.lower() if len(best) >= 4 else None
+
+
+#: the body's lines as `email.iterators.body_line_iterator` gives them; the lines joined with
+#: "\n"; that text lower-cased when it is ASCII (else None)
+_Body = tuple[list[str], str, str | None]
+
+
+def _body_lines(msg: Message) -> _Body:
     lines = list(body_line_iterator(msg))
-    return lines, "\n".join(lines)
-
-
-@functools.cache  # one per pattern of flufl.bounce's lists: a few dozen
-def _anywhere(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    return re.compile(pattern.pattern, pattern.flags | re.M)
+    joined = "\n".join(lines)
+    return lines, joined, joined.lower() if joined.isascii() else None
 
 
 def _pattern_scan(
-    patterns: list[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]],
-    lines: list[str],
-    joined: str,
+    sets: tuple[_Set, ...], lines: list[str], joined: str, lowered: str | None
 ) -> frozenset[bytes]:
     """`flufl.bounce`'s SimpleMatch.process (the addresses it finds) over `lines`, with a
     pattern set skipped when its start pattern matches nowhere in `joined`.
@@ -117,12 +147,17 @@ def _pattern_scan(
     its start pattern matches (searched line by line) on; and a start pattern (case-blind,
     its only assertions ^ and $) that matches a line matches the lines joined with "\n"
     under re.M: the same characters match, ^ at a line's start is after a "\n" (or the
-    text's start), $ at a line's end is before one (or the text's end).  Proven against
-    the library itself in tests/test_parse_fallback_flufl.py."""
+    text's start), $ at a line's end is before one (or the text's end).  In ASCII text its
+    top-level literal is looked for instead (a case-blind match of ASCII characters is a
+    match of their lower case; outside ASCII, re.I has other equivalences: "ſ" is "s").
+    Proven against the library itself in tests/test_parse_fallback_flufl.py."""
     addresses: set[bytes] = set()
     quopri_decode = _FLUFL["quopri_decode"]
-    for scre, ecre, acre in patterns:
-        if _anywhere(scre).search(joined) is None:
+    for literal, anywhere, scre, ecre, acre in sets:
+        if lowered is not None and literal is not None:
+            if literal not in lowered:
+                continue
+        elif anywhere.search(joined) is None:
             continue
         seen = False
         for line in lines:
