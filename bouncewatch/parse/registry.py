@@ -21,7 +21,7 @@ from bouncewatch.parse.arf import ARF
 from bouncewatch.parse.autoreply import AutoReply
 from bouncewatch.parse.base import Detection, Detector, FormatDecoder, check_deadline
 from bouncewatch.parse.fallback import FluflFallback
-from bouncewatch.parse.formats._common import contains_any, decoded_text
+from bouncewatch.parse.formats._common import decoded_text
 from bouncewatch.parse.formats.aborted import AbortedDetector
 from bouncewatch.parse.formats.activehunter import ActiveHunterDetector
 from bouncewatch.parse.formats.aol import AolDetector
@@ -175,8 +175,6 @@ def detect(
                 continue  # after a report naming nobody, only decoders that read recipients
             if last and empty[1].recipients:
                 break  # X-Failed-Recipients named them: surer than the last resort's guesses
-        if deadline is not None and monotonic() > deadline:
-            check_deadline(deadline, f"before detector {name}")
         if gated:
             if bouncy is None:
                 bouncy = looks_like_bounce(msg)
@@ -187,9 +185,17 @@ def detect(
                 # text (decoded already) says none, the decoder would return None
                 if text is None:
                     text = decoded_text(msg)
-                if text is not None and not contains_any(text, needs):
-                    continue
-        elif last and embedded:
+                if text is not None:
+                    for need in needs:
+                        if need in text:
+                            break
+                    else:
+                        continue
+            if deadline is not None and monotonic() > deadline:
+                check_deadline(deadline, f"before detector {name}")
+        elif deadline is not None and monotonic() > deadline:
+            check_deadline(deadline, f"before detector {name}")
+        if last and embedded:
             # nothing specific recognised it: a report in the wrong shape (a broken MIME
             # boundary, a bounce pasted or quoted in a text body) is read as what it is
             if bouncy is None:
