@@ -1,6 +1,7 @@
 """parse.fallback.all_failures: flufl.bounce's heuristics with its pattern-list detectors
-(SimpleMatch, SimpleWarning) screened by one search of the whole body per pattern set.  The
-addresses must be what `flufl.bounce.all_failures` itself returns, for every message."""
+(SimpleMatch, SimpleWarning) screened by one search of the whole body per pattern set, and
+its qmail detector by its opening phrases.  The addresses must be what
+`flufl.bounce.all_failures` itself returns, for every message."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flufl.bounce import all_failures as library_all_failures
+from flufl.bounce._detectors.qmail import introtags as QMAIL_OPENINGS
 from flufl.bounce._detectors.simplematch import PATTERNS as MATCH_PATTERNS
 from flufl.bounce._detectors.simplewarning import PATTERNS as WARNING_PATTERNS
 from hypothesis import given, settings
@@ -30,8 +32,14 @@ PHRASES = sorted(
         for p in (start, end)
         if "(?P" not in p.pattern and "[" not in p.pattern
     }
+    | set(QMAIL_OPENINGS)
 )
-ADDRESSES = ["ann@example.org", "<bob@example.net>", "Failed Recipient: cy@example.com"]
+ADDRESSES = [
+    "ann@example.org",
+    "<bob@example.net>",
+    "<dee@example.net>:",
+    "Failed Recipient: cy@example.com",
+]
 FILLER = ["", " ", "---", "Original message follows.", "Subject: hi", "ann", "@", "\t"]
 
 piece = st.one_of(

@@ -46,7 +46,8 @@ def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
     Its detectors run in its order, as `flufl.bounce.all_failures` runs them, except that
     the two pattern-list detectors (SimpleMatch, SimpleWarning: four fifths of its time)
     read the body's lines once and skip each pattern set whose opening line is nowhere in
-    the whole text (`_pattern_scan`)."""
+    the whole text (`_pattern_scan`), and its qmail detector is not run on a text without
+    any of its opening phrases."""
     from flufl.bounce import all_failures as heuristics
 
     plan = _flufl_plan()
@@ -57,6 +58,13 @@ def all_failures(msg: Message) -> tuple[frozenset[bytes], frozenset[bytes]]:
     body: _Body | None = None
     for detector, warnings, sets in plan:
         if warnings is None:
+            if detector is _FLUFL["qmail"]:
+                # its addresses follow a line that starts with one of its opening phrases:
+                # where the text holds none, it finds nothing
+                if body is None:
+                    body = _body_lines(msg)
+                if not any(tag in body[1] for tag in _FLUFL["qmail_tags"]):
+                    continue
             found_temporary, found_permanent = detector().process(msg)
         else:
             if body is None:
@@ -84,6 +92,7 @@ _Plan = tuple[tuple[Any, bool | None, tuple[_Set, ...]], ...]
 @functools.cache
 def _flufl_plan() -> _Plan | None:
     try:
+        from flufl.bounce._detectors.qmail import Qmail, introtags
         from flufl.bounce._detectors.simplematch import VALID, SimpleMatch, _quopri_decode
         from flufl.bounce._detectors.simplewarning import SimpleWarning
         from flufl.bounce._scan import _DETECTORS
@@ -91,7 +100,9 @@ def _flufl_plan() -> _Plan | None:
         return None
     if SimpleMatch not in _DETECTORS or SimpleWarning not in _DETECTORS:
         return None
-    _FLUFL.update(valid=VALID, quopri_decode=_quopri_decode)
+    _FLUFL.update(
+        valid=VALID, quopri_decode=_quopri_decode, qmail=Qmail, qmail_tags=tuple(introtags)
+    )
     return tuple(
         (d, d is SimpleWarning, _screened(d.PATTERNS))
         if d in (SimpleMatch, SimpleWarning)
