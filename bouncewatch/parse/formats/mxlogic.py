@@ -46,6 +46,7 @@ class MxLogicDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/MXLogic.pm (decoder source)"
     screened = True
+    needs = ("The following address",)  # what its first pattern starts with
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)

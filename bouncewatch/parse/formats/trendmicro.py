@@ -46,6 +46,7 @@ class TrendMicroDetector:
     )
     reference = "Sisimai lib/Sisimai/Lhost/InterScanMSS.pm (decoder source)"
     screened = True
+    needs = ("Message from InterScan ",)  # what its first pattern starts with
 
     def detect(self, msg: Message) -> Detection | None:
         info = message_info(msg)
