@@ -6,9 +6,11 @@ its qmail detector by its opening phrases.  The addresses must be what
 from __future__ import annotations
 
 import email
+import re
 from collections.abc import Callable
 from email.message import Message
 from pathlib import Path
+from re import _constants, _parser  # type: ignore[attr-defined]
 
 import pytest
 from flufl.bounce import all_failures as library_all_failures
@@ -18,7 +20,7 @@ from flufl.bounce._detectors.simplewarning import PATTERNS as WARNING_PATTERNS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bouncewatch.parse.fallback import _flufl_plan, all_failures
+from bouncewatch.parse.fallback import _flufl_plan, _literal, all_failures
 
 FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").rglob("*.eml"))
 
@@ -117,3 +119,55 @@ def test_a_pattern_set_is_found_on_its_own_line_only() -> None:
         [True],
     )
     assert all_failures(msg) == library_all_failures(msg) == (frozenset(), {b"bob@example.net"})
+
+
+def parsed_literal(pattern: re.Pattern[str]) -> str | None:
+    """`_literal` as the regular expression parser itself sees the pattern: the longest run
+    of ASCII LITERAL items at its top level."""
+    best = run = ""
+    items = _parser.parse(pattern.pattern, pattern.flags)
+    if any(op is _constants.BRANCH for op, _ in items) or any(
+        op is _constants.IN for op, _ in items
+    ):
+        return None  # (as _literal: an alternative, a class)
+    for op, value in items:
+        if op is _constants.LITERAL and value < 128:
+            run += chr(value)
+        else:
+            best, run = max(best, run, key=len), ""
+    best = max(best, run, key=len)
+    return best.lower() if len(best) >= 4 else None
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [start for patterns in (MATCH_PATTERNS, WARNING_PATTERNS) for start, _, _ in patterns],
+    ids=lambda p: p.pattern[:40],
+)
+def test_a_start_pattern_literal_is_the_one_the_parser_sees(pattern: re.Pattern[str]) -> None:
+    if "[" in pattern.pattern:
+        assert _literal(pattern) is None
+    else:
+        assert _literal(pattern) == parsed_literal(pattern)
+
+
+@pytest.mark.parametrize(
+    ("source", "literal"),
+    [
+        (
+            r"Unable to deliver message to the following address\(es\)\.",
+            "unable to deliver message to the following address(es).",
+        ),
+        (
+            r"Del(i|e)very to the following recipients (failed|was aborted)",
+            "very to the following recipients ",
+        ),
+        (r"^Your message\s*$", "your message"),
+        (r"mailbox full?", "mailbox ful"),
+        (r"abc|abcdef", None),
+        (r"[ab]cdefgh", None),
+        (r"x{2,}yz", None),
+    ],
+)
+def test_a_literal_is_what_every_match_holds(source: str, literal: str | None) -> None:
+    assert _literal(re.compile(source, re.I)) == literal

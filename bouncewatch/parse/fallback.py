@@ -124,15 +124,42 @@ def _screened(patterns: list[tuple[_Pattern, _Pattern, _Pattern]]) -> tuple[_Set
 def _literal(pattern: _Pattern) -> str | None:
     """The longest run of plain ASCII characters at the top level of `pattern` (outside any
     group, alternative or repeat: every match holds it), lower-cased; None when shorter than
-    four characters."""
-    from re import _constants, _parser  # type: ignore[attr-defined]
-
-    best = run = ""
-    for op, value in _parser.parse(pattern.pattern, pattern.flags):
-        if op is _constants.LITERAL and value < 128:
-            run += chr(value)
+    four characters, or when the pattern is an alternative at its top level or holds a
+    character class (not read here) or is verbose."""
+    best, run, depth, source, i = "", "", 0, pattern.pattern, 0
+    if "[" in source or pattern.flags & re.X:
+        return None
+    while i < len(source):
+        c = source[i]
+        if c == "\\" and i + 1 < len(source) and not source[i + 1].isalnum():
+            c, i = source[i + 1], i + 1  # an escaped punctuation mark: itself
+        elif c == "\\" or c in "().^$":
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            elif c == "\\":
+                i += 1  # \s, \d, \b, …: no plain character
+            best, run = max(best, run, key=len), ""
+            i += 1
+            continue
+        elif c in "*+?{":
+            if c == "{":
+                i = source.index("}", i)
+            best, run = max(best, run[:-1], key=len), ""  # the repeated one is not sure
+            i += 1
+            continue
+        elif c == "|":
+            if depth == 0:
+                return None
+            best, run = max(best, run, key=len), ""
+            i += 1
+            continue
+        if depth == 0 and c.isascii():
+            run += c
         else:
             best, run = max(best, run, key=len), ""
+        i += 1
     best = max(best, run, key=len)
     return best.lower() if len(best) >= 4 else None
 
