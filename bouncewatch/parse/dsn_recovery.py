@@ -10,6 +10,7 @@ from dataclasses import replace
 from email.message import Message
 from functools import partial
 from typing import Any
+from weakref import ref
 
 from bouncewatch.model import RecipientReport
 from bouncewatch.parse.mime import human_texts
@@ -188,9 +189,21 @@ def _generated(r: RecipientReport, text: str) -> RecipientReport | None:
     return replace(r, diagnostic=squash(f"{what}: {said}"))
 
 
+#: the message whose texts were asked for last, and its texts: the decoder reads them, and so
+#: does the output's list of commands (`parse.api.said_commands`) after it -- decoded once for
+#: both, kept until the next message comes (as `parse.parts` keeps its part list)
+_last_texts: tuple[ref[Message], _Lazy] | None = None
+
+
 def texts_of(msg: Message) -> _Lazy:
     """The human-readable parts of `msg`, decoded once, on first use, for every reader."""
-    return _Lazy(human_texts(msg))
+    global _last_texts
+    last = _last_texts
+    if last is not None and last[0]() is msg:
+        return last[1]
+    texts = _Lazy(human_texts(msg))
+    _last_texts = (ref(msg), texts)
+    return texts
 
 
 #: recipients whose fields are recovered from the text, at most, in one report: each reads
@@ -285,6 +298,10 @@ def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
 def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
     """The SMTP command the report says `r`'s refusal answered: in its diagnostic, else in the
     text about its address in the human-readable part; None if it says nothing."""
+    key = (r.address, r.diagnostic)
+    said = texts.commands
+    if key in said:  # asked before for this message (the decoder, then the output)
+        return said[key]
     command = smtp_command(r.diagnostic)
     if command is None:
         needle = r.address.lower()
@@ -294,6 +311,7 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
             command = command_near(text, needle)
             if command is not None:
                 break
+    said[key] = command
     return command
 
 
@@ -354,19 +372,29 @@ def _from_codes(
 
 
 class _Lazy:
-    """Iterate a generator several times, computing each item once."""
+    """Iterate a generator several times, computing each item once.  An error of the
+    generator is raised again by every later pass, where a fresh generator would raise it.
+    `commands`: `command_said`'s answers for this message, by (address, diagnostic)."""
 
     def __init__(self, source: Iterator[str]) -> None:
         self._source: Iterator[str] | None = source
         self._items: list[str] = []
+        self._error: Exception | None = None
+        self.commands: dict[tuple[str, str | None], str | None] = {}
 
     def __iter__(self) -> Iterator[str]:
         yield from self._items
         while self._source is not None:
-            item = next(self._source, None)
+            try:
+                item = next(self._source, None)
+            except Exception as exc:
+                self._source, self._error = None, exc
+                raise
             if item is None:
                 self._source = None
                 return
             self._items.append(item)
             if item:
                 yield item
+        if self._error is not None:
+            raise self._error

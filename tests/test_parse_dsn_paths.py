@@ -1,0 +1,93 @@
+"""The RFC 3464 decoder's shortcuts give what the general path gives: the texts of a message
+decoded once for the decoder and the output's commands, and the commands asked once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS
+from bouncewatch.parse import api, dsn_recovery, rfc3464
+from bouncewatch.parse.api import decode_message
+from bouncewatch.parse.bodytext import human_texts
+from bouncewatch.parse.lean import read_message
+from tests.fixture_files import all_emls
+
+OPTIONS = replace(DEFAULT_PARSE_OPTIONS, said_commands=True)
+DSN = b"""From: MAILER-DAEMON@mx.example.net
+To: sender@example.com
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+<gone@example.org>: host mx.example.org said: 550 no such user here (in reply to
+    RCPT TO command)
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; gone@example.org
+Action: failed
+Status: 5.0.0
+
+--b--
+"""
+
+
+def _fresh(msg: object) -> dsn_recovery._Lazy:
+    """The texts decoded anew at every call: the path without the per-message cache."""
+    return dsn_recovery._Lazy(human_texts(msg))  # type: ignore[arg-type]
+
+
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (api, dsn_recovery, rfc3464):
+        monkeypatch.setattr(module, "texts_of", _fresh)
+    real = dsn_recovery.command_said
+
+    def asked_anew(r: object, texts: dsn_recovery._Lazy) -> str | None:
+        texts.commands.clear()
+        return real(r, texts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "command_said", asked_anew)
+    monkeypatch.setattr(dsn_recovery, "command_said", asked_anew)
+
+
+def test_every_fixture_decodes_the_same_without_the_caches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    datas = [p.read_bytes() for p in all_emls()] + [DSN]
+    cached = [decode_message(d, OPTIONS) for d in datas]
+    _uncached(monkeypatch)
+    uncached = [decode_message(d, OPTIONS) for d in datas]
+    assert cached == uncached
+    # the shortcut is taken: the commands came from the text, through the cache
+    assert cached[-1].said_commands == ("RCPT",)
+
+
+def test_texts_are_kept_for_the_same_message_only() -> None:
+    one, other = read_message(DSN), read_message(DSN)
+    texts = dsn_recovery.texts_of(one)
+    assert dsn_recovery.texts_of(one) is texts
+    assert dsn_recovery.texts_of(other) is not texts
+    assert dsn_recovery.texts_of(one) is not texts  # only the last message is kept
+
+
+def test_an_error_of_the_texts_is_raised_again_on_every_pass() -> None:
+    def failing() -> Iterator[str]:
+        yield "first"
+        raise LookupError("unknown encoding: x-broken")
+
+    texts = dsn_recovery._Lazy(failing())
+    for _ in range(3):
+        seen = []
+        with pytest.raises(LookupError, match="x-broken"):
+            for text in texts:
+                seen.append(text)
+        assert seen == ["first"]
