@@ -1,5 +1,6 @@
 """The RFC 3464 decoder's shortcuts give what the general path gives: the texts of a message
-decoded once for the decoder and the output's commands, and the commands asked once."""
+decoded once for the decoder and the output's commands, the commands asked once, and only the
+texts naming the address searched for a command's wording."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bouncewatch.model import DEFAULT_PARSE_OPTIONS
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS, RecipientReport
 from bouncewatch.parse import api, dsn_recovery, rfc3464
 from bouncewatch.parse.api import decode_message
 from bouncewatch.parse.bodytext import human_texts
 from bouncewatch.parse.lean import read_message
+from bouncewatch.smtp.command import command_near, smtp_command
+from bouncewatch.smtp.text import FoldedPattern
 from tests.fixture_files import all_emls
 
 OPTIONS = replace(DEFAULT_PARSE_OPTIONS, said_commands=True)
@@ -91,3 +96,58 @@ def test_an_error_of_the_texts_is_raised_again_on_every_pass() -> None:
             for text in texts:
                 seen.append(text)
         assert seen == ["first"]
+
+
+_HINTS = FoldedPattern(r"reply|after|connected|>>>")
+
+
+def _command_said_reference(r: RecipientReport, texts: list[str]) -> str | None:
+    """`command_said` as first written: every text with a command's wording is read."""
+    command = smtp_command(r.diagnostic)
+    if command is None:
+        for text in texts:
+            if _HINTS.search(text) is None:
+                continue
+            command = command_near(text, r.address.lower())
+            if command is not None:
+                break
+    return command
+
+
+_PIECES = st.sampled_from(
+    [
+        "jo@example.org",
+        "JO@Example.ORG",
+        "jö@example.org",
+        "other@example.net",
+        " (in reply to RCPT TO command)",
+        "In Reply To end of data",
+        " after MAIL FROM:<a@b>",
+        "AFTER data",
+        "Connected to 192.0.2.1 but sender was rejected.",
+        "192.0.2.1 does not like recipient.",
+        ">>> RCPT To:<jo@example.org>\n<<< 550 5.1.1 unknown\n",
+        ">>> DATA\n<<< 554 refused\n",
+        "550 5.1.1 unknown user",
+        "\n",
+        "\n\n",
+        " ",
+        "İ",
+        "ſ",
+        "Ω",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    address=st.sampled_from(["jo@example.org", "JO@example.org", "jö@example.org"]),
+    diagnostic=st.sampled_from([None, "550 5.1.1 unknown", "550 unknown (in reply to DATA)"]),
+    texts=st.lists(st.lists(_PIECES, max_size=8).map("".join), max_size=3),
+)
+def test_command_said_is_the_same_as_reading_every_text(
+    address: str, diagnostic: str | None, texts: list[str]
+) -> None:
+    r = RecipientReport(address=address, action="failed", diagnostic=diagnostic)
+    got = dsn_recovery.command_said(r, dsn_recovery._Lazy(iter(texts)))
+    assert got == _command_said_reference(r, [t for t in texts if t])

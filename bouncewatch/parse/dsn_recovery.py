@@ -228,7 +228,6 @@ def recover_from_text(
         needs = [needs_recovery(r) for r in reports]
     out = []
     addresses = [r.address.lower() for r in reports]
-    lowered: dict[int, str] = {}  # each text lower-cased once, not once per recipient
     attempts = 0
     for r, need in zip(reports, needs, strict=True):
         if not need or attempts >= MAX_RECOVERED:
@@ -252,10 +251,10 @@ def recover_from_text(
             fixed = fixed or next(
                 (c for c in map(partial(_generated, r), texts) if c is not None), None
             )
-        for i, text in enumerate(texts) if fixed is None else ():
-            if others and i not in lowered:
-                lowered[i] = text.lower()
-            fixed = _from_codes(r, text, others=others, lowered=lowered.get(i))
+        for text in texts if fixed is None else ():
+            # (each text lower-cased once, not once per recipient)
+            lowered = texts.lowered(text) if others else None
+            fixed = _from_codes(r, text, others=others, lowered=lowered)
             if fixed is not None:
                 break
         if fixed is None and not r.diagnostic:
@@ -305,9 +304,17 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
     command = smtp_command(r.diagnostic)
     if command is None:
         needle = r.address.lower()
+        near = needle.lower()  # what `command_near` looks for
         for text in texts:
-            if _COMMAND_HINTS.search(text) is None:
-                continue  # no wording of a command anywhere in this part
+            lowered = texts.lowered(text)
+            if near not in lowered:
+                continue  # `command_near` reads only the paragraphs naming the address
+            if text.isascii():
+                # `_COMMAND_HINTS.search`: its literals in the lower-cased text
+                if not any(hint in lowered for hint in _HINT_WORDS):
+                    continue  # no wording of a command anywhere in this part
+            elif _COMMAND_HINTS.search(text) is None:
+                continue
             command = command_near(text, needle)
             if command is not None:
                 break
@@ -316,7 +323,8 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
 
 
 #: the words every form of `smtp_command` starts with: a part without them names no command
-_COMMAND_HINTS = FoldedPattern(r"reply|after|connected|>>>")
+_HINT_WORDS = ("reply", "after", "connected", ">>>")
+_COMMAND_HINTS = FoldedPattern("|".join(_HINT_WORDS))
 
 
 def _from_codes(
@@ -380,7 +388,16 @@ class _Lazy:
         self._source: Iterator[str] | None = source
         self._items: list[str] = []
         self._error: Exception | None = None
+        self._lowered: dict[int, str] = {}
         self.commands: dict[tuple[str, str | None], str | None] = {}
+
+    def lowered(self, text: str) -> str:
+        """`text.lower()` for one of the texts this iterates, computed once."""
+        key = id(text)  # (the text is kept in `_items`: its id is not reused)
+        low = self._lowered.get(key)
+        if low is None:
+            low = self._lowered[key] = text.lower()
+        return low
 
     def __iter__(self) -> Iterator[str]:
         yield from self._items
