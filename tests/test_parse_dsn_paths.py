@@ -1,6 +1,7 @@
 """The RFC 3464 decoder's shortcuts give what the general path gives: the texts of a message
 decoded once for the decoder and the output's commands, the commands asked once, and only the
-texts naming the address searched for a command's wording."""
+texts naming the address searched for a command's wording, a recipient's absent fields not
+handed to their cleaners."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bouncewatch.model import DEFAULT_PARSE_OPTIONS, RecipientReport
+from bouncewatch.model import ACTIONS, DEFAULT_PARSE_OPTIONS, RecipientReport
 from bouncewatch.parse import api, dsn_recovery, rfc3464
 from bouncewatch.parse.api import decode_message
 from bouncewatch.parse.bodytext import human_texts
+from bouncewatch.parse.dsn_fields import clean_address, clean_host, mailbox_address, strip_type
+from bouncewatch.parse.headers import iso_date
 from bouncewatch.parse.lean import read_message
 from bouncewatch.smtp.command import command_near, smtp_command
+from bouncewatch.smtp.reply import extract_reply_code
+from bouncewatch.smtp.status import extract_status, is_generic_status
 from bouncewatch.smtp.text import FoldedPattern
 from tests.fixture_files import all_emls
 
@@ -151,3 +156,109 @@ def test_command_said_is_the_same_as_reading_every_text(
     r = RecipientReport(address=address, action="failed", diagnostic=diagnostic)
     got = dsn_recovery.command_said(r, dsn_recovery._Lazy(iter(texts)))
     assert got == _command_said_reference(r, [t for t in texts if t])
+
+
+def _recipient_reference(group: dict[str, str], failed: list[str]) -> RecipientReport | None:
+    """`rfc3464._recipient` as first written, every field through its cleaner."""
+    original = clean_address(group.get("original-recipient"), xtext=True)
+    final = clean_address(group.get("final-recipient"))
+    if final and original and "@" in original and final[:5].upper() == "IMCEA":
+        final = None
+    mailbox = mailbox_address(final)
+    if final and mailbox != final:
+        final = (
+            mailbox_address(original)
+            or mailbox
+            or (failed[0] if failed and len(failed) == 1 else None)
+        )
+        if final is None:
+            return None
+    address = final or original or clean_address(group.get("x-actual-recipient"))
+    if not address or ("@" not in address and " " in address):
+        return None
+    diagnostic = strip_type(group.get("diagnostic-code"))
+    status = extract_status(group.get("status"))
+    if not diagnostic and status:
+        m = rfc3464._STATUS_COMMENT_RE.search(group.get("status") or "")
+        diagnostic = " ".join(m.group(1).split()) if m else None
+    diag_status = extract_status(diagnostic)
+    if diag_status and (
+        status is None
+        or (is_generic_status(status) and diag_status[0] == status[0])
+        or rfc3464._truncated(status, diag_status)
+    ):
+        status = diag_status
+    action = (group.get("action") or "").strip().lower().split(" ")[0].rstrip(";") or None
+    action = rfc3464._ACTION_ALIASES.get(action, action) if action else None
+    if action not in ACTIONS:
+        action = (
+            {"5": "failed", "4": "delayed", "2": "delivered"}.get(status[0]) if status else None
+        )
+    return RecipientReport(
+        address=address,
+        action=action,
+        status=status,
+        smtp_code=extract_reply_code(diagnostic),
+        diagnostic=diagnostic,
+        remote_mta=clean_host(group.get("remote-mta")),
+        original_recipient=original if original and original != address else None,
+        last_attempt_date=iso_date(group.get("last-attempt-date")),
+        will_retry_until=iso_date(group.get("will-retry-until")),
+    )
+
+
+_ADDRESSES = st.sampled_from(
+    [
+        "rfc822; jo@example.org",
+        "rfc822;JO@Example.org",
+        "<jo@example.org>",
+        "rfc822; jo+2Bx@example.org",
+        "rfc822; @relay.example.net:jo@example.org",
+        "rfc822; @relay.example.net",
+        "x-unix; /var/spool/mail/jo",
+        "rfc822; |/usr/bin/procmail",
+        "rfc822; jo",
+        "rfc822; John Smith",
+        "rfc822; IMCEAEX-_O=ORG_CN=JO@example.org",
+        "",
+        " ",
+        "=?utf-8?q?j=C3=B6@example.org?=",
+    ]
+)
+_FIELDS = {
+    "original-recipient": _ADDRESSES,
+    "final-recipient": _ADDRESSES,
+    "x-actual-recipient": _ADDRESSES,
+    "action": st.sampled_from(
+        ["failed", "Failed", "delayed", "failure", "delay", "expanded", "failed; x", "", "bogus"]
+    ),
+    "status": st.sampled_from(["5.0.0", "5.1.1", "4.4.7", "5.7.2", "2.0.0", "5.1.10 (gone)", ""]),
+    "diagnostic-code": st.sampled_from(
+        ["smtp; 550 5.1.1 unknown", "smtp; 550-5.7.23 x", "X-Postfix; gone", "smtp;", ""]
+    ),
+    "remote-mta": st.sampled_from(["dns; mx.example.org", "dns; [192.0.2.1]", ""]),
+    "last-attempt-date": st.sampled_from(["Tue, 14 May 2024 09:58:15 +0900", "garbage", ""]),
+    "will-retry-until": st.sampled_from(["14 May 2024 09:58 GMT", ""]),
+}
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    group=st.fixed_dictionaries({}, optional=_FIELDS),
+    failed=st.sampled_from([[], ["jo@example.org"], ["a@example.org", "b@example.org"]]),
+)
+def test_recipient_is_the_same_as_cleaning_every_field(
+    group: dict[str, str], failed: list[str]
+) -> None:
+    headers = "".join(f"X-Failed-Recipients: {a}\n" for a in failed)
+    msg = read_message(f"{headers}Subject: x\n\nx\n".encode())
+    assert rfc3464._recipient(group, msg) == _recipient_reference(group, failed)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["<<< 550 5.1.1 no\n", "<<<550-x\n", "<< 550\n", "<<", "x"])))
+def test_a_text_without_a_transcript_has_no_remote_reply(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    want = dsn_recovery._REMOTE_REPLY_RE.findall(text)
+    got = dsn_recovery._remote_reply(text)
+    assert (got is None) == (not want)

@@ -109,15 +109,15 @@ def parse_blocks(blocks: list[Block]) -> tuple[dict[str, str], list[dict[str, st
             current[name] = value.strip()
         if current:
             groups.append(current)
-    return message, [g for g in groups if _is_recipient(g)]
+    return message, [
+        g
+        for g in groups
+        if "final-recipient" in g or "original-recipient" in g or "x-actual-recipient" in g
+    ]
 
 
 #: fields whose repetition opens a new recipient group
 _REPEAT_OPENS = frozenset({*_STARTS_RECIPIENT, "action", "status"})
-
-
-def _is_recipient(group: dict[str, str]) -> bool:
-    return any(k in group for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
 
 
 _TYPE_PREFIX_RE = re.compile(

@@ -57,9 +57,10 @@ class RFC3464:
 
     def detect(self, msg: Message) -> Detection | None:
         if not msg.is_multipart():
-            if content_type(msg) in _STATUS_PART_TYPES:
+            ctype = content_type(msg)
+            if ctype in _STATUS_PART_TYPES:
                 return self._decode(msg, _blocks(msg))
-            if _is_report(msg, parts=False):
+            if ctype == "multipart/report" and _reports_delivery_status(msg):
                 # a boundary that never occurs: the stdlib leaves the whole body unsplit,
                 # status fields and all
                 try:
@@ -72,10 +73,10 @@ class RFC3464:
                     blocks = text_blocks(body)
                     return self._decode(msg, blocks) if blocks else None
             return None
-        blocks = [
-            b for ctype, p in typed_parts(msg) if ctype in _STATUS_PART_TYPES for b in _blocks(p)
-        ]
-        if not blocks and _is_report(msg):
+        parts = typed_parts(msg)
+        blocks = [b for ctype, p in parts if ctype in _STATUS_PART_TYPES for b in _blocks(p)]
+        # (the first part is `msg` itself, with its content type)
+        if not blocks and parts[0][0] == "multipart/report" and _reports_delivery_status(msg):
             # report-type=delivery-status but the status part is mislabelled (text/plain)
             blocks = [
                 b
@@ -91,25 +92,39 @@ class RFC3464:
 
     def _decode(self, msg: Message, blocks: list[Block]) -> Detection | None:
         per_message, groups = parse_blocks(blocks)
-        failed = _x_failed_recipients(msg)
-        reports = [r for r in (_recipient(g, failed) for g in groups) if r is not None]
-        header_recipients = not reports and bool(failed)
-        if header_recipients:
-            # a DSN that names nobody (Google Groups, a DSN with only per-message fields):
-            # the X-Failed-Recipients header does
-            reports = [RecipientReport(address=a, action="failed") for a in failed]
-        reports = merge_duplicates(reports)
+        reports = []
+        for group in groups:
+            report = _recipient(group, msg)
+            if report is not None:
+                reports.append(report)
+        header_recipients = False
+        if not reports:
+            failed = _x_failed_recipients(msg)
+            if failed:
+                # a DSN that names nobody (Google Groups, a DSN with only per-message fields):
+                # the X-Failed-Recipients header does
+                header_recipients = True
+                reports = [RecipientReport(address=a, action="failed") for a in failed]
+        if len(reports) > 1:  # (one report is its own merge)
+            reports = merge_duplicates(reports)
         needs = [_needs_recovery(r) for r in reports]
         texts = texts_of(msg)
-        if any(needs):
+        if True in needs:
             reports = _recover_from_text(msg, reports, needs, texts)
         reports = with_commands(reports, texts)
+        final = False
+        for r in reports:
+            if r.action == "delayed":
+                final = _from_nullmailer(msg)
+                break
+        reporting_mta = per_message.get("reporting-mta")
+        arrival = per_message.get("arrival-date")
         return Detection(
-            kind="dsn",
-            recipients=reports,
-            reporting_mta=clean_host(per_message.get("reporting-mta")),
-            arrival_date=iso_date(per_message.get("arrival-date")),
-            final=any(r.action == "delayed" for r in reports) and _from_nullmailer(msg),
+            "dsn",
+            reports,
+            clean_host(reporting_mta) if reporting_mta is not None else None,
+            iso_date(arrival) if arrival else None,
+            final=final,
             header_recipients=header_recipients,
         )
 
@@ -128,12 +143,9 @@ def _blocks(part: Message) -> list[Block]:
     return blocks if blocks is not None else text_blocks(container_text(part))
 
 
-def _is_report(msg: Message, *, parts: bool = True) -> bool:
-    return (
-        content_type(msg) == "multipart/report"
-        and str(msg.get_param("report-type", "")).lower() == "delivery-status"
-        and (not parts or msg.is_multipart())
-    )
+def _reports_delivery_status(msg: Message) -> bool:
+    """Does `msg` (a multipart/report) say report-type=delivery-status?"""
+    return str(msg.get_param("report-type", "")).lower() == "delivery-status"
 
 
 def _x_failed_recipients(msg: Message) -> list[str]:
@@ -142,55 +154,69 @@ def _x_failed_recipients(msg: Message) -> list[str]:
     return list(dict.fromkeys(address_list(values))) if values else []
 
 
-def _recipient(group: dict[str, str], failed: list[str] | None = None) -> RecipientReport | None:
+def _recipient(group: dict[str, str], msg: Message | None = None) -> RecipientReport | None:
     """One recipient group's report.  A Final-Recipient that is no mailbox -- a file path or
     program of a local delivery, a source route -- gives way to the Original-Recipient, then
-    to the route's last hop, then to the one address X-Failed-Recipients names (`failed`)."""
-    original = clean_address(group.get("original-recipient"), xtext=True)
-    final = clean_address(group.get("final-recipient"))
+    to the route's last hop, then to the one address X-Failed-Recipients of `msg` names.
+    (Absent fields are not handed to the cleaners: each gives None for None.)"""
+    get = group.get
+    value = get("original-recipient")
+    original = clean_address(value, xtext=True) if value is not None else None
+    value = get("final-recipient")
+    final = clean_address(value) if value is not None else None
     if final and original and "@" in original and _encapsulated(final):
         final = None  # the address the sender used, not Exchange's internal form of it
-    mailbox = mailbox_address(final)
-    if final and mailbox != final:
-        # a path, a program or a source route: the sender's own address says more
-        final = (
-            mailbox_address(original)
-            or mailbox
-            or (failed[0] if failed and len(failed) == 1 else None)
-        )
-        if final is None:
-            return None
-    address = final or original or clean_address(group.get("x-actual-recipient"))
+    # (`mailbox_address` keeps an address with an "@" that starts with none of "@/|")
+    if final and (final[0] in "@/|" or "@" not in final):
+        mailbox = mailbox_address(final)
+        if mailbox != final:
+            # a path, a program or a source route: the sender's own address says more
+            if not (final := mailbox_address(original) or mailbox):
+                failed = _x_failed_recipients(msg) if msg is not None else []
+                final = failed[0] if len(failed) == 1 else None
+            if final is None:
+                return None
+    address = final or original
+    if not address:
+        value = get("x-actual-recipient")
+        address = clean_address(value) if value is not None else None
     if not address or ("@" not in address and " " in address):
         return None
-    diagnostic = strip_type(group.get("diagnostic-code"))  # squashed by strip_type
-    status = extract_status(group.get("status"))
+    value = get("diagnostic-code")
+    diagnostic = strip_type(value) if value is not None else None  # squashed by strip_type
+    status_field = get("status")
+    status = extract_status(status_field)
     if not diagnostic and status:
         # no Diagnostic-Code, the reason as a comment on the status (Oracle Messaging
         # Server: "Status: 5.1.10 (host/domain does not accept mail)")
-        m = _STATUS_COMMENT_RE.search(group.get("status") or "")
+        m = _STATUS_COMMENT_RE.search(status_field or "")
         diagnostic = " ".join(m.group(1).split()) if m else None
-    diag_status = extract_status(diagnostic)
+    diag_status = extract_status(diagnostic) if diagnostic else None
     if diag_status and (
         status is None
         or (is_generic_status(status) and diag_status[0] == status[0])
         or _truncated(status, diag_status)
     ):
         status = diag_status
-    action = (group.get("action") or "").strip().lower().split(" ")[0].rstrip(";") or None
-    action = _ACTION_ALIASES.get(action, action) if action else None
-    if action not in ACTIONS:
-        action = _CLASS_ACTION.get(status[0]) if status else None
+    action = get("action")
+    if action not in ACTIONS:  # (the usual "failed" as it is: nothing to clean)
+        action = (action or "").strip().lower().split(" ")[0].rstrip(";") or None
+        action = _ACTION_ALIASES.get(action, action) if action else None
+        if action not in ACTIONS:
+            action = _CLASS_ACTION.get(status[0]) if status else None
+    value = get("remote-mta")
+    last_attempt = get("last-attempt-date")
+    retry_until = get("will-retry-until")
     return RecipientReport(
-        address=address,
-        action=action,
-        status=status,
-        smtp_code=extract_reply_code(diagnostic),
-        diagnostic=diagnostic,
-        remote_mta=clean_host(group.get("remote-mta")),
-        original_recipient=original if original and original != address else None,
-        last_attempt_date=iso_date(group.get("last-attempt-date")),
-        will_retry_until=iso_date(group.get("will-retry-until")),
+        address,
+        action,
+        status,
+        extract_reply_code(diagnostic) if diagnostic else None,
+        diagnostic,
+        clean_host(value) if value is not None else None,
+        original if original and original != address else None,
+        iso_date(last_attempt) if last_attempt else None,
+        iso_date(retry_until) if retry_until else None,
     )
 
 
