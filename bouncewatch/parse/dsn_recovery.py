@@ -55,6 +55,8 @@ _REMOTE_REPLY_RE = re.compile(r"^<<<\s*([45]\d\d)[ -](.*)$", re.M)
 
 def _remote_reply(text: str) -> tuple[int, str] | None:
     """(code, whole reply) of the last 4xx/5xx reply in a session transcript, or None."""
+    if "<<<" not in text:  # (the pattern's literal: no transcript, no reply)
+        return None
     found = _REMOTE_REPLY_RE.findall(text)
     if not found:
         return None
@@ -94,11 +96,11 @@ def _completed(r: RecipientReport, text: str) -> RecipientReport | None:
     return None
 
 
-def _explained(r: RecipientReport, text: str) -> RecipientReport:
+def _explained(r: RecipientReport, text: str, lowered: str | None = None) -> RecipientReport:
     """No Diagnostic-Code (Exim puts the reason only in its text part): take the text that
-    follows the address in the human-readable part."""
+    follows the address in the human-readable part (`lowered`: `text.lower()`)."""
 
-    explanation = explanation_after(text, r.address)
+    explanation = explanation_after(text, r.address, lowered=lowered)
     if not explanation:
         return r
     status = r.status
@@ -114,13 +116,13 @@ def _explained(r: RecipientReport, text: str) -> RecipientReport:
 _REPLY_START_RE = re.compile(r"(?:[245]\d\d(?:[ -]|$)|[245]\.\d{1,3}\.\d{1,3}\b)")
 
 
-def _replied(r: RecipientReport, text: str) -> RecipientReport | None:
+def _replied(r: RecipientReport, text: str, lowered: str | None = None) -> RecipientReport | None:
     """`r` with the explanation that follows its address in `text` ("a@b: 550 5.1.1 <a@b>:
     Recipient address rejected: …") when that explanation is a server reply: it starts with a
     reply code or status agreeing with the status part (a precise status is never
-    overridden).  None otherwise."""
+    overridden).  None otherwise.  `lowered`: `text.lower()`."""
 
-    explanation = explanation_after(text, r.address)
+    explanation = explanation_after(text, r.address, lowered=lowered)
     if not explanation or not _REPLY_START_RE.match(explanation):
         return None
     found = extract_status(explanation)
@@ -243,7 +245,10 @@ def recover_from_text(
             continue
         if not r.diagnostic:
             # no Diagnostic-Code (OpenSMTPD): the reply the text gives after the address, whole
-            fixed = next((c for c in map(partial(_replied, r), texts) if c is not None), None)
+            for text in texts:
+                fixed = _replied(r, text, texts.lowered(text))
+                if fixed is not None:
+                    break
         if fixed is None and not r.diagnostic:
             # a local delivery program's own words: above Sendmail's summary line, or after
             # Exim's "The following text was generated during the delivery attempt:"
@@ -259,7 +264,7 @@ def recover_from_text(
                 break
         if fixed is None and not r.diagnostic:
             for text in texts:
-                fixed = _explained(r, text)
+                fixed = _explained(r, text, texts.lowered(text))
                 if fixed is not r:
                     break
         out.append(fixed or r)

@@ -15,11 +15,15 @@ from bouncewatch.smtp.text import FoldedPattern as FoldedPattern
 from bouncewatch.smtp.text import squash as squash
 
 
-def explanation_after(text: str, address: str, limit: int = 600) -> str | None:
+def explanation_after(
+    text: str, address: str, limit: int = 600, *, lowered: str | None = None
+) -> str | None:
     """The reason a human-readable bounce gives for `address`: the rest of the line that names
     it and the indented lines under it (Postfix "<a@b>: host … said: …", Exim "  a@b\\n
-    Unrouteable address").  None when the address is not in the text or nothing follows."""
-    lowered = text.lower()
+    Unrouteable address").  None when the address is not in the text or nothing follows.
+    `lowered`: `text.lower()`, when the caller has it already."""
+    if lowered is None:
+        lowered = text.lower()
     needle = address.lower()
     start = 0
     while True:
