@@ -1,12 +1,13 @@
 """The RFC 3464 decoder's shortcuts give what the general path gives: the texts of a message
 decoded once for the decoder and the output's commands, the commands asked once, and only the
 texts naming the address searched for a command's wording, a recipient's absent fields not
-handed to their cleaners."""
+handed to their cleaners, a report-type read without the stdlib's parameter parser where it
+cannot be there."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 from hypothesis import given, settings
@@ -262,3 +263,47 @@ def test_a_text_without_a_transcript_has_no_remote_reply(pieces: list[str]) -> N
     want = dsn_recovery._REMOTE_REPLY_RE.findall(text)
     got = dsn_recovery._remote_reply(text)
     assert (got is None) == (not want)
+
+
+_PARAMS = st.sampled_from(
+    [
+        "report-type=delivery-status",
+        "Report-Type=Delivery-Status",
+        'report-type="delivery-status"',
+        "report-type=feedback-report",
+        "report-type*0=delivery-; report-type*1=status",
+        "report-type*=''delivery%2Dstatus",
+        'report-type="delivery\\-status"',
+        'report-type="deliv\\ery-status"',
+        "report-type=<delivery-status>",
+        "report-type = delivery-status ",
+        "report-type=delivery-status (c)",
+        "report-type=disposition-notification",
+        'boundary="b;x"',
+        "report-type=d\u00e9livery-status",
+        "charset=\udce9",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_PARAMS, max_size=3), st.sampled_from(["\n", "\n ", " "]))
+def test_report_type_is_read_as_the_stdlib_reads_it(params: list[str], fold: str) -> None:
+    msg = read_message(b"Subject: x\n\nx\n")
+    value = (";" + fold).join(["multipart/report", *params])
+    msg._headers = [("Content-Type", value)]  # type: ignore[attr-defined]
+    try:
+        want: object = str(msg.get_param("report-type", "")).lower() == "delivery-status"
+    except UnicodeError as exc:  # 8-bit bytes beside other characters: the stdlib's error
+        want = type(exc)
+    try:
+        got: object = rfc3464._reports_delivery_status(msg)
+    except UnicodeError as exc:
+        got = type(exc)
+    assert got == want
+
+
+def test_the_command_is_set_and_every_other_field_kept() -> None:
+    values = {f.name: f"value of {f.name}" for f in fields(RecipientReport)}
+    r = RecipientReport(**values)  # type: ignore[arg-type]
+    assert dsn_recovery._commanded(r, "RCPT") == replace(r, command="RCPT")

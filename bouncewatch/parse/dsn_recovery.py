@@ -296,7 +296,24 @@ def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
     if _ADDRESS_WORDS.search(r.diagnostic or "") is None:
         return r  # nothing the command could confirm or refute: no need to read the text
     command = command_said(r, texts)
-    return replace(r, command=command) if command is not None else r
+    return _commanded(r, command) if command is not None else r
+
+
+def _commanded(r: RecipientReport, command: str) -> RecipientReport:
+    """`replace(r, command=command)`, without `replace`'s look-up of the fields (a test holds
+    it to every field)."""
+    return RecipientReport(
+        r.address,
+        r.action,
+        r.status,
+        r.smtp_code,
+        r.diagnostic,
+        r.remote_mta,
+        r.original_recipient,
+        r.last_attempt_date,
+        r.will_retry_until,
+        command,
+    )
 
 
 def command_said(r: RecipientReport, texts: _Lazy) -> str | None:

@@ -145,6 +145,18 @@ def _blocks(part: Message) -> list[Block]:
 
 def _reports_delivery_status(msg: Message) -> bool:
     """Does `msg` (a multipart/report) say report-type=delivery-status?"""
+    value = raw(msg, "Content-Type")
+    # plain ASCII, no RFC 2231 continuation or encoding, no quoted pair: the parameter's value
+    # is written whole or the answer is no (feedback reports: the stdlib's parameter parser
+    # spared -- and its errors, which need 8-bit bytes beside other characters, cannot come)
+    if (
+        value is not None
+        and value.isascii()
+        and "*" not in value
+        and "\\" not in value
+        and "delivery-status" not in value.lower()
+    ):
+        return False
     return str(msg.get_param("report-type", "")).lower() == "delivery-status"
 
 
