@@ -17,7 +17,16 @@ from bouncewatch.model import ACTIONS, DEFAULT_PARSE_OPTIONS, RecipientReport
 from bouncewatch.parse import api, dsn_recovery, rfc3464
 from bouncewatch.parse.api import decode_message
 from bouncewatch.parse.bodytext import human_texts
-from bouncewatch.parse.dsn_fields import clean_address, clean_host, mailbox_address, strip_type
+from bouncewatch.parse.dsn_fields import (
+    _BLANK_LINE_RE,
+    _FIELD_BLOCK_RE,
+    _UNFOLDED_REPLY_RE,
+    clean_address,
+    clean_host,
+    mailbox_address,
+    strip_type,
+    text_blocks,
+)
 from bouncewatch.parse.headers import iso_date
 from bouncewatch.parse.lean import read_message
 from bouncewatch.smtp.command import command_near, smtp_command
@@ -307,3 +316,32 @@ def test_the_command_is_set_and_every_other_field_kept() -> None:
     values = {f.name: f"value of {f.name}" for f in fields(RecipientReport)}
     r = RecipientReport(**values)  # type: ignore[arg-type]
     assert dsn_recovery._commanded(r, "RCPT") == replace(r, command="RCPT")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Final-Recipient: rfc822; a@b",
+                "Action:failed",
+                " folded",
+                "\t5.1.1",
+                "no field",
+                "X-Y :  v",
+                "9bad: x",
+                "Status: 5.0.0",
+                "",
+                "550-5.7.26 x",
+                "Diagnostic-Code: s",
+            ]
+        )
+    ).map("\n".join)
+)
+def test_status_text_fields_are_those_each_match_gives(text: str) -> None:
+    want = [
+        [(m.group(1).lower(), m.group(2)) for m in _FIELD_BLOCK_RE.finditer(chunk)]
+        for chunk in _BLANK_LINE_RE.split(text)
+    ]
+    if not _UNFOLDED_REPLY_RE.search(text):  # (reply lines are folded in first)
+        assert text_blocks(text) == want

@@ -43,8 +43,9 @@ def text_blocks(text: str) -> list[Block]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _UNFOLDED_REPLY_RE.search(text):
         text = _fold_reply_lines(text)
+    findall = _FIELD_BLOCK_RE.findall  # (name, value) of each match, as finditer finds them
     return [
-        [(m.group(1).lower(), m.group(2)) for m in _FIELD_BLOCK_RE.finditer(chunk)]
+        [(name.lower(), value) for name, value in findall(chunk)]
         for chunk in _BLANK_LINE_RE.split(text)
     ]
 
