@@ -6,6 +6,7 @@ cannot be there."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import fields, replace
 
@@ -345,3 +346,17 @@ def test_status_text_fields_are_those_each_match_gives(text: str) -> None:
     ]
     if not _UNFOLDED_REPLY_RE.search(text):  # (reply lines are folded in first)
         assert text_blocks(text) == want
+
+
+def test_only_ascii_letters_fold_to_the_letters_of_a_command_hint() -> None:
+    """The command's wording is looked for in the lower-cased text, not by the re.IGNORECASE
+    pattern: the same for every text, as no other character lower-cases to (or matches
+    case-insensitively) a letter of the hint words."""
+    letters = set("".join(dsn_recovery._HINT_WORDS))
+    assert "|".join(dsn_recovery._HINT_WORDS) == _HINTS.text  # the words the reference reads
+    every = "".join(chr(c) for c in range(0x110000))
+    wanted = {c for c in letters if c.isalpha()} | {c.upper() for c in letters} | {">"}
+    by_pattern = set(re.findall("[" + re.escape("".join(letters)) + "]", every, re.I))
+    assert by_pattern == wanted
+    lowering_to_them = {c for c in every if letters & set(c.lower())}
+    assert lowering_to_them == wanted

@@ -331,12 +331,12 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
             lowered = texts.lowered(text)
             if near not in lowered:
                 continue  # `command_near` reads only the paragraphs naming the address
-            if text.isascii():
-                # `_COMMAND_HINTS.search`: its literals in the lower-cased text
-                if not any(hint in lowered for hint in _HINT_WORDS):
-                    continue  # no wording of a command anywhere in this part
-            elif _COMMAND_HINTS.search(text) is None:
-                continue
+            # the words in the lower-cased text: what a case-insensitive search of the text
+            # finds, whatever the text (no character but the ASCII letters themselves
+            # lower-cases to, or matches under re.IGNORECASE, one of their letters: a test
+            # goes through every character)
+            if not any(hint in lowered for hint in _HINT_WORDS):
+                continue  # no wording of a command anywhere in this part
             command = command_near(text, needle)
             if command is not None:
                 break
@@ -346,7 +346,6 @@ def command_said(r: RecipientReport, texts: _Lazy) -> str | None:
 
 #: the words every form of `smtp_command` starts with: a part without them names no command
 _HINT_WORDS = ("reply", "after", "connected", ">>>")
-_COMMAND_HINTS = FoldedPattern("|".join(_HINT_WORDS))
 
 
 def _from_codes(
