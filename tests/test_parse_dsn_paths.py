@@ -68,7 +68,7 @@ def _fresh(msg: object) -> dsn_recovery._Lazy:
 
 
 def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
-    for module in (api, dsn_recovery, rfc3464):
+    for module in (api, dsn_recovery):
         monkeypatch.setattr(module, "texts_of", _fresh)
     real = dsn_recovery.command_said
 

@@ -271,13 +271,13 @@ def recover_from_text(
     return out
 
 
-def with_commands(reports: list[RecipientReport], texts: _Lazy) -> list[RecipientReport]:
+def with_commands(reports: list[RecipientReport], msg: Message) -> list[RecipientReport]:
     """Each report with the SMTP command its refusal answered, from its diagnostic or from
     the text about it in the human-readable part (Postfix "(in reply to RCPT TO command)",
     Exim "after RCPT TO:<a@b>", a Sendmail transcript ">>> RCPT To:<a@b>" / "<<< 550 …").
     Looked for only where it can matter: a failure (not a delay or a success notice) whose
     diagnostic speaks of the address without an address status (x.1.x) to settle it."""
-    return [_with_command(r, texts) for r in reports]
+    return [_with_command(r, msg) for r in reports]
 
 
 #: words of an address-level refusal ("user unknown", "no such mailbox", "domain not found",
@@ -288,14 +288,14 @@ _ADDRESS_WORDS = FoldedPattern(
 )
 
 
-def _with_command(r: RecipientReport, texts: _Lazy) -> RecipientReport:
+def _with_command(r: RecipientReport, msg: Message) -> RecipientReport:
     if r.command is not None or r.action not in ("failed", None):
         return r
     if r.status is not None and (r.status[0] == "2" or r.status[2:4] == "1."):
         return r  # an address status (x.1.x) is evidence whatever the command
     if _ADDRESS_WORDS.search(r.diagnostic or "") is None:
         return r  # nothing the command could confirm or refute: no need to read the text
-    command = command_said(r, texts)
+    command = command_said(r, texts_of(msg))  # (the texts read for recovery, if they were)
     return _commanded(r, command) if command is not None else r
 
 

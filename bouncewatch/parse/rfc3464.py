@@ -28,7 +28,7 @@ from bouncewatch.parse.dsn_fields import (
 from bouncewatch.parse.dsn_recovery import CLASS_ACTION as _CLASS_ACTION
 from bouncewatch.parse.dsn_recovery import needs_recovery as _needs_recovery
 from bouncewatch.parse.dsn_recovery import recover_from_text as _recover_from_text
-from bouncewatch.parse.dsn_recovery import texts_of, with_commands
+from bouncewatch.parse.dsn_recovery import with_commands
 from bouncewatch.parse.headers import address_list, iso_date, raw, raw_all, unescape
 from bouncewatch.parse.mime import (
     container_text,
@@ -108,10 +108,9 @@ class RFC3464:
         if len(reports) > 1:  # (one report is its own merge)
             reports = merge_duplicates(reports)
         needs = [_needs_recovery(r) for r in reports]
-        texts = texts_of(msg)
         if True in needs:
-            reports = _recover_from_text(msg, reports, needs, texts)
-        reports = with_commands(reports, texts)
+            reports = _recover_from_text(msg, reports, needs)
+        reports = with_commands(reports, msg)
         final = False
         for r in reports:
             if r.action == "delayed":
