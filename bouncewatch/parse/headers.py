@@ -237,11 +237,12 @@ def iso_date(value: str | None) -> str | None:
             offset = (int(off_h) * 60 + int(off_m)) * (-1 if sign == "-" else 1)
         if not (hour < 24 and minute < 60 and second < 60):
             return None  # (datetime refuses them)
-        if offset == 0 and 1 <= day <= 28 and year >= 1:
-            return (
-                f"{year:04d}-{_TWO[month]}-{_TWO[day]}T{_TWO[hour]}:{_TWO[minute]}:{_TWO[second]}Z"
-            )
         days, minutes = divmod(hour * 60 + minute - offset, 1440)
+        if 1 <= day <= 28 and 1 <= day + days <= 28 and year >= 1:
+            # a valid date (every month has 28 days; a 4-digit year is at most 9999), and
+            # the offset keeps it in its month: no calendar needed
+            hour, minute = divmod(minutes, 60)
+            return f"{year:04d}-{_TWO[month]}-{_TWO[day + days]}T{_TWO[hour]}:{_TWO[minute]}:{_TWO[second]}Z"
         try:
             when = date(year, month, day)  # refuses day 0, 31 April, year 0 …
             if days:
