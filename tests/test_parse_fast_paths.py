@@ -5,11 +5,17 @@ path's shape (and across it)."""
 from __future__ import annotations
 
 from email.message import Message
+from email.utils import getaddresses
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bouncewatch.parse.headers import pick_headers
+from bouncewatch.parse.headers import (
+    _QUOTED_NAME_ADDR_RE,
+    address_list,
+    pick_headers,
+    unescape,
+)
 from bouncewatch.parse.verp import envelope_headers, picked_and_envelope
 
 # --- one pass for the bounce's own headers and its envelope headers ---------------------------
@@ -43,3 +49,63 @@ def test_picked_and_envelope_is_both_passes(
     picked, envelope_to, sender = picked_and_envelope(msg, wanted)
     assert picked == pick_headers(msg, wanted)
     assert (envelope_to, sender) == envelope_headers(msg)
+
+
+# --- '"Name" <local@domain>' without the standard address parser -----------------------------
+
+
+def general(values: list[str]) -> list[str]:
+    """address_list's general path: the standard library's parser."""
+    out = []
+    for _, addr in getaddresses([unescape(v) for v in values]):
+        addr = addr.strip().strip("<>").strip()
+        if "@" in addr:
+            out.append(addr)
+    return out
+
+
+#: atoms of the fast path's shape, mostly, and now and then any character at all
+ATOM = st.text(alphabet="abXZ09!#$%&'*+/=?^_`{|}~-", min_size=1, max_size=6) | st.text(
+    alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-.@\"\\ <>(),:;[]é", min_size=0, max_size=8
+)
+NAME = st.text(alphabet="ab ,.<>@()[];:é", max_size=12) | st.text(
+    alphabet='ab ,.<>@()[];:\\"é\t\r\n', max_size=12
+)
+BLANKS = st.text(alphabet=" \t\r\n\x0b\x85\u2028", max_size=3)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    lead=BLANKS,
+    name=NAME,
+    gap=BLANKS,
+    local=st.lists(ATOM, min_size=1, max_size=3),
+    domain=st.lists(ATOM, min_size=1, max_size=3),
+    tail=BLANKS | st.sampled_from([", x@y", ",", " (c)", ">", "\n"]),
+)
+def test_quoted_name_address_as_the_standard_parser_reads_it(
+    lead: str, name: str, gap: str, local: list[str], domain: list[str], tail: str
+) -> None:
+    value = f'{lead}"{name}"{gap}<{".".join(local)}@{".".join(domain)}>{tail}'
+    assert address_list([value]) == general([value]), value
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(_QUOTED_NAME_ADDR_RE, fullmatch=True))
+def test_every_value_of_the_fast_shape(value: str) -> None:
+    assert address_list([value]) == general([value]), value
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet='a.@"<> \t\n,\\é', max_size=40))
+def test_address_list_on_any_text(value: str) -> None:
+    if _QUOTED_NAME_ADDR_RE.fullmatch(value):
+        assert address_list([value]) == general([value]), value
+
+
+def test_the_fast_path_is_taken() -> None:
+    """(so that the properties above test it, not only the general path)"""
+    assert _QUOTED_NAME_ADDR_RE.fullmatch('"Neko, Nyaan" \n    <neko.nyaan@example.co.jp>')
+    assert address_list(['"Neko, Nyaan" <neko.nyaan@example.co.jp>']) == [
+        "neko.nyaan@example.co.jp"
+    ]

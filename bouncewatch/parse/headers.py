@@ -159,6 +159,10 @@ def address_list(values: list[str] | tuple[str, ...]) -> list[str]:
     joined = unescape(",".join(values))
     if not _COMPLEX_ADDR_RE.search(joined) or len(joined) > MAX_COMPLEX:
         return _simple_addresses(joined)
+    if len(values) == 1 and (m := _QUOTED_NAME_ADDR_RE.fullmatch(joined)) is not None:
+        # '"Name, Other" <local@domain>': the address the standard parser gives back for this
+        # shape is the text between the brackets (tests/test_parse_fast_paths.py)
+        return [m.group(1)]
     try:
         pairs = getaddresses([unescape(v) for v in values])
     except RecursionError:  # the standard parser recurses once per group (":") it opens
@@ -169,6 +173,13 @@ def address_list(values: list[str] | tuple[str, ...]) -> list[str]:
         if "@" in addr:
             out.append(addr)
     return out
+
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+#: one quoted display name and one bracketed dot-atom address, the usual complex value
+_QUOTED_NAME_ADDR_RE = re.compile(
+    rf'[ \t\r\n]*"[^"\\\r\n]*"[ \t\r\n]*<({_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t\r\n]*'
+)
 
 
 def _simple_addresses(joined: str) -> list[str]:
