@@ -4,12 +4,14 @@ path's shape (and across it)."""
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 from email.utils import getaddresses
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bouncewatch.classify.api import CARRIER_DOMAINS, CARRIER_MX, in_domains
 from bouncewatch.parse.headers import (
     _QUOTED_NAME_ADDR_RE,
     address_list,
@@ -109,3 +111,33 @@ def test_the_fast_path_is_taken() -> None:
     assert address_list(['"Neko, Nyaan" <neko.nyaan@example.co.jp>']) == [
         "neko.nyaan@example.co.jp"
     ]
+
+
+# --- carrier domains without a regex ----------------------------------------------------------
+
+
+def as_regex(domains: tuple[str, ...], before: str) -> re.Pattern[str]:
+    """The regex `in_domains` stands in for."""
+    alternatives = "|".join(re.escape(d) for d in domains)
+    return re.compile(f"(?:^|[{re.escape(before)}])(?:{alternatives})$")
+
+
+HOST_PIECES = st.sampled_from([*CARRIER_DOMAINS, *CARRIER_MX, "x", ".", "@", "\n", "jp", "-"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    pieces=st.lists(HOST_PIECES | st.text(alphabet="a.@\nj", max_size=3), max_size=4),
+    which=st.sampled_from([(CARRIER_DOMAINS, "@."), (CARRIER_MX, ".")]),
+)
+def test_in_domains_is_the_regex(pieces: list[str], which: tuple[tuple[str, ...], str]) -> None:
+    host = "".join(pieces)
+    domains, before = which
+    assert in_domains(host, domains, before) == bool(as_regex(domains, before).search(host)), host
+
+
+def test_in_domains_examples() -> None:
+    assert in_domains("ezweb.ne.jp", CARRIER_DOMAINS, "@.")
+    assert in_domains("mail.i.softbank.jp\n", CARRIER_DOMAINS, "@.")
+    assert not in_domains("notezweb.ne.jp", CARRIER_DOMAINS, "@.")
+    assert not in_domains("x@softbank.jp", CARRIER_MX, ".")
