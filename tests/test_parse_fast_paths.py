@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bouncewatch.classify.api import CARRIER_DOMAINS, CARRIER_MX, in_domains
+from bouncewatch.parse.bodytext import strip_html
 from bouncewatch.parse.headers import (
     _QUOTED_NAME_ADDR_RE,
     address_list,
@@ -141,3 +142,23 @@ def test_in_domains_examples() -> None:
     assert in_domains("mail.i.softbank.jp\n", CARRIER_DOMAINS, "@.")
     assert not in_domains("notezweb.ne.jp", CARRIER_DOMAINS, "@.")
     assert not in_domains("x@softbank.jp", CARRIER_MX, ".")
+
+
+# --- HTML: the blanks of the stripped text ----------------------------------------------------
+
+_ALL_BLANKS_RE = re.compile(r"[ \t\r\f\v\xa0]+")
+
+
+def blanks_then_lines(text: str) -> str:
+    """How strip_html's last step was written: every run of blanks replaced by a regex."""
+    text = _ALL_BLANKS_RE.sub(" ", "\n".join(text.splitlines()))
+    lines = (line.strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=" \t\r\n\f\v\xa0\x85\u2028\u3000\x1cab<>&;é", max_size=60))
+def test_strip_html_blanks(text: str) -> None:
+    # no tag, no entity left to change: strip_html's result is its last step's
+    plain = text.replace("<", "").replace(">", "").replace("&", "")
+    assert strip_html(plain) == blanks_then_lines(plain), repr(plain)

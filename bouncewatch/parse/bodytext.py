@@ -129,7 +129,7 @@ _CLOSING_RES = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", 
 # of the text (which made text of many unclosed "<" quadratic)
 _BLOCK_TAG_RE = re.compile(r"<\s*(?:br|/p|/div|/tr|/li|/h\d|/table|p|div|tr|li|hr)\b[^<>]*>", re.I)
 _TAG_RE = re.compile(r"<[^<>]*>")
-_BLANKS_RE = re.compile(r"[ \t\r\f\v\xa0]+")
+_SPACES_RE = re.compile(r"  +")
 
 
 def _drop_scripts(html: str) -> str:
@@ -163,11 +163,19 @@ def strip_html(html: str) -> str:
     from html import unescape as html_unescape  # (its entity table: only when HTML comes)
 
     text = html_unescape(_TAG_RE.sub(" ", text))
-    # one substitution over the text instead of one per line (the blanks never span a line
-    # break, so the lines come out the same)
-    text = _BLANKS_RE.sub(" ", "\n".join(text.splitlines()))
-    lines = (line.strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    # each run of blanks becomes one space, over the whole text at once (the blanks never
+    # span a line break, so the lines come out the same).  splitlines() has made line breaks
+    # of \r, \f and \v: the blanks left are space, tab and no-break space, made spaces by
+    # `replace` (a scan for a character), and only runs of two or more are then replaced
+    # (a regex replacing every single space costs a match each)
+    text = "\n".join(text.splitlines())
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if "\xa0" in text:
+        text = text.replace("\xa0", " ")
+    if "  " in text:
+        text = _SPACES_RE.sub(" ", text)
+    return "\n".join([stripped for line in text.split("\n") if (stripped := line.strip())])
 
 
 def human_texts(msg: Message, limit: int = 200_000) -> Iterator[str]:
