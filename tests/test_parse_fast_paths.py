@@ -11,7 +11,13 @@ from email.utils import getaddresses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bouncewatch.classify.api import CARRIER_DOMAINS, CARRIER_MX, in_domains
+from bouncewatch.classify.api import (
+    CARRIER_DOMAINS,
+    CARRIER_MX,
+    _names_whole,
+    _other_address,
+    in_domains,
+)
 from bouncewatch.parse.bodytext import strip_html
 from bouncewatch.parse.headers import (
     _QUOTED_NAME_ADDR_RE,
@@ -93,7 +99,7 @@ def test_quoted_name_address_as_the_standard_parser_reads_it(
     assert address_list([value]) == general([value]), value
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.from_regex(_QUOTED_NAME_ADDR_RE, fullmatch=True))
 def test_every_value_of_the_fast_shape(value: str) -> None:
     assert address_list([value]) == general([value]), value
@@ -162,3 +168,71 @@ def test_strip_html_blanks(text: str) -> None:
     # no tag, no entity left to change: strip_html's result is its last step's
     plain = text.replace("<", "").replace(">", "").replace("&", "")
     assert strip_html(plain) == blanks_then_lines(plain), repr(plain)
+
+
+# --- a diagnostic that names the recipient itself ---------------------------------------------
+
+_ADDR_IN_TEXT = re.compile(r"(?<![\w.+'=-])[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
+_ROLES = frozenset({"postmaster", "abuse", "mailer-daemon", "hostmaster", "support"})
+
+
+def other_address_by_regex(diagnostic: str, address: str, original: str | None) -> bool:
+    """`_other_address` as the regex search alone answers it."""
+    mine = {address.lower(), (original or "").lower()}
+    locals_ = {a.partition("@")[0] for a in mine if a}
+    named = False
+    for found in _ADDR_IN_TEXT.findall(diagnostic):
+        found = found.lower().strip(".")
+        local = found.partition("@")[0]
+        if local in _ROLES:
+            continue
+        if found in mine or local in locals_:
+            return False
+        named = True
+    return named
+
+
+ADDRESSES = ["a@b.cd", "Jo.Ann@Example.ORG", "x@a.b", "postmaster@b.cd", ".a@b.cd", "a+b@x-y.z"]
+ADDRESSES += ["é@b.cd", "a@b", "a.@b.cd"]
+TEXT_PIECES = st.sampled_from(
+    [*ADDRESSES, "x", "x@", "@", ".", ".c", "-", "_", "<", ">", " ", ":", "'", "=", "é", "A"]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    address=st.sampled_from(ADDRESSES),
+    pieces=st.lists(TEXT_PIECES | st.text(alphabet="ab.@-<> ", max_size=3), max_size=6),
+    original=st.none() | st.sampled_from(ADDRESSES),
+)
+def test_other_address_as_the_regex_finds(
+    address: str, pieces: list[str], original: str | None
+) -> None:
+    diagnostic = "".join(pieces)
+    assert _other_address(diagnostic, address, original) == other_address_by_regex(
+        diagnostic, address, original
+    ), (diagnostic, address, original)
+
+
+def test_names_whole_is_taken() -> None:
+    assert _names_whole("550 5.1.1 <Jo.Ann@example.org>: User unknown", "jo.ann@Example.org")
+    assert not _names_whole("550 <xa@b.cd> unknown", "a@b.cd")
+    assert not _names_whole("550 <a@b.cd.ef> unknown", "a@b.cd")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    address=st.sampled_from(ADDRESSES),
+    before=st.lists(TEXT_PIECES, max_size=3),
+    after=st.lists(TEXT_PIECES, max_size=3),
+    upper=st.booleans(),
+    original=st.none() | st.sampled_from(ADDRESSES),
+)
+def test_other_address_when_the_text_quotes_the_recipient(
+    address: str, before: list[str], after: list[str], upper: bool, original: str | None
+) -> None:
+    quoted = address.upper() if upper else address
+    diagnostic = f"550 {''.join(before)}{quoted}{''.join(after)}"
+    assert _other_address(diagnostic, address, original) == other_address_by_regex(
+        diagnostic, address, original
+    ), (diagnostic, address, original)

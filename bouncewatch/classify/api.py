@@ -65,6 +65,7 @@ Results are cached on the exact fields, so repeated texts cost a dictionary look
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -479,9 +480,41 @@ _ADDR_IN_TEXT = re.compile(r"(?<![\w.+'=-])[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
 _ROLE_LOCALS = frozenset({"postmaster", "abuse", "mailer-daemon", "hostmaster", "support"})
 
 
+#: what _ADDR_IN_TEXT finds whole, in ASCII (no dot first: `found.strip(".")` keeps it)
+_ADDR_SHAPE = re.compile(r"[\w+'=-][\w.+'=-]*@[\w-]+(?:\.[\w-]+)+", re.ASCII)
+_DOMAIN_CHARS = frozenset(string.ascii_letters + string.digits + "_-")
+#: a character before an address that _ADDR_IN_TEXT would take into it (or into the
+#: address before it: "x@a.b@c.d" is "x@a.b")
+_BEFORE_CHARS = _DOMAIN_CHARS | frozenset(".+'=@")
+
+
+def _names_whole(diagnostic: str, address: str) -> bool:
+    """The ASCII diagnostic names the recipient's address where _ADDR_IN_TEXT finds it as a
+    whole match (nothing of it before, the domain going no further), a role address aside:
+    `_other_address` is then False, found without running the regex over the text."""
+    if not (diagnostic.isascii() and address.isascii()):
+        return False
+    lowered = address.lower()
+    if lowered.partition("@")[0] in _ROLE_LOCALS or _ADDR_SHAPE.fullmatch(lowered) is None:
+        return False
+    text = diagnostic.lower()
+    i = text.find(lowered)
+    while i >= 0:
+        j = i + len(lowered)
+        if (i == 0 or text[i - 1] not in _BEFORE_CHARS) and (
+            text[j : j + 1] not in _DOMAIN_CHARS
+            and not (text[j : j + 1] == "." and text[j + 1 : j + 2] in _DOMAIN_CHARS)
+        ):
+            return True
+        i = text.find(lowered, i + 1)
+    return False
+
+
 def _other_address(diagnostic: str, address: str, original: str | None) -> bool:
     """The diagnostic names addresses, none of them this recipient (nor its original
     address, nor its local part at another host of the domain)."""
+    if _names_whole(diagnostic, address):
+        return False  # (what the search below ends with, once it comes to this address)
     mine = {address.lower(), (original or "").lower()}
     locals_ = {a.partition("@")[0] for a in mine if a}
     named = False
