@@ -8,6 +8,7 @@ import re
 from email.message import Message
 from email.utils import getaddresses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from bouncewatch.parse.bodytext import strip_html
 from bouncewatch.parse.headers import (
     _QUOTED_NAME_ADDR_RE,
     address_list,
+    iso_date,
     pick_headers,
     unescape,
 )
@@ -236,3 +238,15 @@ def test_other_address_when_the_text_quotes_the_recipient(
     assert _other_address(diagnostic, address, original) == other_address_by_regex(
         diagnostic, address, original
     ), (diagnostic, address, original)
+
+
+# --- dates: the month looked up as written, then lower-cased ---------------------------------
+
+
+@pytest.mark.parametrize("month", ["Mar", "mar", "MAR", "mAr"])
+def test_month_in_any_case(month: str) -> None:
+    assert iso_date(f"Tue, 5 {month} 2024 23:10:00 -0200") == "2024-03-06T01:10:00Z"
+
+
+def test_not_a_month() -> None:
+    assert iso_date("Tue, 5 Mrz 2024 23:10:00 +0000") is None

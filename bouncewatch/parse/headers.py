@@ -210,6 +210,7 @@ _MONTHS = {
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
     )
 }
+_MONTHS.update({m.title(): i for m, i in _MONTHS.items()})  # as dates write them: no lower()
 
 
 _MONTH_TEXT = {i: f"{i:02d}" for i in range(1, 13)}
@@ -222,11 +223,11 @@ def iso_date(value: str | None) -> str | None:
     if not value:
         return None
     m = _DATE_RE.match(value)
-    month = _MONTHS.get(m.group(2).lower()) if m else None
-    if m is not None and month is not None:
-        day_s, year_s, hour_s, minute_s, second_s, sign, off_h, off_m = m.group(
-            1, 3, 4, 5, 6, 7, 8, 9
-        )
+    month = None
+    if m is not None:
+        day_s, month_s, year_s, hour_s, minute_s, second_s, sign, off_h, off_m = m.groups()
+        month = _MONTHS.get(month_s) or _MONTHS.get(month_s.lower())
+    if month is not None:
         if value.isascii() and (not sign or (off_h == "00" and off_m == "00")):
             # the usual UTC date: the text of the fields, padded (two-digit strings compare
             # as their numbers do)
