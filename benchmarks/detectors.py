@@ -68,6 +68,7 @@ def main() -> None:
         raise SystemExit(f"no .eml files under {folder}")
     for detector in registry.DETECTORS:  # an instance attribute: the class keeps its method
         detector.detect = timed(detector.name, detector.detect, args.own)  # type: ignore[method-assign]
+    registry._DEFAULT_PLAN = registry._plan(registry.DETECTORS)  # the plan holds bound methods
     for data in messages:  # warm-up: compiled regexes, lazily imported modules
         analyze(data)
     spent.clear(), calls.clear(), hits.clear()
