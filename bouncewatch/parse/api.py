@@ -116,14 +116,14 @@ def _parse(data: bytes, options: ParseOptions) -> DecodedMessage:
         reporting_mta = unescape(reporting_mta)
     final = found is not None and found.final
     wanted, wanted_theirs = _wanted(options.list_source_headers)
-    # the bounce's own headers and where it was delivered, in one pass over its headers
-    own, envelope_to, sender = verp.picked_and_envelope(msg, wanted)
+    own = pick_headers(msg, wanted)
     original = original_headers(report) if kind != "not_bounce" else None
     theirs = pick_headers(original, wanted_theirs) if original is not None else {}
     if original is None and found is not None and found.extra:
         # notifications that carry no returned message (Amazon SES) give the sent message's
         # headers and Message-ID in their own fields
         theirs = _headers_from_extra(found.extra, wanted_theirs)
+    envelope_to, sender = verp.envelope_headers(msg)
     return DecodedMessage(
         kind=kind,
         detector=name if kind != "not_bounce" else "none",

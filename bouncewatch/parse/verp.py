@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from email.message import Message
-from functools import lru_cache
 
 from bouncewatch.parse.headers import raw_all, unescape
 from bouncewatch.smtp.address import decode_verp
@@ -75,47 +74,5 @@ def envelope_headers(msg: Message) -> tuple[tuple[str, ...], str | None]:
                 values.append(value[:_ENVELOPE_CHARS])
         elif key == "from" and sender is None:
             sender = value[:_ENVELOPE_CHARS]
-    return _ordered(found), sender
-
-
-def _ordered(found: dict[str, list[str]]) -> tuple[str, ...]:
-    if not found:
-        return ()
-    ordered = [v for n in _ENVELOPE_ORDER for v in found.get(n, ())]
-    return tuple(ordered[:_ENVELOPE_VALUES])
-
-
-_ENVELOPE_ORDER = tuple(n.lower() for n in VERP_HEADERS)
-
-
-def picked_and_envelope(
-    msg: Message, names: frozenset[str]
-) -> tuple[dict[str, list[str]], tuple[str, ...], str | None]:
-    """`headers.pick_headers(msg, names)` and `envelope_headers(msg)` in one pass over the
-    headers: the same three values, each name tested as each of them tests it."""
-    picked: dict[str, list[str]] = {}
-    found: dict[str, list[str]] = {}
-    sender = None
-    sizes = _sizes_with_envelope(names)
-    for name, value in msg._headers:  # type: ignore[attr-defined]  # see headers.items
-        if len(name) not in sizes or not isinstance(value, str):
-            continue  # (most names are ruled out by their length, without lower())
-        key = name.lower()
-        if key in names:
-            got = picked.get(key)
-            if got is None:
-                picked[key] = [value]
-            else:
-                got.append(value)
-        if key in _ENVELOPE_NAMES:
-            values = found.setdefault(key, [])
-            if len(values) < _ENVELOPE_VALUES:
-                values.append(value[:_ENVELOPE_CHARS])
-        elif key == "from" and sender is None:
-            sender = value[:_ENVELOPE_CHARS]
-    return picked, _ordered(found), sender
-
-
-@lru_cache(maxsize=8)  # one set of names per configuration
-def _sizes_with_envelope(names: frozenset[str]) -> frozenset[int]:
-    return frozenset(len(n) for n in names) | _ENVELOPE_SIZES
+    ordered = [v for n in VERP_HEADERS for v in found.get(n.lower(), ())]
+    return tuple(ordered[:_ENVELOPE_VALUES]), sender
