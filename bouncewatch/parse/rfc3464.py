@@ -108,22 +108,15 @@ class RFC3464:
         if len(reports) > 1:  # (one report is its own merge)
             reports = merge_duplicates(reports)
         needs = [_needs_recovery(r) for r in reports]
-        if True in needs:
+        if any(needs):
             reports = _recover_from_text(msg, reports, needs)
         reports = with_commands(reports, msg)
-        final = False
-        for r in reports:
-            if r.action == "delayed":
-                final = _from_nullmailer(msg)
-                break
-        reporting_mta = per_message.get("reporting-mta")
-        arrival = per_message.get("arrival-date")
         return Detection(
-            "dsn",
-            reports,
-            clean_host(reporting_mta) if reporting_mta is not None else None,
-            iso_date(arrival) if arrival else None,
-            final=final,
+            kind="dsn",
+            recipients=reports,
+            reporting_mta=clean_host(per_message.get("reporting-mta")),
+            arrival_date=iso_date(per_message.get("arrival-date")),
+            final=any(r.action == "delayed" for r in reports) and _from_nullmailer(msg),
             header_recipients=header_recipients,
         )
 
