@@ -212,15 +212,15 @@ def _recipient(group: dict[str, str], msg: Message | None = None) -> RecipientRe
     last_attempt = get("last-attempt-date")
     retry_until = get("will-retry-until")
     return RecipientReport(
-        address,
-        action,
-        status,
-        extract_reply_code(diagnostic) if diagnostic else None,
-        diagnostic,
-        clean_host(value) if value is not None else None,
-        original if original and original != address else None,
-        iso_date(last_attempt) if last_attempt else None,
-        iso_date(retry_until) if retry_until else None,
+        address=address,
+        action=action,
+        status=status,
+        smtp_code=extract_reply_code(diagnostic) if diagnostic else None,
+        diagnostic=diagnostic,
+        remote_mta=clean_host(value) if value is not None else None,
+        original_recipient=original if original and original != address else None,
+        last_attempt_date=iso_date(last_attempt) if last_attempt else None,
+        will_retry_until=iso_date(retry_until) if retry_until else None,
     )
 
 
