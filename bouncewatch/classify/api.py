@@ -514,7 +514,12 @@ def _other_address(diagnostic: str, address: str, original: str | None) -> bool:
     """The diagnostic names addresses, none of them this recipient (nor its original
     address, nor its local part at another host of the domain)."""
     if _names_whole(diagnostic, address):
-        return False  # (what the search below ends with, once it comes to this address)
+        return False  # (what the search ends with, once it comes to this address)
+    return _other_address_searched(diagnostic, address, original)
+
+
+def _other_address_searched(diagnostic: str, address: str, original: str | None) -> bool:
+    """`_other_address` by the search for every address in the diagnostic alone."""
     mine = {address.lower(), (original or "").lower()}
     locals_ = {a.partition("@")[0] for a in mine if a}
     named = False
