@@ -15,6 +15,7 @@ import grp
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -105,7 +106,7 @@ class Store:
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             _check_ours(conn, path)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _journal_mode_wal(conn, busy_timeout)
             if mode.lower() != "wal":
                 log.warning("event=no_wal path=%s journal_mode=%s", path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -321,6 +322,21 @@ def _set_modes(path: Path, gid: int | None) -> None:
             continue
         except PermissionError as e:
             log.warning("event=db_mode_unchanged path=%s error=%s", p, e.strerror or e)
+
+
+def _journal_mode_wal(conn: sqlite3.Connection, busy_timeout: float) -> str:
+    """`PRAGMA journal_mode = WAL`, and the mode it leaves.  SQLite answers "database is
+    locked" at once, without its busy handler, when another connection is switching a new
+    file to WAL at the same moment (two processes starting on one file): tried again until
+    the busy timeout is spent, as any other statement would wait."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
