@@ -11,9 +11,13 @@ thousands of files against the same work in one process.
    own time and with what it imports, the least of --runs: a busy machine's preemptions
    land at random in one module's time), and the project's share;
 2. per file: `bouncewatch parse --json DIR` over --files messages (the fixtures, or the
-   *.eml under --corpus, copied until there are that many), its CPU time less one start-up,
-   against a process that only reads and analyses the same files (its import time taken
-   off likewise), both starting with every cache cold (target: within 10 %).
+   *.eml under --corpus, copied until there are that many) against a process that only reads
+   and analyses the same files in the same order with the same options (`parse`'s: the
+   built-in defaults and the SMTP command each report names); each command's cost a file is
+   its run over the N files less its run over the first of them alone, divided by N - 1, so
+   start-up and first-message costs (imports, the first compilation of a pattern) cancel out
+   the same way for both.  CPU time (user + system of the child) and wall time, the least of
+   --runs each, the runs of both commands interleaved (target: CPU within 10 %).
 
 Byte code is written and warmed first (an installed package ships it), so the figures are
 what a user's machine sees, not the cost of compiling the sources.
@@ -37,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bouncewatch.analyze import analyze  # noqa: E402
+from bouncewatch.config.locate import DEFAULT_CONFIG_PATH  # noqa: E402
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS  # noqa: E402
 
 COMMAND = [sys.executable, "-m", "bouncewatch", "parse", "--json"]
@@ -102,12 +107,11 @@ def print_import_times(times: dict[str, tuple[float, float]], top: int) -> None:
 
 
 def in_process(folder: str) -> None:
-    """The baseline, run as its own process: read and analyze every file of `folder`, as
-    the CLI does but with no source, no JSON and no output (none when `folder` is "")."""
+    """The baseline, run as its own process: read and analyze every file of `folder` in
+    name order, as the CLI does but with no source, no JSON and no output."""
     options = replace(DEFAULT_PARSE_OPTIONS, said_commands=True)
-    if folder:
-        for path in sorted(Path(folder).iterdir()):
-            analyze(path.read_bytes(), options)
+    for path in sorted(Path(folder).iterdir()):
+        analyze(path.read_bytes(), options)
 
 
 def main() -> None:
@@ -133,32 +137,45 @@ def main() -> None:
     )
     if args.imports:
         print_import_times(import_times(one, args.runs), args.imports)
-    if args.files <= 0:
+    if args.files < 2:
         return None  # start-up only
 
+    if DEFAULT_CONFIG_PATH.is_file():
+        raise SystemExit(f"{DEFAULT_CONFIG_PATH} exists: parse would not run on the defaults")
     with tempfile.TemporaryDirectory(prefix="bw-cli-bench-") as tmp:
-        folder = Path(tmp)
-        files = []
+        many, first = Path(tmp, "many"), Path(tmp, "first")
+        many.mkdir()
+        first.mkdir()
         for i in range(args.files):
-            target = folder / f"{i:06d}.eml"
-            shutil.copyfile(sources[i % len(sources)], target)
-            files.append(target)
-        baseline = [sys.executable, __file__, "--in-process"]
-        _, base_startup = min(timed([*baseline, ""]) for _ in range(3))
-        best_cli = best_ours = float("inf")
+            shutil.copyfile(sources[i % len(sources)], many / f"{i:06d}.eml")
+        shutil.copyfile(many / "000000.eml", first / "000000.eml")
+        commands = {
+            "read + analyze, one process:": [sys.executable, __file__, "--in-process"],
+            "bouncewatch parse --json DIR:": COMMAND,
+        }
+        best = {(name, d): (float("inf"), float("inf")) for name in commands for d in "1n"}
         for _ in range(args.runs):
-            best_cli = min(best_cli, timed([*COMMAND, str(folder)])[1] - cpu)
-            best_ours = min(best_ours, timed([*baseline, str(folder)])[1] - base_startup)
+            for name, argv in commands.items():
+                for d, folder in (("n", many), ("1", first)):
+                    wall, cpu = timed([*argv, str(folder)])
+                    was = best[name, d]
+                    best[name, d] = (min(was[0], wall), min(was[1], cpu))
     n = args.files
-    print(f"per file over {n} files, CPU, best of {args.runs}:")
+    per_file = {
+        name: tuple((best[name, "n"][i] - best[name, "1"][i]) / (n - 1) for i in (0, 1))
+        for name in commands
+    }
+    print(f"per file over {n} files, best of {args.runs} (less a run over the first alone):")
+    for name, (wall, cpu) in per_file.items():
+        print(
+            f"  {name:30s} CPU {cpu * 1e6:5.0f} us {1 / cpu:7,.0f} msg/s;"
+            f"  wall {wall * 1e6:5.0f} us {1 / wall:7,.0f} msg/s"
+        )
+    (ours_wall, ours_cpu), (cli_wall, cli_cpu) = per_file.values()
     print(
-        f"  read + analyze, one process: {best_ours / n * 1e6:8.0f} us  {n / best_ours:7,.0f} msg/s"
+        f"ratio CLI / in process: CPU {cli_cpu / ours_cpu:.2f}  (target <= 1.10);"
+        f" wall {cli_wall / ours_wall:.2f}"
     )
-    print(
-        f"  bouncewatch parse --json DIR: {best_cli / n * 1e6:8.0f} us  {n / best_cli:7,.0f} msg/s"
-        f"  (less one start-up)"
-    )
-    print(f"ratio CLI / in process: {best_cli / best_ours:.2f}  (target <= 1.10)")
 
 
 if __name__ == "__main__":
