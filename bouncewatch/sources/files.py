@@ -68,14 +68,17 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
                         "not named .eml/.mbox and not starting like a message",
                     )
             return
-        with p.open("rb") as f:
-            if f.read(5) == b"From ":
-                f.seek(0)
-                yield from iter_mbox(f, str(p))
+        source = str(p)
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            head = os.read(fd, _SNIFF_BYTES)
+            if head.startswith(b"From "):
+                yield from _iter_mbox_fd(fd, source)
                 return
-        raw = read_message_file(p)
-        if raw is not None:
-            yield raw
+            raw = _raw_message(fd, head, source)  # (one open for the sniff and the read)
+        finally:
+            os.close(fd)
+        yield raw
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file or folder") from None
     except PermissionError:
@@ -147,25 +150,25 @@ def iter_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[
 
 def iter_maildir(root: Path) -> Iterator[RawMessage]:
     for sub in ("new", "cur"):
-        for entry in _sorted_files(root / sub):
-            p = Path(entry)
-            raw = _read_file(p)
+        for path in _sorted_files(root / sub):
+            raw = _read_file(path)
             if raw is None and sub == "cur":  # its flags changed meanwhile: a new name
-                raw = _read_renamed(p)
+                raw = _read_renamed(path)
             # (one gone from new/ was moved to cur/, which is listed after new/ is read)
             if raw is None:
-                log.warning("event=file_vanished path=%s", p)
+                log.warning("event=file_vanished path=%s", path)
                 continue
             yield raw
 
 
-def _read_renamed(p: Path) -> RawMessage | None:
-    """The Maildir message `p` under its new name: same unique part, other flags."""
-    unique = p.name.split(":", 1)[0]
-    for entry in _sorted_files(p.parent):
+def _read_renamed(path: str) -> RawMessage | None:
+    """The Maildir message at `path` under its new name: same unique part, other flags."""
+    folder, old = os.path.split(path)
+    unique = old.split(":", 1)[0]
+    for entry in _sorted_files(folder):
         name = os.path.basename(entry)
-        if name != p.name and name.split(":", 1)[0] == unique:
-            return _read_file(Path(entry))
+        if name != old and name.split(":", 1)[0] == unique:
+            return _read_file(entry)
     return None
 
 
@@ -260,28 +263,31 @@ def _iter_folder(root: Path, skipped: list[str]) -> Iterator[RawMessage]:
             else:
                 yield from _iter_folder(sub, skipped)
         elif entry.is_file():
-            path = entry.path
+            path = entry.path  # (a str: no Path object per file)
             try:
-                f = open(path, "rb")  # noqa: SIM115  # (closed below; no Path object per file)
+                fd = os.open(path, os.O_RDONLY)
             except FileNotFoundError:  # removed since the folder was listed
                 log.warning("event=file_vanished path=%s", path)
                 continue
-            with f:
-                head = f.read(_SNIFF_BYTES)
+            try:
+                head = os.read(fd, _SNIFF_BYTES)
                 if head.startswith(b"From "):
-                    f.seek(0)
-                    yield from iter_mbox(f, path)
+                    yield from _iter_mbox_fd(fd, path)
                     continue
-                suffix = os.path.splitext(entry.name)[1].lower()
-                if suffix not in FOLDER_SUFFIXES and not _looks_like_message(head):
+                # (what os.path.splitext takes for the suffix of a name not hidden)
+                named = entry.name.lower().endswith(FOLDER_SUFFIXES)
+                if not named and not _looks_like_message(head):
                     skipped.append(path)
                     continue
                 # the rest of the message from the same open file (one open, not two)
-                raw = _raw_message(f, head + f.read(), path)
+                raw = _raw_message(fd, head, path)
+            finally:
+                os.close(fd)
             yield raw
 
 
 _SNIFF_BYTES = 512
+_READ_CHUNK = 1 << 16
 #: a header field at the start of a file: a name of printable characters but ':' then ':'
 _HEADER_START = re.compile(rb"^(?:\xef\xbb\xbf)?[!-9;-~]{1,76}:[ \t\r\n]")
 
@@ -291,7 +297,7 @@ def _looks_like_message(head: bytes) -> bool:
     return bool(_HEADER_START.match(head.lstrip(b"\r\n")))
 
 
-def _sorted_files(folder: Path) -> list[str]:
+def _sorted_files(folder: Path | str) -> list[str]:
     try:
         return sorted(
             e.path for e in os.scandir(folder) if not e.name.startswith(".") and e.is_file()
@@ -300,28 +306,46 @@ def _sorted_files(folder: Path) -> list[str]:
         return []
 
 
-def read_message_file(p: Path) -> RawMessage | None:
+def read_message_file(p: Path | str) -> RawMessage | None:
     """One message file as a RawMessage; None (and a log line) if it vanished meanwhile (a
     live Maildir)."""
-    raw = _read_file(p)
+    raw = _read_file(str(p))
     if raw is None:
         log.warning("event=file_vanished path=%s", p)
     return raw
 
 
-def _read_file(p: Path) -> RawMessage | None:
+def _read_file(path: str) -> RawMessage | None:
     try:
-        with p.open("rb") as f:
-            return _raw_message(f, f.read(), p)
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
+    try:
+        return _raw_message(fd, b"", path)
+    finally:
+        os.close(fd)
 
 
-def _raw_message(f: BinaryIO, data: bytes, p: Path | str) -> RawMessage:
-    """The message `data` read from the open file `f` at `p`, received when it was written."""
-    mtime = os.fstat(f.fileno()).st_mtime
-    received = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(mtime)))
-    return RawMessage(data=data, source=str(p), received_at=received)
+def _raw_message(fd: int, head: bytes, path: str) -> RawMessage:
+    """The message in the open file `fd` at `path`, of which `head` is already read: the rest
+    read to the end of the file, received when the file was written."""
+    st = os.fstat(fd)
+    # the size says how much is left: one read takes it (asking one byte more); the reads go
+    # on until one returns nothing, should the file have grown meanwhile
+    chunks = [head]
+    want = max(st.st_size - len(head), 0) + 1
+    while chunk := os.read(fd, want):
+        chunks.append(chunk)
+        want = _READ_CHUNK
+    received = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(st.st_mtime)))
+    return RawMessage(data=b"".join(chunks), source=path, received_at=received)
+
+
+def _iter_mbox_fd(fd: int, source: str) -> Iterator[RawMessage]:
+    """The messages of the mbox open as `fd` (from its start); `fd` stays open."""
+    with open(fd, "rb", closefd=False) as f:
+        f.seek(0)
+        yield from iter_mbox(f, source)
 
 
 def _mbox_message(
