@@ -50,6 +50,7 @@ COMMAND = [sys.executable, "-m", "bouncewatch", "parse", "--json"]
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONUNBUFFERED", None)  # (a user's shell has the output buffered)
     env.pop("BOUNCEWATCH_CONFIG", None)
     return env
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
-from fixture_files import fixture
+from fixture_files import all_emls, fixture
 
+from bouncewatch.analyze import analyze
 from bouncewatch.cli import main
+from bouncewatch.cli.parse_cmd import _encode_line
+from bouncewatch.model import DEFAULT_PARSE_OPTIONS
 
 DSN = fixture("rfc3464-generic-01")
 ARF = fixture("arf-01")
@@ -217,3 +227,121 @@ def test_json_names_the_message_date_sender_command_mta_and_subject() -> None:
 
     plain = analyze(postfix.read_bytes()).to_json()
     assert [r["smtp_command"] for r in plain["recipients"]] == [None]
+
+
+def test_each_line_is_what_json_dumps_writes() -> None:
+    options = replace(DEFAULT_PARSE_OPTIONS, said_commands=True)
+    lines = [analyze(p.read_bytes(), options).to_json(str(p)) for p in all_emls()]
+    lines.append(
+        {
+            "file": 'dossier/été\u2028\x00\x1f"\\.eml',
+            "message": 3,
+            "recipients": [{"smtp_code": 550, "expired": True, "diagnostic": None}],
+            "odd": [1.5, float("inf"), float("nan"), -0.0, 10**30, (), {"": []}],
+        }
+    )
+    for line in lines:
+        assert _encode_line(line) == json.dumps(line, ensure_ascii=False)
+
+
+def _lines(stream: Any, count: int, timeout: float) -> list[bytes]:
+    """The first `count` lines read from `stream` within `timeout` seconds (fewer: no more
+    came meanwhile)."""
+    got: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: got.extend(stream.readline() for _ in range(count)), daemon=True
+    )
+    reader.start()
+    reader.join(timeout)
+    return list(got)
+
+
+def _rest(proc: subprocess.Popen[bytes]) -> bytes:
+    """The rest of `proc`'s output, once it has ended (read from the stream the first lines
+    came from: `communicate` would miss what that stream has read ahead)."""
+    out = proc.stdout.read()  # type: ignore[union-attr]
+    proc.wait(timeout=60)
+    return out
+
+
+def _parse_process(*paths: str) -> subprocess.Popen[bytes]:
+    # (with its output buffered, as it is on a user's machine: not PYTHONUNBUFFERED's)
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("BOUNCEWATCH_CONFIG", "PYTHONUNBUFFERED")
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bouncewatch", "parse", "--json", *paths],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+
+
+#: the messages read before the input that waits (the first line may be flushed because
+#: the start took longer than the flush interval; the three after it come at once)
+BEFORE = (str(NOT), str(DSN), str(ARF), str(DSN))
+
+
+def test_the_lines_so_far_are_written_before_waiting_for_stdin() -> None:
+    proc = _parse_process(*BEFORE, "-")
+    try:
+        first = _lines(proc.stdout, len(BEFORE), timeout=30)
+        assert [json.loads(x)["file"] for x in first] == list(BEFORE)
+        proc.stdin.write(ARF.read_bytes())  # type: ignore[union-attr]
+        proc.stdin.close()  # type: ignore[union-attr]
+        out = _rest(proc)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0
+    assert [json.loads(x)["kind"] for x in out.splitlines()] == ["complaint"]
+
+
+def test_the_lines_so_far_are_written_before_waiting_for_a_named_pipe(tmp_path: Path) -> None:
+    fifo = tmp_path / "bounce.fifo"
+    os.mkfifo(fifo)
+    proc = _parse_process(*BEFORE, str(fifo))
+    try:
+        first = _lines(proc.stdout, len(BEFORE), timeout=30)
+        assert [json.loads(x)["file"] for x in first] == list(BEFORE)
+        fifo.write_bytes(ARF.read_bytes())  # (opening it lets the reader's open return)
+        out = _rest(proc)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0
+    assert [(json.loads(x)["file"], json.loads(x)["kind"]) for x in out.splitlines()] == [
+        (str(fifo), "complaint")
+    ]
+
+
+def test_lines_stream_while_the_files_are_read(tmp_path: Path) -> None:
+    # a few short lines, each far from filling the output buffer, then slow messages
+    slow = tmp_path / "slow.txt"
+    slow.write_bytes(
+        b"From: Mail Delivery System <MAILER-DAEMON@example.org>\n"
+        b"Subject: Undelivered Mail Returned to Sender\n\n"
+        + b"".join(
+            b"<u%d@example.com>: host mx.example.com said: 550 no\n" % i for i in range(10**5)
+        )
+    )
+    folder = tmp_path / "bounces"
+    folder.mkdir()
+    (folder / "a.eml").write_bytes(NOT.read_bytes())
+    for i in range(8):
+        (folder / f"b{i}.eml").symlink_to(slow)
+    start = time.monotonic()
+    proc = _parse_process(str(folder))
+    try:
+        first = _lines(proc.stdout, 1, timeout=60)
+        came = time.monotonic()
+        out = _rest(proc)
+        end = time.monotonic()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert [json.loads(x)["file"] for x in first] == [str(folder / "a.eml")]
+    # (not a speed figure: the order of events; held back, the line would come with the
+    # others at the end; streamed, it comes before most of the slow messages are read)
+    assert end - came > (end - start) / 2, "the first line came with the last ones"
+    assert proc.returncode == 0 and len(out.splitlines()) == 8  # (after the first)

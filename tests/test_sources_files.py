@@ -135,3 +135,27 @@ def test_a_maildir_message_whose_flags_change_while_it_is_read_is_not_missed(
     os.rename(tmp_path / "cur" / names[1], tmp_path / "cur" / (names[1] + "S"))
     got = [first.data, *(m.data for m in messages)]
     assert got == [MSG_A, MSG_B, MSG_A + b"third\n"]
+
+
+def test_a_message_larger_than_a_read_is_read_whole(tmp_path: Path) -> None:
+    # (the sniff reads the first 512 bytes, the size the rest, a growing file in chunks)
+    big = MSG_A + b"".join(b"line %06d of a long returned message\n" % i for i in range(9000))
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "big.eml").write_bytes(big)
+    (tmp_path / "big.eml").write_bytes(big)
+    assert len(big) > 4 * 65536
+    for path in (tmp_path / "folder", tmp_path / "big.eml"):
+        (msg,) = iter_path(str(path))
+        assert msg.data == big, path
+
+
+def test_a_pipe_given_by_its_path_is_read_from_its_first_byte() -> None:
+    # (`bouncewatch parse <(zcat bounce.eml.gz)`: a path that can be read once only)
+    r, w = os.pipe()
+    try:
+        os.write(w, MSG_A)
+        os.close(w)
+        (msg,) = iter_path(f"/dev/fd/{r}")
+    finally:
+        os.close(r)
+    assert msg.data == MSG_A

@@ -4,9 +4,12 @@ each one says, without a database."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +21,7 @@ from bouncewatch.cli.common import cli_errors, config_option, load_settings
 from bouncewatch.config.locate import locate_config
 from bouncewatch.errors import SourceError
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions, ParseResult
-from bouncewatch.sources.files import FileSource
+from bouncewatch.sources.files import STDIN, FileSource
 
 if TYPE_CHECKING:
     from bouncewatch.config import TrustConfig
@@ -42,8 +45,38 @@ def _verp_pattern(ctx: click.Context, param: click.Parameter, value: str | None)
     return pattern
 
 
-#: `json.dumps(…, ensure_ascii=False)` without building an encoder for every line
-_JSON = json.JSONEncoder(ensure_ascii=False)
+def _line_encoder() -> Callable[[dict[str, Any]], str]:
+    """`json.dumps(line, ensure_ascii=False)` for the output's lines.  `JSONEncoder.encode`
+    builds the C encoder anew for every call; this one is built once, with the encoder's
+    own separators and options (and no check for circular references: a line is a tree of
+    new dicts and lists).  Without the C accelerator, `JSONEncoder.encode` itself."""
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    make = getattr(json.encoder, "c_make_encoder", None)  # (None without the accelerator)
+    if make is None:  # pragma: no cover - CPython ships it
+        return encoder.encode
+    encode_c = make(
+        None,
+        encoder.default,
+        json.encoder.encode_basestring,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(line: dict[str, Any]) -> str:
+        return "".join(encode_c(line, 0))
+
+    return encode
+
+
+_encode_line = _line_encoder()
+
+#: seconds between two flushes of `--json` output while files are read (a consumer reading
+#: a pipe sees the lines as they come, in a few large writes rather than one per line)
+FLUSH_INTERVAL = 0.1
 
 
 @click.command(name="parse")
@@ -88,17 +121,26 @@ def parse(
     if not as_json:
         click.echo(_row(("file", *_COLUMNS), width))
     out = sys.stdout
+    flushed = time.monotonic()
     for name in files:
+        # (a stream is flushed before it is read and after each of its messages: the next
+        # may be long in coming; files, one flush every FLUSH_INTERVAL, not one a file)
+        waits = as_json and _may_wait(name)
+        if waits:
+            out.flush()
         for line in _parse_path(name, options, trust, secrets):
             failed = failed or "error" in line
             if as_json:
-                # (JSON escapes every control character: nothing for click.echo to strip;
-                # one flush per path given, not one per message of a folder)
-                out.write(_JSON.encode(line) + "\n")
+                # (JSON escapes every control character: nothing for click.echo to strip)
+                out.write(_encode_line(line) + "\n")
+                now = time.monotonic()
+                if waits or now - flushed >= FLUSH_INTERVAL:
+                    out.flush()
+                    flushed = now
             else:
                 for row in _table_rows(line):
                     click.echo(_row(row, width))
-        out.flush()
+    out.flush()
     if failed:
         sys.exit(1)
 
@@ -130,6 +172,18 @@ def _options(
     return options
 
 
+def _may_wait(name: str) -> bool:
+    """Whether reading `name` may wait for a writer: stdin, a named pipe, a device (not a
+    file or a folder, nor a path that cannot be read, which fails at once)."""
+    if name == STDIN:
+        return True
+    try:
+        mode = os.stat(name).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _parse_path(
     name: str, options: ParseOptions, trust: TrustConfig | None, secrets: tuple[bytes, ...]
 ) -> Iterator[dict[str, Any]]:
@@ -140,16 +194,14 @@ def _parse_path(
     folder or Maildir; the messages of an mbox add "message", their number in it (from 1).
     With VERP secrets configured, each line says what its signed return path proves."""
     errors: list[SourceError] = []
-    source = FileSource([name], batch_size=1, on_error=errors.append)
-    for batch in source.batches():
-        for raw in batch:
-            result = analyze(raw.data, options)
-            line = result.to_json(name if raw.source == "stdin" else raw.source)
-            if secrets and trust is not None:
-                _authentication(line, result, trust, secrets, options)
-            if raw.mbox_index is not None:
-                line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
-            yield line
+    for raw in FileSource([name], on_error=errors.append).messages():
+        result = analyze(raw.data, options)
+        line = result.to_json(name if raw.source == "stdin" else raw.source)
+        if secrets and trust is not None:
+            _authentication(line, result, trust, secrets, options)
+        if raw.mbox_index is not None:
+            line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
+        yield line
     for error in errors:
         yield {"file": name, "error": str(error), "recipients": []}
 

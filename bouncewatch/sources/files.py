@@ -112,7 +112,8 @@ class FileSource:
         self.on_error = on_error
         self.failed_paths: list[str] = []
 
-    def _messages(self) -> Iterator[RawMessage]:
+    def messages(self) -> Iterator[RawMessage]:
+        """The messages one by one, in input order (what `batches` groups)."""
         for path in self.paths:
             found = False
             try:
@@ -128,7 +129,7 @@ class FileSource:
 
     def batches(self) -> Iterator[list[RawMessage]]:
         batch: list[RawMessage] = []
-        for raw in self._messages():
+        for raw in self.messages():
             batch.append(raw)
             if len(batch) >= self.batch_size:
                 yield batch
