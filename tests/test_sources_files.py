@@ -159,3 +159,15 @@ def test_a_pipe_given_by_its_path_is_read_from_its_first_byte() -> None:
     finally:
         os.close(r)
     assert msg.data == MSG_A
+
+
+def test_a_path_is_named_as_pathlib_writes_it() -> None:
+    # (every path of up to six characters made of "a", "." and "/", and a few longer ones)
+    from itertools import product
+
+    from bouncewatch.sources.files import _as_pathlib_writes
+
+    paths = ["".join(p) for n in range(7) for p in product("a./", repeat=n)]
+    paths += ["/tmp//x/./y.eml/", "./.hidden/.", "a/../b", "//host/share", "x/.../y"]
+    for path in paths:
+        assert _as_pathlib_writes(path) == str(Path(path)), path

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from stat import S_ISDIR
 from typing import BinaryIO
 
 from bouncewatch.errors import SourceError
@@ -51,9 +52,14 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
     if path == STDIN:
         yield from _iter_stream(stdin or sys.stdin.buffer, "stdin")
         return
-    p = Path(path)
+    source = _as_pathlib_writes(path)
     try:
-        if p.is_dir():
+        try:
+            mode = os.stat(source).st_mode
+        except OSError:
+            mode = 0  # (not a folder; opening it says what is wrong)
+        if S_ISDIR(mode):
+            p = Path(source)
             if (p / "cur").is_dir() and (p / "new").is_dir():
                 yield from iter_maildir(p)
             else:
@@ -68,7 +74,6 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
                         "not named .eml/.mbox and not starting like a message",
                     )
             return
-        source = str(p)
         fd = os.open(source, os.O_RDONLY)
         try:
             head = os.read(fd, _SNIFF_BYTES)
@@ -87,6 +92,22 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
         raise SourceError(f"{path}: is a folder") from None
     except OSError as e:
         raise SourceError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+def _as_pathlib_writes(path: str) -> str:
+    """`str(Path(path))`: `path` without empty or "." components nor a trailing slash (the
+    name a message file's lines carry), without building a Path when `path` reads so
+    already."""
+    if (
+        path
+        and "//" not in path
+        and "/./" not in path
+        and not path.startswith("./")
+        and not path.endswith(("/", "/."))
+        and path != "."
+    ):
+        return path
+    return str(Path(path))
 
 
 class FileSource:
