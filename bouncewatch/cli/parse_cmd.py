@@ -21,7 +21,7 @@ from bouncewatch.cli.common import cli_errors, config_option, load_settings
 from bouncewatch.config.locate import locate_config
 from bouncewatch.errors import SourceError
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions, ParseResult
-from bouncewatch.sources.files import STDIN, FileSource
+from bouncewatch.sources.files import STDIN, path_messages
 
 if TYPE_CHECKING:
     from bouncewatch.config import TrustConfig
@@ -187,22 +187,23 @@ def _may_wait(name: str) -> bool:
 def _parse_path(
     name: str, options: ParseOptions, trust: TrustConfig | None, secrets: tuple[bytes, ...]
 ) -> Iterator[dict[str, Any]]:
-    """One line per message at `name`, read by the source `ingest` reads files with
-    (`FileSource`), or one error line for a path it cannot read or that holds no message.
+    """One line per message at `name`, read as the source `ingest` reads files with
+    (`FileSource`) reads each path, then one error line if the path cannot be read (or no
+    further) or holds no message.
 
     "file" is the path as given for a message file or stdin, the message's own file inside a
     folder or Maildir; the messages of an mbox add "message", their number in it (from 1).
     With VERP secrets configured, each line says what its signed return path proves."""
-    errors: list[SourceError] = []
-    for raw in FileSource([name], on_error=errors.append).messages():
-        result = analyze(raw.data, options)
-        line = result.to_json(name if raw.source == "stdin" else raw.source)
-        if secrets and trust is not None:
-            _authentication(line, result, trust, secrets, options)
-        if raw.mbox_index is not None:
-            line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
-        yield line
-    for error in errors:
+    try:
+        for raw in path_messages(name):
+            result = analyze(raw.data, options)
+            line = result.to_json(name if raw.source == "stdin" else raw.source)
+            if secrets and trust is not None:
+                _authentication(line, result, trust, secrets, options)
+            if raw.mbox_index is not None:
+                line = {"file": line.pop("file"), "message": raw.mbox_index, **line}
+            yield line
+    except SourceError as error:  # (the source's: analyze never raises one)
         yield {"file": name, "error": str(error), "recipients": []}
 
 

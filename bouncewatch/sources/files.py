@@ -136,13 +136,8 @@ class FileSource:
     def messages(self) -> Iterator[RawMessage]:
         """The messages one by one, in input order (what `batches` groups)."""
         for path in self.paths:
-            found = False
             try:
-                for raw in iter_path(path, self.stdin):
-                    found = True
-                    yield raw
-                if not found and path != STDIN:  # never "0 messages" without a word
-                    raise SourceError(f"{path}: no message found")
+                yield from path_messages(path, self.stdin)
             except SourceError as e:
                 if self.on_error is not None:
                     self.on_error(e)
@@ -163,6 +158,17 @@ class FileSource:
 
     def acknowledge(self, batch: object) -> None:
         """Files are never modified."""
+
+
+def path_messages(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
+    """The messages at one path, as `FileSource` reads each of its paths: SourceError if
+    it cannot be read or holds none (stdin may hold none)."""
+    found = False
+    for raw in iter_path(path, stdin):
+        found = True
+        yield raw
+    if not found and path != STDIN:  # never "0 messages" without a word
+        raise SourceError(f"{path}: no message found")
 
 
 def iter_paths(paths: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
