@@ -12,12 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from fixture_files import all_emls, fixture
 
 from bouncewatch.analyze import analyze
 from bouncewatch.cli import main
-from bouncewatch.cli.parse_cmd import _encode_line
+from bouncewatch.cli.parse_cmd import _encode_line, _line_encoder
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS
 
 DSN = fixture("rfc3464-generic-01")
@@ -242,6 +243,13 @@ def test_each_line_is_what_json_dumps_writes() -> None:
     )
     for line in lines:
         assert _encode_line(line) == json.dumps(line, ensure_ascii=False)
+
+
+def test_without_the_c_encoder_the_lines_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    encode = _line_encoder()
+    line = analyze(DSN.read_bytes(), DEFAULT_PARSE_OPTIONS).to_json("été.eml")
+    assert encode(line) == _encode_line(line) == json.dumps(line, ensure_ascii=False)
 
 
 def _lines(stream: Any, count: int, timeout: float) -> list[bytes]:

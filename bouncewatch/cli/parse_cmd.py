@@ -49,22 +49,24 @@ def _line_encoder() -> Callable[[dict[str, Any]], str]:
     """`json.dumps(line, ensure_ascii=False)` for the output's lines.  `JSONEncoder.encode`
     builds the C encoder anew for every call; this one is built once, with the encoder's
     own separators and options (and no check for circular references: a line is a tree of
-    new dicts and lists).  Without the C accelerator, `JSONEncoder.encode` itself."""
+    new dicts and lists).  Without the C accelerator (or with one this does not know how to
+    build), `JSONEncoder.encode` itself."""
     encoder = json.JSONEncoder(ensure_ascii=False)
     make = getattr(json.encoder, "c_make_encoder", None)  # (None without the accelerator)
-    if make is None:  # pragma: no cover - CPython ships it
+    try:
+        encode_c = make(  # type: ignore[misc]
+            None,
+            encoder.default,
+            json.encoder.encode_basestring,
+            encoder.indent,
+            encoder.key_separator,
+            encoder.item_separator,
+            encoder.sort_keys,
+            encoder.skipkeys,
+            encoder.allow_nan,
+        )
+    except TypeError:  # (None is not callable; an accelerator that takes other arguments)
         return encoder.encode
-    encode_c = make(
-        None,
-        encoder.default,
-        json.encoder.encode_basestring,
-        encoder.indent,
-        encoder.key_separator,
-        encoder.item_separator,
-        encoder.sort_keys,
-        encoder.skipkeys,
-        encoder.allow_nan,
-    )
 
     def encode(line: dict[str, Any]) -> str:
         return "".join(encode_c(line, 0))
