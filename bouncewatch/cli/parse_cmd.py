@@ -4,9 +4,7 @@ each one says, without a database."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +19,7 @@ from bouncewatch.cli.common import cli_errors, config_option, load_settings
 from bouncewatch.config.locate import locate_config
 from bouncewatch.errors import SourceError
 from bouncewatch.model import DEFAULT_PARSE_OPTIONS, ParseOptions, ParseResult
-from bouncewatch.sources.files import STDIN, path_messages
+from bouncewatch.sources.files import path_messages
 
 if TYPE_CHECKING:
     from bouncewatch.config import TrustConfig
@@ -124,13 +122,18 @@ def parse(
         click.echo(_row(("file", *_COLUMNS), width))
     out = sys.stdout
     flushed = time.monotonic()
+    waits = False  # whether the path being read is a stream (stdin, a named pipe, a device)
+
+    def waiting() -> None:
+        """The source is about to wait for input: the lines so far go out first, and each
+        of the stream's after it (the next may be long in coming)."""
+        nonlocal waits
+        waits = True
+        out.flush()
+
     for name in files:
-        # (a stream is flushed before it is read and after each of its messages: the next
-        # may be long in coming; files, one flush every FLUSH_INTERVAL, not one a file)
-        waits = as_json and _may_wait(name)
-        if waits:
-            out.flush()
-        for line in _parse_path(name, options, trust, secrets):
+        waits = False
+        for line in _parse_path(name, options, trust, secrets, waiting if as_json else None):
             failed = failed or "error" in line
             if as_json:
                 # (JSON escapes every control character: nothing for click.echo to strip)
@@ -174,20 +177,12 @@ def _options(
     return options
 
 
-def _may_wait(name: str) -> bool:
-    """Whether reading `name` may wait for a writer: stdin, a named pipe, a device (not a
-    file or a folder, nor a path that cannot be read, which fails at once)."""
-    if name == STDIN:
-        return True
-    try:
-        mode = os.stat(name).st_mode
-    except (OSError, ValueError):
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
-
-
 def _parse_path(
-    name: str, options: ParseOptions, trust: TrustConfig | None, secrets: tuple[bytes, ...]
+    name: str,
+    options: ParseOptions,
+    trust: TrustConfig | None,
+    secrets: tuple[bytes, ...],
+    before_wait: Callable[[], object] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One line per message at `name`, read as the source `ingest` reads files with
     (`FileSource`) reads each path, then one error line if the path cannot be read (or no
@@ -195,9 +190,10 @@ def _parse_path(
 
     "file" is the path as given for a message file or stdin, the message's own file inside a
     folder or Maildir; the messages of an mbox add "message", their number in it (from 1).
-    With VERP secrets configured, each line says what its signed return path proves."""
+    With VERP secrets configured, each line says what its signed return path proves.
+    `before_wait` is called before a stream (stdin, a named pipe) is read."""
     try:
-        for raw in path_messages(name):
+        for raw in path_messages(name, before_wait=before_wait):
             result = analyze(raw.data, options)
             line = result.to_json(name if raw.source == "stdin" else raw.source)
             if secrets and trust is not None:

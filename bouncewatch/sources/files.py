@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from stat import S_ISDIR
+from stat import S_ISDIR, S_ISREG
 from typing import BinaryIO
 
 from bouncewatch.errors import SourceError
@@ -47,9 +47,18 @@ _ESCAPED_FROM = re.compile(rb"^>+From ")
 _ASCTIME = re.compile(r"([A-Z][a-z]{2}) +([A-Z][a-z]{2}) +(\d{1,2}) +(\d\d:\d\d:\d\d) +(\d{4})")
 
 
-def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
-    """The messages at one path (see the module docstring).  SourceError if unreadable."""
+def iter_path(
+    path: str,
+    stdin: BinaryIO | None = None,
+    *,
+    before_wait: Callable[[], object] | None = None,
+) -> Iterator[RawMessage]:
+    """The messages at one path (see the module docstring).  SourceError if unreadable.
+    `before_wait` is called before reading what may wait for its writer: stdin, a named
+    pipe, a device (not a file nor a folder)."""
     if path == STDIN:
+        if before_wait is not None:
+            before_wait()
         yield from _iter_stream(stdin or sys.stdin.buffer, "stdin")
         return
     source = _as_pathlib_writes(path)
@@ -74,6 +83,8 @@ def iter_path(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
                         "not named .eml/.mbox and not starting like a message",
                     )
             return
+        if before_wait is not None and not S_ISREG(mode):  # (or what the open will refuse)
+            before_wait()
         fd = os.open(source, os.O_RDONLY)
         try:
             head = os.read(fd, _SNIFF_BYTES)
@@ -160,11 +171,16 @@ class FileSource:
         """Files are never modified."""
 
 
-def path_messages(path: str, stdin: BinaryIO | None = None) -> Iterator[RawMessage]:
+def path_messages(
+    path: str,
+    stdin: BinaryIO | None = None,
+    *,
+    before_wait: Callable[[], object] | None = None,
+) -> Iterator[RawMessage]:
     """The messages at one path, as `FileSource` reads each of its paths: SourceError if
-    it cannot be read or holds none (stdin may hold none)."""
+    it cannot be read or holds none (stdin may hold none).  `before_wait`: see `iter_path`."""
     found = False
-    for raw in iter_path(path, stdin):
+    for raw in iter_path(path, stdin, before_wait=before_wait):
         found = True
         yield raw
     if not found and path != STDIN:  # never "0 messages" without a word
