@@ -171,3 +171,27 @@ def test_a_path_is_named_as_pathlib_writes_it() -> None:
     paths += ["/tmp//x/./y.eml/", "./.hidden/.", "a/../b", "//host/share", "x/.../y"]
     for path in paths:
         assert _as_pathlib_writes(path) == str(Path(path)), path
+
+
+def test_before_wait_is_called_for_stdin_and_a_named_pipe_only(tmp_path: Path) -> None:
+    import threading
+
+    (tmp_path / "one.eml").write_bytes(MSG_A)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "two.eml").write_bytes(MSG_B)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    calls: list[str] = []
+
+    def read(path: str, stdin: io.BytesIO | None = None) -> list[bytes]:
+        return [m.data for m in iter_path(path, stdin, before_wait=lambda: calls.append(path))]
+
+    assert read(str(tmp_path / "one.eml")) == [MSG_A]
+    assert read(str(tmp_path / "folder")) == [MSG_B]
+    assert calls == []
+    assert read("-", io.BytesIO(MSG_A)) == [MSG_A]
+    writer = threading.Thread(target=fifo.write_bytes, args=(MSG_B,))
+    writer.start()
+    assert read(str(fifo)) == [MSG_B]
+    writer.join()
+    assert calls == ["-", str(fifo)]
