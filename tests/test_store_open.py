@@ -3,6 +3,7 @@ and concurrency (WAL readers, a second writer)."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import time
@@ -13,7 +14,7 @@ import sqlite_utils
 from store_helpers import NOW, dsn, raw, recipient
 
 from bouncewatch.errors import StoreError
-from bouncewatch.store import Store
+from bouncewatch.store import Store, database
 from bouncewatch.store.migrations import MIGRATIONS, migrate
 from bouncewatch.store.report_views import VIEWS as REPORT_VIEWS
 from bouncewatch.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -178,6 +179,38 @@ def test_paths_that_cannot_be_databases(tmp_path: Path) -> None:
         Store.open(tmp_path)
     with pytest.raises(StoreError, match="does not exist"):
         Store.open(tmp_path / "missing" / "bw.db")
+
+
+def test_the_wal_is_copied_into_the_file_every_few_megabytes_and_cut_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WAL is checkpointed once it holds WAL_CHECKPOINT_KIB, not at every commit, and its
+    file is cut back to that size when it restarts: it never keeps more disk than one batch
+    past the bound."""
+    monkeypatch.setattr(database, "WAL_CHECKPOINT_KIB", 256)
+    path, wal = tmp_path / "bw.db", tmp_path / "bw.db-wal"
+    store = Store.open(path)
+    page = pragma(path, "page_size")
+    assert store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] * page == 256 * 1024
+    assert store.conn.execute("PRAGMA journal_size_limit").fetchone()[0] == 256 * 1024
+    sizes = []
+    for b in range(40):  # batches of 50 messages, each a few dozen pages
+        with store.batch(51, each_message_atomic=False):
+            store.record_many(
+                [
+                    (raw(f"m{b}-{i}"), dsn(recipient(f"u{b}-{i}@example.org")), NOW)
+                    for i in range(50)
+                ]
+            )
+        sizes.append(wal.stat().st_size)
+    batch = max(b - a for a, b in itertools.pairwise(sizes))  # one batch's frames
+    assert max(sizes) > 2 * batch  # not checkpointed at every commit
+    assert max(sizes) <= 256 * 1024 + 2 * batch  # but once it holds the bound
+    assert path.stat().st_size > 256 * 1024  # pages were copied into the file along the way
+    store.close()
+    reader = sqlite3.connect(path)
+    assert reader.execute("SELECT count(*) FROM events").fetchone()[0] == 2000
+    reader.close()
 
 
 def test_a_long_read_transaction_does_not_block_recording(tmp_path: Path) -> None:
