@@ -73,3 +73,18 @@ def test_a_report_naming_nobody_is_still_reported_when_nothing_reads_more() -> N
     assert result.kind == "dsn" and result.detector == "rfc3464"
     assert result.recipients == ()
     assert result.error is not None and "NoRecipients" in result.error
+
+
+def test_a_header_with_8bit_bytes_is_carried_into_the_repaired_message() -> None:
+    # compat32 hands such a header out as an email.header.Header, not a str: the repair
+    # copies it all the same (the compiled build checks the types it is given)
+    data = (
+        b"From: Mail Delivery Subsystem <MAILER-DAEMON@gate.example.de>\n"
+        b"Subject: Unzustellbar: Bestellbest\xe4tigung\n" + DSN_BODY
+    )
+    result = analyze(data)
+    assert result.detector == "rfc3464+embedded"
+    assert [r.report.address for r in result.recipients] == ["lena@example.de"]
+    repaired = repaired_boundary(message_from_bytes(data))
+    assert repaired is not None
+    assert str(repaired["Subject"]).startswith("Unzustellbar: Bestellbest")

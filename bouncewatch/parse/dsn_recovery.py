@@ -57,7 +57,7 @@ def _remote_reply(text: str) -> tuple[int, str] | None:
     """(code, whole reply) of the last 4xx/5xx reply in a session transcript, or None."""
     if "<<<" not in text:  # (the pattern's literal: no transcript, no reply)
         return None
-    found = _REMOTE_REPLY_RE.findall(text)
+    found: list[tuple[str, str]] = _REMOTE_REPLY_RE.findall(text)
     if not found:
         return None
     code = found[-1][0]
@@ -388,7 +388,7 @@ def _from_codes(
         if r.status is None or c[1][0] == r.status[0] or r.action is None
     ]
     specific = [c for c in found if not is_generic_status(c[1])]
-    pick = (specific or found or [None])[0]  # type: ignore[list-item]
+    pick = specific[0] if specific else found[0] if found else None
     if pick is None or (is_generic_status(pick[1]) and r.diagnostic):
         return None
     code, status, phrase = pick

@@ -90,9 +90,11 @@ def repaired_boundary(msg: Message) -> Message | None:
         ctype = "multipart/mixed"
     report_type = msg.get_param("report-type")
     params = f"; report-type={report_type}" if isinstance(report_type, str) else ""
+    # (a value is a str, or an email.header.Header when its raw bytes are not ASCII)
+    fields: list[tuple[str, object]] = msg.items()  # type: ignore[assignment]
     head = "".join(
         f"{name}: {value}\n"
-        for name, value in msg.items()
+        for name, value in fields
         if name.lower() not in ("content-type", "content-transfer-encoding", "mime-version")
     )
     fixed = f'{head}MIME-Version: 1.0\nContent-Type: {ctype}{params}; boundary="{m.group(1)}"\n\n'

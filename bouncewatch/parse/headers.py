@@ -24,9 +24,9 @@ def unescape(text: str) -> str:
         # replaced, and the escaped bytes beside it read as Latin-1
         return "".join(
             chr(ord(c) - 0xDC00)
-            if "\udc80" <= c <= "\udcff"
+            if 0xDC80 <= ord(c) <= 0xDCFF
             else "\ufffd"
-            if "\ud800" <= c <= "\udfff"
+            if 0xD800 <= ord(c) <= 0xDFFF
             else c
             for c in text
         )

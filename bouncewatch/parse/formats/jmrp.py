@@ -47,10 +47,11 @@ class JmrpDetector:
         inner = _attached(msg)
         if inner is None:
             return None
-        marked = inner.get("X-HmXmrOriginalRecipient")
+        # (a str, or an email.header.Header when the header's raw bytes are not ASCII)
+        marked: object = inner.get("X-HmXmrOriginalRecipient")
         if not marked and not info.sender.endswith(_SENDERS):
             return None  # an anonymised sender: Outlook.com's own header must be there
-        value = marked or inner.get("To") or ""
+        value: object = marked or inner.get("To") or ""
         m = ADDR_RE.search(str(value))
         if m is None:
             return None
