@@ -14,12 +14,14 @@ from bouncewatch.model import (
 from bouncewatch.parse import decode_message
 
 
-def analyze(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> ParseResult:
+def analyze(
+    data: bytes | bytearray | memoryview, options: ParseOptions = DEFAULT_PARSE_OPTIONS
+) -> ParseResult:
     """Decode one raw message and classify each of its recipients.  Never raises on bad
     input: errors go into ParseResult.error."""
-    decoded = decode_message(data, options)
     try:
-        return classified(decoded)
+        # (an argument of another type: the compiled parser raises TypeError at the call)
+        return classified(decode_message(data, options))
     except Exception as exc:
         return ParseResult(kind="not_bounce", detector="none", error=f"{type(exc).__name__}: {exc}")
 

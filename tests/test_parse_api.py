@@ -149,6 +149,19 @@ def test_wrong_argument_type_is_an_error_not_an_exception() -> None:
     assert r.error is not None and r.error.startswith("TypeError")
 
 
+def test_a_bytearray_or_memoryview_reads_as_its_bytes() -> None:
+    data = (
+        b"From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail Returned to Sender\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+        b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x.example\n\n"
+        b"Final-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 5.1.1\n\n--b--\n"
+    )
+    want = analyze(data)
+    assert [r.report.address for r in want.recipients] == ["gone@example.org"]
+    assert analyze(bytearray(data)) == want
+    assert analyze(memoryview(data)) == want
+
+
 def test_deep_nesting_is_survived() -> None:
     depth = 2000
     head = b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=b0\n\n"

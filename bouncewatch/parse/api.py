@@ -53,8 +53,11 @@ _MESSAGE_TYPE_RE = re.compile(rb"(?im)^content-type:[ \t]*(message/)")
 _LIST_ID_RE = re.compile(r"<([^<>]+)>")
 
 
-def decode_message(data: bytes, options: ParseOptions = DEFAULT_PARSE_OPTIONS) -> DecodedMessage:
-    """Decode one raw message.  Never raises on bad input: errors go into DecodedMessage.error."""
+def decode_message(
+    data: bytes | bytearray | memoryview, options: ParseOptions = DEFAULT_PARSE_OPTIONS
+) -> DecodedMessage:
+    """Decode one raw message.  Never raises on bad input: errors go into DecodedMessage.error
+    (in the compiled build, an argument of another type than these raises TypeError)."""
     try:
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TypeError(f"expected bytes, got {type(data).__name__}")
