@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import fields, replace
 
 import pytest
+from fixture_files import all_emls
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,6 @@ from bouncewatch.smtp.command import command_near, smtp_command
 from bouncewatch.smtp.reply import extract_reply_code
 from bouncewatch.smtp.status import extract_status, is_generic_status
 from bouncewatch.smtp.text import FoldedPattern
-from tests.fixture_files import all_emls
 
 OPTIONS = replace(DEFAULT_PARSE_OPTIONS, said_commands=True)
 DSN = b"""From: MAILER-DAEMON@mx.example.net

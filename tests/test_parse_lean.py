@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixture_files import FIXTURES, all_emls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bouncewatch.parse import lean
-from tests.fixture_files import FIXTURES, all_emls
 
 _stdlib = BytesParser(policy=compat32)
 

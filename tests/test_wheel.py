@@ -46,7 +46,7 @@ def _clean_env() -> dict[str, str]:
 
 def test_the_installed_command_reports_its_version(installed: Path, tmp_path: Path) -> None:
     out = _run(installed / "bouncewatch", "--version", cwd=tmp_path, env=_clean_env())
-    assert out.strip() == "bouncewatch, version 0.1.0"
+    assert out.strip() == "bouncewatch, version 0.1.0 (pure Python)"
     where = _run(
         installed / "python",
         "-c",

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from bouncewatch import __version__
+from bouncewatch import BUILD, __version__
 
 #: verb -> "module:attribute"
 COMMANDS: dict[str, str] = {
@@ -70,6 +70,8 @@ class LazyGroup(click.Group):
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, prog_name="bouncewatch")
+@click.version_option(
+    __version__, prog_name="bouncewatch", message=f"%(prog)s, version %(version)s ({BUILD})"
+)
 def main() -> None:
     """Watch a bounce mailbox; tell senders which addresses to stop mailing and why."""
