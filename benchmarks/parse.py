@@ -130,9 +130,10 @@ def fallback_share(messages: list[bytes]) -> str:
         heuristics += 1
         return all_failures(msg)  # type: ignore[arg-type]
 
+    (name,) = [d.name for d in registry.DETECTORS if isinstance(d, fallback.FluflFallback)]
     plan = registry._DEFAULT_PLAN
     registry._DEFAULT_PLAN = tuple(
-        (timed(step[0]), *step[1:]) if step[1] == fallback.FluflFallback.name else step  # type: ignore[misc]
+        (timed(step[0]), *step[1:]) if step[1] == name else step  # type: ignore[misc]
         for step in plan
     )
     fallback.all_failures = counted  # type: ignore[assignment]
