@@ -6,9 +6,13 @@ cannot be there."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import get_args, get_type_hints
 
 import pytest
@@ -16,7 +20,8 @@ from fixture_files import all_emls
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bouncewatch.model import ACTIONS, DEFAULT_PARSE_OPTIONS, RecipientReport
+import bouncewatch
+from bouncewatch.model import ACTIONS, DEFAULT_PARSE_OPTIONS, DecodedMessage, RecipientReport
 from bouncewatch.parse import api, dsn_recovery, rfc3464
 from bouncewatch.parse.api import decode_message
 from bouncewatch.parse.bodytext import human_texts
@@ -68,9 +73,17 @@ def _fresh(msg: object) -> dsn_recovery._Lazy:
     return dsn_recovery._Lazy(human_texts(msg))  # type: ignore[arg-type]
 
 
-def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
+def _uncached(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The texts decoded and the commands asked anew at every call; the list counts the
+    calls of the replacements (a replaced function nobody calls would prove nothing)."""
+    calls = [0]
+
+    def fresh(msg: object) -> dsn_recovery._Lazy:
+        calls[0] += 1
+        return _fresh(msg)
+
     for module in (api, dsn_recovery):
-        monkeypatch.setattr(module, "texts_of", _fresh)
+        monkeypatch.setattr(module, "texts_of", fresh)
     real = dsn_recovery.command_said
 
     def asked_anew(r: object, texts: dsn_recovery._Lazy) -> str | None:
@@ -79,16 +92,48 @@ def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(api, "command_said", asked_anew)
     monkeypatch.setattr(dsn_recovery, "command_said", asked_anew)
+    return calls
 
 
-def test_every_fixture_decodes_the_same_without_the_caches(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    datas = [p.read_bytes() for p in all_emls()] + [DSN]
-    cached = [decode_message(d, OPTIONS) for d in datas]
-    _uncached(monkeypatch)
-    uncached = [decode_message(d, OPTIONS) for d in datas]
-    assert cached == uncached
+def _datas() -> list[bytes]:
+    return [p.read_bytes() for p in all_emls()] + [DSN]
+
+
+def _decoded_uncached() -> list[DecodedMessage]:
+    """Every fixture decoded without the caches: in pure Python only, where a module calls
+    the functions it names through its globals."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        calls = _uncached(monkeypatch)
+        out = [decode_message(d, OPTIONS) for d in _datas()]
+    assert calls[0] > 0
+    return out
+
+
+#: the uncached decoding by the source tree, in a process of its own (for the compiled build)
+_FROM_SOURCE = """
+import bouncewatch, test_parse_dsn_paths
+assert not bouncewatch.COMPILED, bouncewatch.__file__
+print("\\n".join(repr(d) for d in test_parse_dsn_paths._decoded_uncached()))
+"""
+
+
+def test_every_fixture_decodes_the_same_without_the_caches() -> None:
+    cached = [decode_message(d, OPTIONS) for d in _datas()]
+    if bouncewatch.COMPILED:
+        # compiled modules call each other directly, past any replaced function: the
+        # uncached decoding is the source's, run in pure Python in a process of its own
+        tests = Path(__file__).resolve().parent
+        proc = subprocess.run(
+            [sys.executable, "-c", _FROM_SOURCE],
+            env={**os.environ, "PYTHONPATH": f"{tests.parent}{os.pathsep}{tests}"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert [repr(d) for d in cached] == proc.stdout.splitlines()
+    else:
+        assert cached == _decoded_uncached()
     # the shortcut is taken: the commands came from the text, through the cache
     assert cached[-1].said_commands == ("RCPT",)
 
