@@ -46,6 +46,18 @@ def test_the_version_says_which_build_runs() -> None:
     assert out.strip() == f"bouncewatch, version {bouncewatch.__version__} ({build})"
 
 
+def _python_in(checkout: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a Python that imports bouncewatch from `checkout` (from its parent)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=checkout.parent,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_a_compiled_module_in_a_source_checkout_stops_the_import(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     (checkout / "bouncewatch" / "parse").mkdir(parents=True)
@@ -53,26 +65,12 @@ def test_a_compiled_module_in_a_source_checkout_stops_the_import(tmp_path: Path)
     shutil.copy(REPO / "bouncewatch" / "__init__.py", checkout / "bouncewatch")
     stale = checkout / "bouncewatch" / "parse" / f"lean{EXTENSION_SUFFIXES[0]}"
     stale.write_bytes(b"")
-    proc = subprocess.run(
-        [sys.executable, "-c", "import bouncewatch"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(checkout)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = _python_in(checkout, "import bouncewatch")
     assert proc.returncode != 0
     assert "ImportError: compiled modules inside the source tree" in proc.stderr
     assert str(stale) in proc.stderr
     stale.unlink()  # the same tree without it imports, as pure Python
-    proc = subprocess.run(
-        [sys.executable, "-c", "import bouncewatch; print(bouncewatch.BUILD)"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(checkout)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = _python_in(checkout, "import bouncewatch; print(bouncewatch.BUILD)")
     assert proc.stdout.strip() == "pure Python", proc.stderr
 
 
