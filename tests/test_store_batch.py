@@ -278,3 +278,45 @@ def test_the_cycle_collector_is_paused_for_a_batch_and_resumed_after(tmp_path: P
         finally:
             gc.enable()
     assert False in seen  # the batch's statements ran with it paused
+
+
+def boom_batch(i: int) -> list[tuple[RawMessage, ParseResult, datetime]]:
+    return [(raw(f"boom{i}"), dsn(recipient("boom@example.org", "soft")), at(i))]
+
+
+def test_a_batch_begun_for_its_messages_needs_no_savepoint(tmp_path: Path) -> None:
+    # a savepoint would make SQLite copy every page the batch changes to a statement journal
+    batch = [(raw(str(i)), dsn(recipient(f"u{i}@example.org", "soft")), at(i)) for i in range(5)]
+    with Store.open(tmp_path / "bw.db") as store:
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        together(store, batch)
+        store.conn.set_trace_callback(None)
+        assert store.conn.execute("SELECT count(*) FROM messages").fetchone() == (5,)
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()], statements
+
+
+def test_a_failing_batch_begun_for_it_leaves_nothing_and_the_batch_open(tmp_path: Path) -> None:
+    with with_failing_address(tmp_path / "bw.db") as store:
+        with store.batch(size=100):
+            with pytest.raises(sqlite3.IntegrityError, match="boom"):
+                store.record_many(boom_batch(1))
+            assert store.conn.in_transaction  # begun again: what comes next is still a batch
+            assert store.conn.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+            store.record_many([(raw("ok"), dsn(recipient("ok@example.org", "soft")), at(2))])
+        rows = store.conn.execute("SELECT address FROM addresses").fetchall()
+    assert rows == [("ok@example.org",)]
+
+
+def test_a_failing_batch_keeps_what_its_transaction_wrote_before_it(tmp_path: Path) -> None:
+    with with_failing_address(tmp_path / "bw.db") as store:
+        with store.batch(size=100, each_message_atomic=False):
+            store.record(raw("first"), dsn(recipient("first@example.org", "soft")), at(1))
+            statements: list[str] = []
+            store.conn.set_trace_callback(statements.append)
+            with pytest.raises(sqlite3.IntegrityError, match="boom"):
+                store.record_many(boom_batch(2))
+            store.conn.set_trace_callback(None)
+            assert any("SAVEPOINT" in s.upper() for s in statements)  # its own unit
+        rows = store.conn.execute("SELECT address FROM addresses").fetchall()
+    assert rows == [("first@example.org",)]
