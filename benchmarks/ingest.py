@@ -12,9 +12,9 @@ Then the store alone: messages parsed beforehand, recorded into another fresh fi
 calls into SQLite counted.
 
 Prints messages per second for both, the ratio (the cost of storage; in wall-clock and in CPU
-time: the same while everything runs in one thread) and how that cost grows
-with the database (by fifth of the input), the store's own cost per message, and the resident
-memory at 10 %, 50 % and 100 % of the input plus the peak.  Targets: storage adds at most 25 %
+time: the same while everything runs in one thread) and how that cost grows with the database
+(by fifth of the input), the store's own cost per message, and the resident memory at 10 %,
+50 % and 100 % of the input plus the peak.  Targets: storage adds at most 25 %
 over parse-only; memory stays flat (under 150 MB) as the input grows.
 
     .venv/bin/python benchmarks/ingest.py              # 100,000 messages
