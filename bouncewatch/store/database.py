@@ -265,15 +265,15 @@ class Store:
         self, messages: Sequence[tuple[RawMessage, ParseResult, datetime]]
     ) -> list[recorder.RecordOutcome]:
         """Record a batch of (message, result, now): the same rows and outcomes as `record` on
-        each in turn, in a few statements for the whole batch, atomically (a savepoint in a
-        batch).  When it fails nothing of it is written: the caller records the messages one
-        at a time to learn which one fails (`bouncewatch.ingest.record_batch` does).
+        each in turn, in a few statements for the whole batch, atomically.  When it fails
+        nothing of it is written: the caller records the messages one at a time to learn
+        which one fails (`bouncewatch.ingest.record_batch` does).
 
-        When the batch's transaction holds no write yet (the usual case: a batch begun for
-        these messages), that transaction is the unit instead of a savepoint: on failure it is
-        rolled back and begun again, which leaves what the savepoint's rollback would (nothing
-        written).  A savepoint makes SQLite copy every page it changes to a statement journal
-        first, an eighth of the store's cost on a large ingest."""
+        Inside a batch the unit is a savepoint, or, when the batch's transaction holds no
+        write yet (the usual case: a batch begun for these messages), that transaction itself:
+        on failure it is rolled back and begun again, which leaves what the savepoint's
+        rollback would (nothing written).  A savepoint makes SQLite copy every page it changes
+        to a statement journal first, an eighth of the store's cost on a large ingest."""
         conn = self.conn
         if self.batch_size and conn.in_transaction and conn.total_changes == self._batch_begun_at:
             try:
