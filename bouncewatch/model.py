@@ -6,9 +6,11 @@ source → RawMessage → parse → ParseResult(RecipientResult(RecipientReport,
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 # --- vocabulary (contract: see README "Vocabulary") -------------------------------------------
 
@@ -52,9 +54,63 @@ REASONS: dict[str, str] = {
 }
 
 
+# --- a quicker __init__ for the frozen dataclasses made on the hot path ---------------------------
+#
+# A frozen dataclass's generated `__init__` sets each field with ``object.__setattr__(self,
+# "name", value)``: a look-up of `__setattr__`, then of the name in the class, for every field of
+# every instance.  `quick_init` writes the same `__init__` (the same parameters, defaults and
+# factories, in the same order) calling each field's slot descriptor directly, which is what
+# `object.__setattr__` ends up calling: a ParseResult is built in about 60 % of the time.  The
+# class is still frozen; its equality, hash, repr and `dataclasses.replace` are the dataclass's.
+
+_T = TypeVar("_T")
+
+#: each class given a quicker __init__ → the __init__ dataclasses generated (for the tests)
+GENERATED: dict[type, Callable[..., None]] = {}
+
+#: the default of a parameter whose field has a default_factory
+_FACTORY = object()
+
+
+def quick_init(cls: type[_T]) -> type[_T]:
+    """Give `cls`, a frozen dataclass with slots, a quicker `__init__` (see above)."""
+    spec = getattr(cls, "__dataclass_params__", None)
+    if spec is None or not spec.frozen or "__slots__" not in cls.__dict__:
+        raise TypeError(f"quick_init: {cls.__name__} is not a frozen dataclass with slots")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"quick_init: {cls.__name__} has a __post_init__")
+    scope: dict[str, Any] = {"_FACTORY": _FACTORY}
+    params: list[str] = []
+    body: list[str] = []
+    for k, f in enumerate(dataclasses.fields(cls)):  # type: ignore[arg-type]
+        name = f.name  # an identifier of the class's own source, as dataclasses uses it
+        if not f.init or f.kw_only or name == "self" or name.startswith("_"):
+            raise TypeError(f"quick_init: {cls.__name__}.{name} is not a plain init field")
+        scope[f"_set{k}"] = cls.__dict__[name].__set__  # the slot's member descriptor
+        if f.default is not dataclasses.MISSING:
+            scope[f"_default{k}"] = f.default
+            params.append(f"{name}=_default{k}")
+            body.append(f"    _set{k}(self, {name})")
+        elif f.default_factory is not dataclasses.MISSING:
+            scope[f"_factory{k}"] = f.default_factory
+            params.append(f"{name}=_FACTORY")
+            body.append(f"    _set{k}(self, _factory{k}() if {name} is _FACTORY else {name})")
+        else:
+            params.append(name)
+            body.append(f"    _set{k}(self, {name})")
+    exec("\n".join([f"def __init__(self, {', '.join(params)}):", *body, "    pass"]), scope)
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    GENERATED[cls] = cls.__init__
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
+
+
 # --- what a source hands over -------------------------------------------------------------------
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RawMessage:
     """One message as read from a source, before any parsing."""
@@ -83,6 +139,7 @@ class RawMessage:
 # --- what a decoder extracts (no judgement) -----------------------------------------------------
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RecipientReport:
     """Raw per-recipient fields, as a decoder found them.  Decoders never classify."""
@@ -100,6 +157,7 @@ class RecipientReport:
     command: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DecodedMessage:
     """What parse read from one message: the report and its recipients, not yet classified.
@@ -130,6 +188,7 @@ class DecodedMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Classification:
     bounce_type: str  #: one of BOUNCE_TYPES
@@ -140,6 +199,7 @@ class Classification:
     expired: bool = False
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RecipientResult:
     report: RecipientReport
@@ -166,6 +226,7 @@ class RecipientResult:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     """Everything parse learned about one message."""

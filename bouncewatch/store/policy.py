@@ -36,6 +36,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bouncewatch.model import quick_init
+
 
 @dataclass(frozen=True, slots=True)
 class PolicyConfig:
@@ -59,6 +61,7 @@ SOFT_TYPES = frozenset({"soft", "undetermined"})
 FINAL_STATES = frozenset({"invalid", "complained"})
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AddressStatus:
     """What the policy knows about one address (a row of `addresses`, as values)."""
@@ -76,6 +79,7 @@ class AddressStatus:
     hard_pending_since: datetime | None = None  #: unconfirmed hard bounce (confirmations = 2)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PolicyEvent:
     event_type: str  #: bounce | delayed | delivered | complaint | auto_reply
@@ -84,6 +88,7 @@ class PolicyEvent:
     own: bool = False  #: the address is one of the sender's own
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Change:
     from_state: str
@@ -92,6 +97,7 @@ class Change:
     at: datetime
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Decision:
     status: AddressStatus
@@ -100,19 +106,22 @@ class Decision:
 
 
 _FIELDS = tuple(f.name for f in fields(AddressStatus))
-_set = object.__setattr__
 
 
 def _unrolled_replace() -> Callable[..., AddressStatus]:
     """dataclasses.replace for AddressStatus without its generic machinery (the hot path: a
-    few calls per event): one line per field, as dataclasses writes its own methods."""
+    few calls per event): one line per field, each set through its slot's descriptor (as
+    `quick_init` does)."""
     lines = [
-        f"    _set(new, {n!r}, changes[{n!r}] if {n!r} in changes else st.{n})" for n in _FIELDS
+        f"    _set{k}(new, changes[{n!r}] if {n!r} in changes else st.{n})"
+        for k, n in enumerate(_FIELDS)
     ]
     source = "\n".join(
         ["def replace(st, **changes):", "    new = _new(AddressStatus)", *lines, "    return new"]
     )
-    scope: dict[str, Any] = {"_new": object.__new__, "_set": _set, "AddressStatus": AddressStatus}
+    scope: dict[str, Any] = {"_new": object.__new__, "AddressStatus": AddressStatus}
+    for k, n in enumerate(_FIELDS):
+        scope[f"_set{k}"] = AddressStatus.__dict__[n].__set__
     exec(source, scope)  # the field names come from the dataclass above, nothing else
     return scope["replace"]  # type: ignore[no-any-return]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bouncewatch.model import ParseResult, RawMessage, event_type_for
+from bouncewatch.model import ParseResult, RawMessage, event_type_for, quick_init
 from bouncewatch.smtp.address import sent_to
 from bouncewatch.store.address_rows import (
     ADDRESS_COLUMNS,
@@ -33,6 +33,7 @@ from bouncewatch.store.timefmt import iso, parse_time
 from bouncewatch.store.trusted import verdicts
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class RecordOutcome:
     message_row_id: int | None
