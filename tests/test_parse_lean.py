@@ -235,6 +235,22 @@ def test_boundary_line_as_the_standard_pattern_matches_it(boundary: str, tail: s
         assert lean._Boundary(boundary).match(line) == expected, repr(line)
 
 
+#: the run of header-like lines as one pattern: each line starts as the standard parser's
+#: header pattern wants (`email.feedparser.headerRE`), the last one may lack its line break
+HEADER_RUN = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet="From:x- \t\n\x7f", max_size=40), st.integers(0, 40))
+def test_header_run_ends_where_the_line_pattern_stops(text: str, start: int) -> None:
+    # from a line's start: the start of the text, or just after a line break
+    breaks = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    pos = breaks[start % len(breaks)]
+    expected = HEADER_RUN.match(text, pos)
+    assert expected is not None
+    assert lean._header_run(text, pos) == expected.end()
+
+
 PARAMETER_TEXT = st.text(alphabet=' \t;="\\*<>abB-_=:/.', max_size=30)
 
 

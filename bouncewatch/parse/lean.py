@@ -20,17 +20,29 @@ from email import errors
 from email.message import Message
 from email.parser import Parser
 from email.policy import compat32
-from email.utils import unquote
 
 _stdlib = Parser(policy=compat32)
 
 #: the standard parser's own patterns (`email.feedparser`)
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-#: a run of lines each starting as `_HEADER_RE` wants (the last may lack its "\n")
-_HEADER_RUN = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
+#: a line's start as `_HEADER_RE` wants it (matched at a line's first character)
+_HEADER_START = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+#: a line break followed by a line that does not start so (a blank line, the end of the text)
+_NOT_HEADER_NEXT = re.compile(r"\n(?!From |[\041-\071\073-\176]*:|[\t ])")
 #: a header field: the name up to the first ":", the value after the blanks that follow it,
 #: with its continuation lines, without the final line break (`compat32.header_source_parse`)
 _FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
+
+
+def _header_run(text: str, pos: int) -> int:
+    """Where the run of lines from `pos` (a line's start) that each start as `_HEADER_RE`
+    wants ends: the start of the first line that does not, or the end of the text.  The line
+    breaks are found by the pattern's literal first character, the rest of each line is not
+    read."""
+    if _HEADER_START.match(text, pos) is None:
+        return pos
+    found = _NOT_HEADER_NEXT.search(text, pos)
+    return len(text) if found is None else found.start() + 1
 
 
 class _Boundary:
@@ -227,7 +239,7 @@ class _Reader:
         blank_ends, boundaries = self.blank_ends, self.boundaries
         start = end = pos
         # every line up to `run` starts as a header line does; the line at `run` decides
-        run = _HEADER_RUN.match(text, pos).end()  # type: ignore[union-attr]  # matches ""
+        run = _header_run(text, pos)
         if not boundaries or not (text.startswith("--", pos) or text.find("\n--", pos, run) >= 0):
             end = pos = run
             if pos < n:
@@ -460,8 +472,18 @@ def boundary_of(msg: Message) -> str | None:
         if key.strip().lower() == "boundary":
             # what get_param hands back (`decode_params` unquotes and re-quotes, get_param
             # unquotes), then `collapse_rfc2231_value` unquotes once more
-            return unquote(unquote(given.strip() if equals else "")).rstrip()
+            return _unquote(_unquote(given.strip() if equals else "")).rstrip()
     return None
+
+
+def _unquote(value: str) -> str:
+    """`email.utils.unquote` of a value without backslashes (`boundary_of` sends those the
+    long way): the quotes or angle brackets around it taken off."""
+    if len(value) > 1 and (
+        (value[0] == '"' and value[-1] == '"') or (value[0] == "<" and value[-1] == ">")
+    ):
+        return value[1:-1]
+    return value
 
 
 #: what `Message(policy=compat32)` sets, copied into each new part (its two lists made anew):
