@@ -240,15 +240,35 @@ def test_boundary_line_as_the_standard_pattern_matches_it(boundary: str, tail: s
 HEADER_RUN = re.compile(r"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
 
 
-@settings(max_examples=1500, deadline=None)
-@given(st.text(alphabet="From:x- \t\n\x7f", max_size=40), st.integers(0, 40))
+#: lines of every kind a header run meets: fields, continuations, "From " lines, lines that
+#: start with ":" or "--" (header-like or not), blank lines, text; the last may lack its break
+HEADER_LINES = st.sampled_from(
+    ["a: b\n", "From: x\n", " c\n", "\tc\n", "From x\n", ":x\n", "--b: c\n", "--b\n", "-x: y\n",
+     "\n", "x\n", "From\n", "a: b", "--b"]
+)  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="From:x- \t\n\x7f", max_size=40),
+        st.lists(HEADER_LINES, max_size=10).map("".join),
+    ),
+    st.integers(0, 40),
+)
 def test_header_run_ends_where_the_line_pattern_stops(text: str, start: int) -> None:
+    """The run's end, and what it says of the run's lines after the first, are what the
+    pattern and substring searches over the run would say."""
     # from a line's start: the start of the text, or just after a line break
     breaks = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
     pos = breaks[start % len(breaks)]
     expected = HEADER_RUN.match(text, pos)
     assert expected is not None
-    assert lean._header_run(text, pos) == expected.end()
+    run = expected.end()
+    block = text[pos:run]
+    odd = "\nFrom " in block or "\n:" in block
+    dashes = text.find("\n--", pos, run) >= 0
+    assert lean._header_run(text, pos) == (run, odd, dashes)
 
 
 PARAMETER_TEXT = st.text(alphabet=' \t;="\\*<>abB-_=:/.', max_size=30)

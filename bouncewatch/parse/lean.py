@@ -27,22 +27,37 @@ _stdlib = Parser(policy=compat32)
 _HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
 #: a line's start as `_HEADER_RE` wants it (matched at a line's first character)
 _HEADER_START = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
-#: a line break followed by a line that does not start so (a blank line, the end of the text)
-_NOT_HEADER_NEXT = re.compile(r"\n(?!From |[\041-\071\073-\176]*:|[\t ])")
+#: a line break followed by a line that does not start so (a blank line, the end of the text),
+#: or by one that does and asks for a closer look (group 1): "From " or ":" (the block is
+#: read line by line) or "--" (it may be an enclosing boundary)
+_NEXT_TO_SEE = re.compile(
+    r"\n(?=(From |:|--(?=[\041-\071\073-\176]*:)))|\n(?!From |[\041-\071\073-\176]*:|[\t ])"
+)
 #: a header field: the name up to the first ":", the value after the blanks that follow it,
 #: with its continuation lines, without the final line break (`compat32.header_source_parse`)
 _FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 
 
-def _header_run(text: str, pos: int) -> int:
+def _header_run(text: str, pos: int) -> tuple[int, bool, bool]:
     """Where the run of lines from `pos` (a line's start) that each start as `_HEADER_RE`
-    wants ends: the start of the first line that does not, or the end of the text.  The line
-    breaks are found by the pattern's literal first character, the rest of each line is not
-    read."""
+    wants ends: the start of the first line that does not, or the end of the text; and
+    whether a line of the run after its first starts with "From " or ":", and with "--".
+    Only the line starts are looked at: the line breaks are found by the pattern's literal
+    first character, the rest of each line is not read."""
     if _HEADER_START.match(text, pos) is None:
-        return pos
-    found = _NOT_HEADER_NEXT.search(text, pos)
-    return len(text) if found is None else found.start() + 1
+        return pos, False, False
+    odd = dashes = False
+    found = _NEXT_TO_SEE.search(text, pos)
+    while found is not None:
+        seen = found.group(1)
+        if seen is None:
+            return found.start() + 1, odd, dashes
+        if seen == "--":
+            dashes = True
+        else:
+            odd = True
+        found = _NEXT_TO_SEE.search(text, found.end())
+    return len(text), odd, dashes
 
 
 class _Boundary:
@@ -239,8 +254,8 @@ class _Reader:
         blank_ends, boundaries = self.blank_ends, self.boundaries
         start = end = pos
         # every line up to `run` starts as a header line does; the line at `run` decides
-        run = _header_run(text, pos)
-        if not boundaries or not (text.startswith("--", pos) or text.find("\n--", pos, run) >= 0):
+        run, odd, dashes = _header_run(text, pos)
+        if not boundaries or not (text.startswith("--", pos) or dashes):
             end = pos = run
             if pos < n:
                 next_pos = self._line_end(pos)
@@ -253,7 +268,7 @@ class _Reader:
                     cur.defects.append(errors.MissingHeaderBodySeparatorDefect())
             self.pos = pos
             if end > start:
-                self._parse_headers(cur, text[start:end])
+                self._parse_headers(cur, text[start:end], odd)
             self._body(cur)
             return
         # a line of the run may be an enclosing boundary: line by line
@@ -393,11 +408,13 @@ class _Reader:
                 epilogue = epilogue[1:]
             cur.epilogue = epilogue
 
-    def _parse_headers(self, cur: Message, block: str) -> None:
+    def _parse_headers(self, cur: Message, block: str, odd: bool | None = None) -> None:
+        """`odd`: whether a line of `block` after its first starts with "From " or ":" (None:
+        not known yet)."""
         headers = cur._headers  # type: ignore[attr-defined]
-        if not (
-            block[0] in " \t:" or block.startswith("From ") or "\nFrom " in block or "\n:" in block
-        ):
+        if odd is None:
+            odd = "\nFrom " in block or "\n:" in block
+        if not (block[0] in " \t:" or block.startswith("From ") or odd):
             # every line a field or its continuation: one pass of a pattern over the block
             # (each field's first line holds a ":", as every line did that got here)
             headers.extend(_FIELD_RE.findall(block))
