@@ -23,24 +23,22 @@ from email.policy import compat32
 
 _stdlib = Parser(policy=compat32)
 
-#: the standard parser's own patterns (`email.feedparser`)
-_HEADER_RE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-#: a line's start as `_HEADER_RE` wants it (matched at a line's first character)
-_HEADER_START = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+#: how a header line starts, as the standard parser's `headerRE` has it (`email.feedparser`)
+_HEADER_LINE = r"From |[\041-\071\073-\176]*:|[\t ]"
+#: a line's start as a header line's (matched at a line's first character)
+_HEADER_START = re.compile(_HEADER_LINE)
 #: a line break followed by a line that does not start so (a blank line, the end of the text),
 #: or by one that does and asks for a closer look (group 1): "From " or ":" (the block is
 #: read line by line) or "--" (it may be an enclosing boundary)
-_NEXT_TO_SEE = re.compile(
-    r"\n(?=(From |:|--(?=[\041-\071\073-\176]*:)))|\n(?!From |[\041-\071\073-\176]*:|[\t ])"
-)
+_NEXT_TO_SEE = re.compile(rf"\n(?=(From |:|--(?=[\041-\071\073-\176]*:)))|\n(?!{_HEADER_LINE})")
 #: a header field: the name up to the first ":", the value after the blanks that follow it,
 #: with its continuation lines, without the final line break (`compat32.header_source_parse`)
 _FIELD_RE = re.compile(r"^([^:\n]+):[ \t]*(.*(?:\n[ \t].*)*)", re.M)
 
 
 def _header_run(text: str, pos: int) -> tuple[int, bool, bool]:
-    """Where the run of lines from `pos` (a line's start) that each start as `_HEADER_RE`
-    wants ends: the start of the first line that does not, or the end of the text; and
+    """Where the run of lines from `pos` (a line's start) that each start as a header line
+    does ends: the start of the first line that does not, or the end of the text; and
     whether a line of the run after its first starts with "From " or ":", and with "--".
     Only the line starts are looked at: the line breaks are found by the pattern's literal
     first character, the rest of each line is not read."""
@@ -272,7 +270,7 @@ class _Reader:
             self._body(cur)
             return
         # a line of the run may be an enclosing boundary: line by line
-        match = _HEADER_RE.match
+        match = _HEADER_START.match
         while pos < n:
             nl = text.find("\n", pos)
             next_pos = n if nl < 0 else nl + 1
