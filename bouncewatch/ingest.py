@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bouncewatch import gcpause
 from bouncewatch.analyze import analyze
 from bouncewatch.errors import StoreDamagedError, StoreError, StoreWriteError
 from bouncewatch.exits import is_damage
@@ -213,28 +214,47 @@ def record_batch(
     The batch's messages are parsed first, then recorded together (`Store.record_many`: a few
     statements for the whole batch).  Should that fail, nothing of it was written and the
     messages are recorded one at a time, as each message's own savepoint, so that the one that
-    fails is found and (for sources whose messages are atomic) the others go on."""
+    fails is found and (for sources whose messages are atomic) the others go on.
+
+    The cycle collector is paused for the batch (`gcpause`): the parse results are held until
+    the batch is recorded.  They are dropped (`_read_and_record` returns) before it resumes,
+    so its first collection after the batch does not walk them."""
     done = Summary(mailbox=source.name)
     atomic = source.each_message_atomic
-    with store.batch(size=len(batch) + 1, each_message_atomic=atomic):
-        ready: list[tuple[RawMessage, ParseResult, datetime]] = []
-        for raw in batch:
-            if stop is not None and stop.is_set():
-                done.interrupted = True
-                break
-            ready.append((raw, _parse_one(raw, options), now()))
-            if on_message is not None:
-                on_message(raw)
-        outcomes = _record_together(store, ready)
-        for k, (raw, result, at) in enumerate(ready):
-            done.fetched += 1
-            done.bytes += len(raw.data)
-            if outcomes is None:
-                _record_one(raw, result, at, store, done, atomic)
-            else:
-                _count_one(raw, result, outcomes[k], done)
-        source.advance(store, done)
+    with gcpause.paused(), store.batch(size=len(batch) + 1, each_message_atomic=atomic):
+        _read_and_record(source, batch, store, options, done, stop, now, on_message)
     return done
+
+
+def _read_and_record(
+    source: Source,
+    batch: Sequence[RawMessage],
+    store: Store,
+    options: ParseOptions,
+    done: Summary,
+    stop: threading.Event | None,
+    now: Callable[[], datetime],
+    on_message: Callable[[RawMessage], Any] | None,
+) -> None:
+    """`record_batch`'s work inside its transaction, counted in `done`."""
+    atomic = source.each_message_atomic
+    ready: list[tuple[RawMessage, ParseResult, datetime]] = []
+    for raw in batch:
+        if stop is not None and stop.is_set():
+            done.interrupted = True
+            break
+        ready.append((raw, _parse_one(raw, options), now()))
+        if on_message is not None:
+            on_message(raw)
+    outcomes = _record_together(store, ready)
+    for k, (raw, result, at) in enumerate(ready):
+        done.fetched += 1
+        done.bytes += len(raw.data)
+        if outcomes is None:
+            _record_one(raw, result, at, store, done, atomic)
+        else:
+            _count_one(raw, result, outcomes[k], done)
+    source.advance(store, done)
 
 
 def _parse_one(raw: RawMessage, options: ParseOptions) -> ParseResult:

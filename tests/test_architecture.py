@@ -24,6 +24,8 @@ ONLY = {
     "bouncewatch.analyze": ("bouncewatch.model", "bouncewatch.parse", "bouncewatch.classify"),
     # trust: signed return paths and the verdicts, pure; its settings are its own
     "bouncewatch.trust": (),
+    # the cycle collector paused for a batch: the store and ingest use it
+    "bouncewatch.gcpause": (),
 }
 #: the steps that run a message through the pipeline, and the outer layers that drive them
 _PIPELINE = ("bouncewatch.parse", "bouncewatch.classify", "bouncewatch.analyze")

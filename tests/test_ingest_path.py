@@ -3,14 +3,16 @@ the cursor moves inside the batch's transaction, and every source yields the sam
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from conftest import synthetic_bounces
 
 from bouncewatch.ingest import Summary, ingest
-from bouncewatch.model import ParseOptions, RawMessage
+from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.sources.files import FileSource
 from bouncewatch.store import Store
 
@@ -74,3 +76,92 @@ def test_files_and_folders_give_the_same_summary_as_any_source(tmp_path: Path) -
     assert isinstance(first, Summary) and first.fetched == 5 and first.new == 5
     assert source.failed_paths == [str(tmp_path / "missing")] and "no such file" in errors[0]
     assert again.fetched == 5 and again.duplicates == 5 and again.new == 0
+
+
+class WatchedSource(ListSource):
+    """A ListSource that notes whether the cycle collector runs at each step of a batch, and
+    can fail inside the batch's transaction."""
+
+    def __init__(self, db: Path, messages: list[bytes], size: int, fail: bool = False) -> None:
+        super().__init__(db, messages, size)
+        self.fail = fail
+        self.collecting: dict[str, list[bool]] = {"read": [], "advance": [], "acknowledge": []}
+
+    def advance(self, store: Store, batch: Summary) -> None:
+        self.collecting["advance"].append(gc.isenabled())
+        if self.fail:
+            raise OSError("cursor not written")
+        super().advance(store, batch)
+
+    def acknowledge(self, batch: Summary) -> None:
+        self.collecting["acknowledge"].append(gc.isenabled())
+        super().acknowledge(batch)
+
+
+def test_the_cycle_collector_is_paused_for_each_batch_and_resumed_after(tmp_path: Path) -> None:
+    source = WatchedSource(tmp_path / "bw.db", synthetic_bounces(5, tag="gc"), size=2)
+    assert gc.isenabled()
+    with Store.open(tmp_path / "bw.db") as store:
+        summary = ingest(
+            source,
+            store,
+            ParseOptions(),
+            on_message=lambda _raw: source.collecting["read"].append(gc.isenabled()),
+        )
+    assert summary.new == 5
+    assert source.collecting == {
+        "read": [False] * 5,  # parsed with it paused
+        "advance": [False] * 3,  # recorded, cursor moved: still paused
+        "acknowledge": [True] * 3,  # committed: running again before the acknowledgement
+    }
+    assert gc.isenabled()
+
+
+def test_the_cycle_collector_resumes_after_a_failed_batch(tmp_path: Path) -> None:
+    source = WatchedSource(tmp_path / "bw.db", synthetic_bounces(2, tag="gcfail"), 2, fail=True)
+    with Store.open(tmp_path / "bw.db") as store:
+        with pytest.raises(OSError, match="cursor not written"):
+            ingest(source, store, ParseOptions())
+        assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert source.collecting["advance"] == [False]
+    assert gc.isenabled()
+
+
+def test_a_pause_the_caller_made_is_left_to_the_caller(tmp_path: Path) -> None:
+    source = WatchedSource(tmp_path / "bw.db", synthetic_bounces(2, tag="gcheld"), size=1)
+    gc.disable()
+    try:
+        with Store.open(tmp_path / "bw.db") as store:
+            ingest(source, store, ParseOptions())
+        assert source.collecting["acknowledge"] == [False, False]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_parse_results_are_gone_when_the_collector_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its first collection after a batch would otherwise walk every result of the batch."""
+
+    def live_results() -> int:
+        return sum(isinstance(o, ParseResult) for o in gc.get_objects())
+
+    alive_at_resume: list[int] = []
+    enable = gc.enable
+
+    def noting_enable() -> None:
+        alive_at_resume.append(live_results())
+        enable()
+
+    source = ListSource(tmp_path / "bw.db", synthetic_bounces(6, tag="gcgone"), size=3)
+    with Store.open(tmp_path / "bw.db") as store:
+        before = live_results()
+        monkeypatch.setattr(gc, "enable", noting_enable)
+        summary = ingest(source, store, ParseOptions())
+        monkeypatch.undo()
+    assert summary.new == 6
+    # one resume a batch (the store's own pause inside it finds the collector off: not its
+    # to resume), with none of the batch's results alive any more
+    assert len(alive_at_resume) == 2
+    assert all(n <= before for n in alive_at_resume), (before, alive_at_resume)

@@ -6,15 +6,14 @@ together or not at all.  Plain prepared statements on the hot path (sqlite3 cach
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bouncewatch import gcpause
 from bouncewatch.model import ParseResult, RawMessage, event_type_for, quick_init
 from bouncewatch.smtp.address import sent_to
 from bouncewatch.store.address_rows import (
@@ -425,24 +424,8 @@ def record_many(
     The batch's duplicates are found in one query (content hashes, mailbox UIDs) and, with
     the duplicates inside the batch, recorded by `record` (after what came before them is
     written).  Not atomic by itself: the caller's transaction or savepoint is the unit."""
-    with _without_cycle_collection():
+    with gcpause.paused():  # the batch's rows and states, held until the flush
         return _record_many(store, messages)
-
-
-@contextlib.contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while a batch is recorded: the batch's rows and states
-    (thousands of tuples held until the flush, none of them in a cycle) would otherwise start
-    a collection every few hundred, each one walking every object the process holds.  What
-    they free is freed by reference counting as before; collection resumes afterwards."""
-    if not gc.isenabled():  # paused by someone else: theirs to resume
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _record_many(
