@@ -216,17 +216,20 @@ def record_batch(
     messages are recorded one at a time, as each message's own savepoint, so that the one that
     fails is found and (for sources whose messages are atomic) the others go on.
 
+    The batch is parsed before its transaction begins: the database is not held while it
+    is, and a checkpoint asked for by the last commit (`store.checkpoint`) runs meanwhile,
+    so the WAL can start again from its beginning when the transaction does.
+
     The cycle collector is paused for the batch (`gcpause`): the parse results are held until
-    the batch is recorded.  They are dropped (`_read_and_record` returns) before it resumes,
+    the batch is recorded.  They are dropped (`_parse_and_record` returns) before it resumes,
     so its first collection after the batch does not walk them."""
     done = Summary(mailbox=source.name)
-    atomic = source.each_message_atomic
-    with gcpause.paused(), store.batch(size=len(batch) + 1, each_message_atomic=atomic):
-        _read_and_record(source, batch, store, options, done, stop, now, on_message)
+    with gcpause.paused():
+        _parse_and_record(source, batch, store, options, done, stop, now, on_message)
     return done
 
 
-def _read_and_record(
+def _parse_and_record(
     source: Source,
     batch: Sequence[RawMessage],
     store: Store,
@@ -236,7 +239,7 @@ def _read_and_record(
     now: Callable[[], datetime],
     on_message: Callable[[RawMessage], Any] | None,
 ) -> None:
-    """`record_batch`'s work inside its transaction, counted in `done`."""
+    """`record_batch`'s work, counted in `done`."""
     atomic = source.each_message_atomic
     ready: list[tuple[RawMessage, ParseResult, datetime]] = []
     for raw in batch:
@@ -246,15 +249,16 @@ def _read_and_record(
         ready.append((raw, _parse_one(raw, options), now()))
         if on_message is not None:
             on_message(raw)
-    outcomes = _record_together(store, ready)
-    for k, (raw, result, at) in enumerate(ready):
-        done.fetched += 1
-        done.bytes += len(raw.data)
-        if outcomes is None:
-            _record_one(raw, result, at, store, done, atomic)
-        else:
-            _count_one(raw, result, outcomes[k], done)
-    source.advance(store, done)
+    with store.batch(size=len(batch) + 1, each_message_atomic=atomic):
+        outcomes = _record_together(store, ready)
+        for k, (raw, result, at) in enumerate(ready):
+            done.fetched += 1
+            done.bytes += len(raw.data)
+            if outcomes is None:
+                _record_one(raw, result, at, store, done, atomic)
+            else:
+                _count_one(raw, result, outcomes[k], done)
+        source.advance(store, done)
 
 
 def _parse_one(raw: RawMessage, options: ParseOptions) -> ParseResult:

@@ -165,3 +165,19 @@ def test_the_parse_results_are_gone_when_the_collector_resumes(
     # to resume), with none of the batch's results alive any more
     assert len(alive_at_resume) == 2
     assert all(n <= before for n in alive_at_resume), (before, alive_at_resume)
+
+
+def test_a_batch_is_parsed_before_its_transaction_begins(tmp_path: Path) -> None:
+    """The database is not held while messages are parsed (another writer may go in between,
+    and a checkpoint asked for by the last commit can finish)."""
+    source = ListSource(tmp_path / "bw.db", synthetic_bounces(5, tag="order"), size=2)
+    with Store.open(tmp_path / "bw.db") as store:
+        held: list[bool] = []
+        summary = ingest(
+            source,
+            store,
+            ParseOptions(),
+            on_message=lambda _raw: held.append(store.conn.in_transaction),
+        )
+    assert held == [False] * 5
+    assert summary.new == 5 and source.seen_at_ack == [2, 4, 5]

@@ -27,6 +27,7 @@ from bouncewatch.errors import StoreBusyError, StoreError
 from bouncewatch.model import ParseOptions, ParseResult, RawMessage
 from bouncewatch.store import recorder
 from bouncewatch.store.addresses import OwnAddresses
+from bouncewatch.store.checkpoint import Checkpointer
 from bouncewatch.store.migrations import migrate, user_version
 from bouncewatch.store.policy import Change, PolicyConfig
 from bouncewatch.store.report_views import VIEWS as REPORT_VIEWS
@@ -76,6 +77,11 @@ class Store:
         #: `conn.total_changes` when the batch's current transaction began: while it is the
         #: same, nothing has been written in that transaction yet
         self._batch_begun_at = -1
+        #: copies the WAL into the file after a batch's commit (started by the first batch
+        #: that fills the WAL; None in WAL-less mode, see `_after_commit`)
+        self.checkpointer: Checkpointer | None = None
+        self._wal: str | None = None  # the -wal file's path, when in WAL mode
+        self._busy_timeout = DEFAULT_BUSY_TIMEOUT
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -132,6 +138,8 @@ class Store:
                 trust,
                 verp_secrets,
             )
+            store._busy_timeout = busy_timeout
+            store._wal = f"{path}-wal" if mode.lower() == "wal" else None
             applied = migrate(store.db)
             if applied:
                 log.info("event=migrated path=%s versions=%s", path, applied)
@@ -165,6 +173,9 @@ class Store:
 
     def close(self) -> None:
         """Close the file (an open batch was committed or rolled back by its `with`)."""
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer = None
         with contextlib.suppress(sqlite3.Error):
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
@@ -232,16 +243,45 @@ class Store:
             self._savepoints = True
         if self.conn.in_transaction:
             self.conn.execute("COMMIT")
+            self._after_commit()
 
     def _after_record(self, count: int = 1) -> None:
         if self.batch_size:
             self._batch_pending += count
             if self._batch_pending >= self.batch_size:
                 self.conn.execute("COMMIT")
+                self._after_commit()
                 self._begin_batch()
                 self._batch_pending = 0
 
+    def _after_commit(self) -> None:
+        """After a batch's commit: when the WAL holds more than WAL_CHECKPOINT_KIB, ask the
+        checkpointer (see `store.checkpoint`) to copy it into the file; the next batch's
+        transaction waits for it to finish (`_begin_batch`), so the WAL never holds more than
+        that and one batch.  The first time, the checkpointer is started, and the commits' own
+        checkpoint moved to four times the size (for writes outside batches)."""
+        if self._wal is None:
+            return
+        try:
+            size = os.stat(self._wal).st_size
+        except OSError:
+            return
+        if size <= WAL_CHECKPOINT_KIB * 1024:
+            return
+        if self.checkpointer is None:
+            page = self.conn.execute("PRAGMA page_size").fetchone()[0]
+            self.conn.execute(
+                f"PRAGMA wal_autocheckpoint = {4 * WAL_CHECKPOINT_KIB * 1024 // page}"
+            )
+            self.checkpointer = Checkpointer(self.path, self._busy_timeout)
+        self.checkpointer.request()
+
     def _begin_batch(self) -> None:
+        if self.checkpointer is not None:
+            # a checkpoint still copying what the last commit left: once it has copied it all,
+            # this transaction starts the WAL again from its beginning (`ingest` parses the
+            # batch first, which is usually time enough)
+            self.checkpointer.wait()
         self.conn.execute("BEGIN IMMEDIATE")
         self._batch_begun_at = self.conn.total_changes
 
