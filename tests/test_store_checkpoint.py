@@ -144,3 +144,22 @@ def test_a_checkpoint_of_a_file_that_is_no_database_is_logged(
     assert checkpointer.done == 0
     assert junk.read_bytes() == b"this is not a database file\n" * 200  # untouched
     assert any("checkpoint_failed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.usefixtures("small_wal")
+def test_a_store_opened_by_a_relative_path_is_checkpointed_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bouncewatch.store")
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(home)
+    with Store.open("bw.db") as store:
+        monkeypatch.chdir(elsewhere)
+        record_batches(store, 1)
+        assert store.checkpointer is not None and store.checkpointer.wait(timeout=30)
+        assert store.checkpointer.done == 1
+        assert messages_in_file_alone(home / "bw.db", tmp_path) == 40
+    assert not any("checkpoint_failed" in r.getMessage() for r in caplog.records)
+    assert list(elsewhere.iterdir()) == []

@@ -80,7 +80,7 @@ class Store:
         #: copies the WAL into the file after a batch's commit (started by the first batch
         #: that fills the WAL; None in WAL-less mode, see `_after_commit`)
         self.checkpointer: Checkpointer | None = None
-        self._wal: str | None = None  # the -wal file's path, when in WAL mode
+        self._wal: Path | None = None  # the database file, when in WAL mode
         self._busy_timeout = DEFAULT_BUSY_TIMEOUT
 
     # --- opening ------------------------------------------------------------------------------
@@ -139,7 +139,8 @@ class Store:
                 verp_secrets,
             )
             store._busy_timeout = busy_timeout
-            store._wal = f"{path}-wal" if mode.lower() == "wal" else None
+            # (absolute: the checkpointer's connection opens it later, whatever the directory)
+            store._wal = path.absolute() if mode.lower() == "wal" else None
             applied = migrate(store.db)
             if applied:
                 log.info("event=migrated path=%s versions=%s", path, applied)
@@ -263,7 +264,7 @@ class Store:
         if self._wal is None:
             return
         try:
-            size = os.stat(self._wal).st_size
+            size = os.stat(f"{self._wal}-wal").st_size
         except OSError:
             return
         if size <= WAL_CHECKPOINT_KIB * 1024:
@@ -273,7 +274,7 @@ class Store:
             self.conn.execute(
                 f"PRAGMA wal_autocheckpoint = {4 * WAL_CHECKPOINT_KIB * 1024 // page}"
             )
-            self.checkpointer = Checkpointer(self.path, self._busy_timeout)
+            self.checkpointer = Checkpointer(self._wal, self._busy_timeout)
         self.checkpointer.request()
 
     def _begin_batch(self) -> None:
