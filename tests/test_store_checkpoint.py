@@ -65,6 +65,7 @@ def test_a_batch_that_fills_the_wal_has_it_copied_into_the_file(tmp_path: Path) 
         assert store.checkpointer is not None
         assert store.checkpointer.wait(timeout=30)
         assert store.checkpointer.done >= 1
+        assert store.checkpointer.busy_timeout == database_module.DEFAULT_BUSY_TIMEOUT
         assert messages_in_file_alone(db, tmp_path) == 40  # in the file, not only in the WAL
         # the commits' own checkpoint is the bound should the thread fall behind
         page = store.conn.execute("PRAGMA page_size").fetchone()[0]

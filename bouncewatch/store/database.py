@@ -80,8 +80,8 @@ class Store:
         #: copies the WAL into the file after a batch's commit (started by the first batch
         #: that fills the WAL; None in WAL-less mode, see `_after_commit`)
         self.checkpointer: Checkpointer | None = None
-        self._wal: Path | None = None  # the database file, when in WAL mode
-        self._busy_timeout = DEFAULT_BUSY_TIMEOUT
+        #: the database file by its absolute path when in WAL mode (None: no WAL to copy)
+        self._wal_db: Path | None = None
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -126,8 +126,7 @@ class Store:
                 log.warning("event=no_wal path=%s journal_mode=%s", path, mode)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            page = conn.execute("PRAGMA page_size").fetchone()[0]
-            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_KIB * 1024 // page}")
+            _wal_autocheckpoint(conn, WAL_CHECKPOINT_KIB)
             conn.execute(f"PRAGMA journal_size_limit = {WAL_CHECKPOINT_KIB * 1024}")
             conn.execute("PRAGMA foreign_keys = ON")
             store = cls(
@@ -138,9 +137,8 @@ class Store:
                 trust,
                 verp_secrets,
             )
-            store._busy_timeout = busy_timeout
             # (absolute: the checkpointer's connection opens it later, whatever the directory)
-            store._wal = path.absolute() if mode.lower() == "wal" else None
+            store._wal_db = path.absolute() if mode.lower() == "wal" else None
             applied = migrate(store.db)
             if applied:
                 log.info("event=migrated path=%s versions=%s", path, applied)
@@ -261,20 +259,18 @@ class Store:
         transaction waits for it to finish (`_begin_batch`), so the WAL never holds more than
         that and one batch.  The first time, the checkpointer is started, and the commits' own
         checkpoint moved to four times the size (for writes outside batches)."""
-        if self._wal is None:
+        if self._wal_db is None:
             return
         try:
-            size = os.stat(f"{self._wal}-wal").st_size
+            size = os.stat(f"{self._wal_db}-wal").st_size
         except OSError:
             return
         if size <= WAL_CHECKPOINT_KIB * 1024:
             return
         if self.checkpointer is None:
-            page = self.conn.execute("PRAGMA page_size").fetchone()[0]
-            self.conn.execute(
-                f"PRAGMA wal_autocheckpoint = {4 * WAL_CHECKPOINT_KIB * 1024 // page}"
-            )
-            self.checkpointer = Checkpointer(self._wal, self._busy_timeout)
+            _wal_autocheckpoint(self.conn, 4 * WAL_CHECKPOINT_KIB)
+            busy_ms = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            self.checkpointer = Checkpointer(self._wal_db, busy_ms / 1000)
         self.checkpointer.request()
 
     def _begin_batch(self) -> None:
@@ -397,6 +393,12 @@ def _set_modes(path: Path, gid: int | None) -> None:
             continue
         except PermissionError as e:
             log.warning("event=db_mode_unchanged path=%s error=%s", p, e.strerror or e)
+
+
+def _wal_autocheckpoint(conn: sqlite3.Connection, kib: int) -> None:
+    """Let a commit checkpoint the WAL itself once it holds `kib` KiB."""
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute(f"PRAGMA wal_autocheckpoint = {kib * 1024 // page}")
 
 
 def _journal_mode_wal(conn: sqlite3.Connection, busy_timeout: float) -> str:
