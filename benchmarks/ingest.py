@@ -88,13 +88,15 @@ def generate(root: Path, count: int, seed: int = 1) -> int:
         (root / sub).mkdir(parents=True, exist_ok=True)
     tpl = templates()
     domains = [f"d{k}.example.org" for k in range(200)]
-    population = max(count // 5, 100)  # each address bounces about five times
+    # each address bounces about five times: a population of count / 5 addresses, each with
+    # its own domain (a user number and a domain drawn apart would make nearly every
+    # recipient a new address)
+    population = [f"user{k}@{rng.choice(domains)}".encode() for k in range(max(count // 5, 100))]
     total = 0
     for i in range(count):
         data, addrs = tpl[i % len(tpl)]
         for a in addrs:
-            fresh = f"user{rng.randrange(population)}@{rng.choice(domains)}".encode()
-            data = data.replace(a, fresh)
+            data = data.replace(a, rng.choice(population))
         data = MESSAGE_ID.sub(rb"\g<1><bench-%d@mx.example.net>" % i, data, count=1)
         if not MESSAGE_ID.search(data):
             data = b"Message-ID: <bench-%d@mx.example.net>\n" % i + data
