@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from pathological import SHAPES
 
+from bouncewatch import gcpause
 from bouncewatch.analyze import analyze
 
 #: sizes of the long part, in bytes
@@ -41,14 +42,13 @@ def _batch(build: Callable[[int, int], bytes], n: int, calls: int) -> float:
     must not answer)."""
     inputs = [build(n, next(_salts)) for _ in range(calls)]
     gc.collect()
-    gc.disable()  # a collection scanning what the suite has made so far (its cost grows with
-    try:  # the tests run before, not with n) would land in one size's time or another's
+    # a collection scanning what the suite has made so far (its cost grows with the tests run
+    # before, not with n) would land in one size's time or another's
+    with gcpause.paused():
         start = time.process_time()
         for data in inputs:
             analyze(data)
         return (time.process_time() - start) / calls
-    finally:
-        gc.enable()
 
 
 def _times(build: Callable[[int, int], bytes]) -> list[float]:
@@ -97,15 +97,14 @@ def test_the_message_reader_grows_linearly(shape: str) -> None:
     best = [float("inf")] * len(READER_SIZES)
     inputs = [[build(n, next(_salts)) for n in READER_SIZES] for _ in range(5)]
     gc.collect()
-    gc.disable()  # the reader's own growth: a collection scanning the objects made so far
-    try:  # would land in one size's time or another's at random
+    # the reader's own growth: a collection scanning the objects made so far would land in one
+    # size's time or another's at random
+    with gcpause.paused():
         for row in inputs:
             for i, data in enumerate(row):
                 start = time.process_time()
                 read_message(data)
                 best[i] = min(best[i], time.process_time() - start)
-    finally:
-        gc.enable()
     growth = (best[-1] / best[0]) ** (1 / (len(READER_SIZES) - 1))
     assert growth <= LIMIT, f"{shape}: doubling the input multiplied the read time by {growth:.1f}"
 
