@@ -98,7 +98,7 @@ def by_shape(distinct: list[bytes], runs: int, min_messages: int) -> list[str]:
     The standard parser's cost depends on the shape: for a multipart report it builds a tree
     of parts, for a single-part text bounce it only splits the headers from the body, while
     `analyze` must read that body to find the recipients.  The corpus's ratio is these
-    groups' ratios weighted by their share of it."""
+    groups' ratios, each weighted by its share of the standard parser's time."""
     groups: dict[str, list[bytes]] = {}
     for data in distinct:
         groups.setdefault(shape(analyze(data).detector), []).append(data)
